@@ -1,0 +1,59 @@
+/*
+ * core/api.c - fills weft_api_t with the core's services.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <weft/version.h>
+#include "api.h"
+#include "conf.h"
+#include "log.h"
+#include "options.h"
+#include "registry.h"
+
+unsigned weft_worker_id;
+
+static int
+api_set_option(const char *name, const char *value)
+{
+    const weft_option_t *opt = weft_options_find(name, NULL);
+    char                 err[512];
+
+    if (opt == NULL) {
+        weft_log(WEFT_LOG_ERROR, "a plugin set the unknown option --%s", name);
+        return WEFT_ERROR;
+    }
+    if (weft_option_apply(opt, value, "plugin", err, sizeof(err)) != WEFT_OK) {
+        weft_log(WEFT_LOG_ERROR, "%s", err);
+        return WEFT_ERROR;
+    }
+    return WEFT_OK;
+}
+
+static unsigned
+api_worker_id(void)
+{
+    return weft_worker_id;
+}
+
+const weft_api_t weft_core_api = {
+    .size = sizeof(weft_api_t),
+    .abi_major = WEFT_ABI_MAJOR,
+    .abi_minor = WEFT_ABI_MINOR,
+    .version = PACKAGE_VERSION,
+
+    .register_language = weft_register_language,
+    .register_suspend_engine = weft_register_suspend_engine,
+    .register_loop_engine = weft_register_loop_engine,
+    .select_engine = weft_select_engine,
+    .set_option = api_set_option,
+
+    .log = weft_log,
+    .vlog = weft_vlog,
+
+    .worker_id = api_worker_id,
+    .core_count = weft_conf_cores,
+    .engine_name = weft_engine_name,
+};

@@ -1,0 +1,44 @@
+/*
+ * core/conf.h - the core's settings, filled by the options in
+ * core/core_options.c (command line and ini files).
+ */
+#ifndef WEFT_CORE_CONF_H
+#define WEFT_CORE_CONF_H
+
+#include <stddef.h>
+#include <weft/option.h>
+
+typedef struct weft_conf_s weft_conf_t;
+
+struct weft_conf_s {
+    /* plugins */
+    const char      *plugin_dir;
+
+    /* sockets */
+    weft_strlist_t   uwsgi_sockets;     /* --socket */
+    weft_strlist_t   http_sockets;      /* --http-socket */
+    long             listen_backlog;    /* --listen */
+    const char      *chmod_socket;      /* --chmod-socket (octal) */
+    long             http_modifier1;    /* --http-socket-modifier1, -1: auto */
+
+    /* requests */
+    long             async;             /* --async: cores per worker (0: not given) */
+    size_t           buffer_size;       /* --buffer-size: largest request head */
+    size_t           limit_post;        /* --limit-post: largest body, 0: none */
+    double           socket_timeout;    /* --socket-timeout, seconds */
+    double           keepalive_timeout; /* --keepalive-timeout, seconds */
+    long             max_headers;       /* --max-headers */
+
+    /* misc */
+    int              help;
+    int              version;
+    const char      *log_level;
+};
+
+extern weft_conf_t         weft_conf;
+extern const weft_option_t weft_core_options[];
+
+/* How many async cores a worker gets (1 when --async was not given). */
+unsigned weft_conf_cores(void);
+
+#endif

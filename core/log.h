@@ -1,0 +1,25 @@
+/*
+ * core/log.h - the server log: lifecycle, errors and (later) access lines.
+ */
+#ifndef WEFT_CORE_LOG_H
+#define WEFT_CORE_LOG_H
+
+#include <stdarg.h>
+#include <weft/api.h>
+
+/* Lines above this level are dropped (WEFT_LOG_INFO by default). */
+extern int weft_log_level;
+
+/* Write one line at `level`: "time [pid] LEVEL text".  Never fails loudly. */
+void weft_log(int level, const char *fmt, ...) WEFT_PRINTF(2, 3);
+void weft_vlog(int level, const char *fmt, va_list ap);
+
+/* Send the log to fd (default 2).  The caller keeps fd open. */
+void weft_log_set_fd(int fd);
+int  weft_log_fd(void);
+
+/* Print "weft: message" to stderr, for start-up errors before the log
+ * exists and for --help-style output. */
+void weft_die_msg(const char *fmt, ...) WEFT_PRINTF(1, 2);
+
+#endif

@@ -1,0 +1,434 @@
+/*
+ * core/options.c - option tables, typed values, and the argv walk.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <weft/status.h>
+#include "options.h"
+
+typedef struct option_table_s option_table_t;
+
+struct option_table_s {
+    const char           *owner;
+    const weft_option_t  *options;
+    option_table_t       *next;
+};
+
+static option_table_t  *tables;
+static option_table_t **tables_tail = &tables;
+
+int
+weft_options_add_table(const char *owner, const weft_option_t *table)
+{
+    option_table_t *t;
+
+    if (table == NULL)
+        return WEFT_OK;
+    t = calloc(1, sizeof(*t));
+    if (t == NULL)
+        return WEFT_ERROR;
+    t->owner = owner;
+    t->options = table;
+    *tables_tail = t;
+    tables_tail = &t->next;
+    return WEFT_OK;
+}
+
+void
+weft_options_reset(void)
+{
+    while (tables != NULL) {
+        option_table_t *next = tables->next;
+        free(tables);
+        tables = next;
+    }
+    tables_tail = &tables;
+}
+
+const weft_option_t *
+weft_options_find(const char *name, const char **owner)
+{
+    option_table_t *t;
+    size_t          len;
+    const char     *eq;
+
+    while (*name == '-')
+        name++;
+    eq = strchr(name, '=');
+    len = eq ? (size_t) (eq - name) : strlen(name);
+
+    for (t = tables; t != NULL; t = t->next) {
+        const weft_option_t *o;
+        for (o = t->options; o->name != NULL; o++) {
+            if (strncmp(o->name, name, len) == 0 && o->name[len] == '\0') {
+                if (owner)
+                    *owner = t->owner;
+                return o;
+            }
+        }
+    }
+    return NULL;
+}
+
+const weft_option_t *
+weft_options_find_short(char c, const char **owner)
+{
+    option_table_t *t;
+
+    for (t = tables; t != NULL; t = t->next) {
+        const weft_option_t *o;
+        for (o = t->options; o->name != NULL; o++) {
+            if (o->short_name != 0 && o->short_name == c) {
+                if (owner)
+                    *owner = t->owner;
+                return o;
+            }
+        }
+    }
+    return NULL;
+}
+
+void
+weft_options_each_table(weft_option_table_pt fn, void *data)
+{
+    option_table_t *t;
+
+    for (t = tables; t != NULL; t = t->next)
+        fn(t->owner, t->options, data);
+}
+
+int
+weft_option_takes_arg(const weft_option_t *opt)
+{
+    switch (opt->type) {
+    case WEFT_OPT_FLAG:
+        return 0;
+    case WEFT_OPT_CALLBACK:
+        return !(opt->flags & (WEFT_OPTF_NOARG | WEFT_OPTF_OPTARG));
+    default:
+        return 1;
+    }
+}
+
+int
+weft_parse_bool(const char *s, int *out)
+{
+    static const char *const yes[] = { "1", "true", "yes", "on", NULL };
+    static const char *const no[] = { "0", "false", "no", "off", NULL };
+    int i;
+
+    for (i = 0; yes[i]; i++)
+        if (strcasecmp(s, yes[i]) == 0) {
+            *out = 1;
+            return WEFT_OK;
+        }
+    for (i = 0; no[i]; i++)
+        if (strcasecmp(s, no[i]) == 0) {
+            *out = 0;
+            return WEFT_OK;
+        }
+    return WEFT_ERROR;
+}
+
+int
+weft_parse_size(const char *s, size_t *out)
+{
+    char               *end;
+    unsigned long long  v;
+    unsigned            shift = 0;
+
+    if (*s == '\0' || *s == '-')
+        return WEFT_ERROR;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno != 0 || end == s)
+        return WEFT_ERROR;
+    switch (*end) {
+    case '\0': break;
+    case 'k': case 'K': shift = 10; end++; break;
+    case 'm': case 'M': shift = 20; end++; break;
+    case 'g': case 'G': shift = 30; end++; break;
+    default: return WEFT_ERROR;
+    }
+    if (*end == 'b' || *end == 'B')
+        end++;
+    if (*end != '\0')
+        return WEFT_ERROR;
+    if (shift && v > (SIZE_MAX >> shift))
+        return WEFT_ERROR;
+    *out = (size_t) (v << shift);
+    return WEFT_OK;
+}
+
+static int
+has_bounds(const weft_option_t *opt)
+{
+    return opt->min != 0 || opt->max != 0;
+}
+
+static int
+out_of_bounds(const weft_option_t *opt, double v)
+{
+    return has_bounds(opt) && (v < opt->min || v > opt->max);
+}
+
+static int
+list_append(weft_strlist_t *l, const char *value)
+{
+    const char **v;
+    char        *copy;
+
+    copy = strdup(value);
+    v = realloc(l->v, (l->n + 2) * sizeof(*v));
+    if (copy == NULL || v == NULL) {
+        free(copy);
+        if (v)
+            l->v = v;
+        return WEFT_ERROR;
+    }
+    v[l->n++] = copy;
+    v[l->n] = NULL;
+    l->v = v;
+    return WEFT_OK;
+}
+
+int
+weft_option_apply(const weft_option_t *opt, const char *value, const char *where,
+                  char *err, size_t errlen)
+{
+    char   *end;
+    char    why[256];
+    int     b;
+
+    why[0] = '\0';
+
+    if (value == NULL && weft_option_takes_arg(opt)) {
+        snprintf(err, errlen, "%s: --%s needs a value (%s)", where, opt->name,
+                 opt->metavar ? opt->metavar : "an argument");
+        return WEFT_ERROR;
+    }
+
+    switch (opt->type) {
+    case WEFT_OPT_FLAG:
+        b = 1;
+        if (value != NULL && weft_parse_bool(value, &b) != WEFT_OK) {
+            snprintf(err, errlen, "%s: --%s: '%s' is not a boolean (use true or false)",
+                     where, opt->name, value);
+            return WEFT_ERROR;
+        }
+        *(int *) opt->data = b;
+        return WEFT_OK;
+
+    case WEFT_OPT_STRING: {
+        char *copy = strdup(value);
+        if (copy == NULL)
+            goto nomem;
+        *(const char **) opt->data = copy;
+        return WEFT_OK;
+    }
+
+    case WEFT_OPT_LIST:
+        if (list_append(opt->data, value) != WEFT_OK)
+            goto nomem;
+        return WEFT_OK;
+
+    case WEFT_OPT_INT: {
+        long v;
+        errno = 0;
+        v = strtol(value, &end, 10);
+        if (errno != 0 || end == value || *end != '\0') {
+            snprintf(err, errlen, "%s: --%s: '%s' is not a whole number", where,
+                     opt->name, value);
+            return WEFT_ERROR;
+        }
+        if (out_of_bounds(opt, (double) v)) {
+            snprintf(err, errlen, "%s: --%s: %ld is out of range (%.0f to %.0f)", where,
+                     opt->name, v, opt->min, opt->max);
+            return WEFT_ERROR;
+        }
+        *(long *) opt->data = v;
+        return WEFT_OK;
+    }
+
+    case WEFT_OPT_DOUBLE: {
+        double v;
+        errno = 0;
+        v = strtod(value, &end);
+        if (errno != 0 || end == value || *end != '\0' || !isfinite(v)) {
+            snprintf(err, errlen, "%s: --%s: '%s' is not a number", where, opt->name,
+                     value);
+            return WEFT_ERROR;
+        }
+        if (out_of_bounds(opt, v)) {
+            snprintf(err, errlen, "%s: --%s: %s is out of range (%g to %g)", where,
+                     opt->name, value, opt->min, opt->max);
+            return WEFT_ERROR;
+        }
+        *(double *) opt->data = v;
+        return WEFT_OK;
+    }
+
+    case WEFT_OPT_SIZE: {
+        size_t v;
+        if (weft_parse_size(value, &v) != WEFT_OK) {
+            snprintf(err, errlen, "%s: --%s: '%s' is not a size (such as 4096, 64k, 1m)",
+                     where, opt->name, value);
+            return WEFT_ERROR;
+        }
+        if (out_of_bounds(opt, (double) v)) {
+            snprintf(err, errlen, "%s: --%s: %s is out of range (%.0f to %.0f bytes)",
+                     where, opt->name, value, opt->min, opt->max);
+            return WEFT_ERROR;
+        }
+        *(size_t *) opt->data = v;
+        return WEFT_OK;
+    }
+
+    case WEFT_OPT_CALLBACK:
+        if (opt->set == NULL)
+            break;
+        if (opt->set(opt, value, why, sizeof(why)) != WEFT_OK) {
+            snprintf(err, errlen, "%s: --%s: %s", where, opt->name,
+                     why[0] ? why : "invalid value");
+            return WEFT_ERROR;
+        }
+        return WEFT_OK;
+    }
+
+    snprintf(err, errlen, "%s: --%s: the option table is broken (type %d)", where,
+             opt->name, (int) opt->type);
+    return WEFT_ERROR;
+
+nomem:
+    snprintf(err, errlen, "%s: --%s: out of memory", where, opt->name);
+    return WEFT_ERROR;
+}
+
+/* Find a long option, asking the resolver to load its plugin if needed. */
+static const weft_option_t *
+lookup_long(const char *name, weft_option_resolver_pt resolve, char *err, size_t errlen,
+            int *failed)
+{
+    const weft_option_t *opt = weft_options_find(name, NULL);
+    int                  rc;
+
+    *failed = 0;
+    if (opt != NULL || resolve == NULL)
+        return opt;
+    rc = resolve(name, err, errlen);
+    if (rc == WEFT_ERROR) {
+        *failed = 1;
+        return NULL;
+    }
+    return rc == WEFT_OK ? weft_options_find(name, NULL) : NULL;
+}
+
+int
+weft_options_parse_argv(int argc, char **argv, weft_option_resolver_pt resolve,
+                        char *err, size_t errlen)
+{
+    int i;
+
+    for (i = 1; i < argc; i++) {
+        const char          *arg = argv[i];
+        const char          *value = NULL;
+        const weft_option_t *opt;
+        char                 name[128];
+        int                  failed = 0;
+
+        if (arg[0] != '-' || arg[1] == '\0') {
+            snprintf(err, errlen, "unexpected argument '%s' (options start with --; see weft --help)",
+                     arg);
+            return WEFT_ERROR;
+        }
+
+        if (arg[1] == '-') {
+            const char *eq = strchr(arg + 2, '=');
+            size_t      len = eq ? (size_t) (eq - arg - 2) : strlen(arg + 2);
+
+            if (len == 0 || len >= sizeof(name)) {
+                snprintf(err, errlen, "bad option '%s'", arg);
+                return WEFT_ERROR;
+            }
+            memcpy(name, arg + 2, len);
+            name[len] = '\0';
+            if (eq)
+                value = eq + 1;
+
+            opt = lookup_long(name, resolve, err, errlen, &failed);
+            if (failed)
+                return WEFT_ERROR;
+            if (opt == NULL) {
+                snprintf(err, errlen, "unknown option --%s (no loaded or installed plugin provides it; see weft --help)",
+                         name);
+                return WEFT_ERROR;
+            }
+        } else {
+            opt = weft_options_find_short(arg[1], NULL);
+            if (opt == NULL) {
+                snprintf(err, errlen, "unknown option -%c (see weft --help)", arg[1]);
+                return WEFT_ERROR;
+            }
+            if (arg[2] != '\0') {
+                if (!weft_option_takes_arg(opt)) {
+                    snprintf(err, errlen, "-%c takes no value", arg[1]);
+                    return WEFT_ERROR;
+                }
+                value = arg + 2;
+            }
+        }
+
+        if (value == NULL && weft_option_takes_arg(opt)) {
+            if (i + 1 >= argc) {
+                snprintf(err, errlen, "command line: --%s needs a value (%s)", opt->name,
+                         opt->metavar ? opt->metavar : "an argument");
+                return WEFT_ERROR;
+            }
+            value = argv[++i];
+        } else if (value != NULL && opt->type == WEFT_OPT_CALLBACK
+                   && (opt->flags & WEFT_OPTF_NOARG)) {
+            snprintf(err, errlen, "command line: --%s takes no value", opt->name);
+            return WEFT_ERROR;
+        }
+
+        if (weft_option_apply(opt, value, "command line", err, errlen) != WEFT_OK)
+            return WEFT_ERROR;
+    }
+    return WEFT_OK;
+}
+
+void
+weft_options_print_table(const weft_option_t *table, void *file)
+{
+    FILE                *f = file;
+    const weft_option_t *o;
+
+    for (o = table; o->name != NULL; o++) {
+        char left[96];
+        int  n;
+
+        if (o->short_name)
+            n = snprintf(left, sizeof(left), "  -%c, --%s", o->short_name, o->name);
+        else
+            n = snprintf(left, sizeof(left), "      --%s", o->name);
+        if (weft_option_takes_arg(o) && n > 0 && (size_t) n < sizeof(left))
+            snprintf(left + n, sizeof(left) - (size_t) n, " %s",
+                     o->metavar ? o->metavar : "VALUE");
+        else if ((o->flags & WEFT_OPTF_OPTARG) && n > 0 && (size_t) n < sizeof(left))
+            snprintf(left + n, sizeof(left) - (size_t) n, "[=%s]",
+                     o->metavar ? o->metavar : "VALUE");
+        if (strlen(left) > 30)
+            fprintf(f, "%s\n%32s%s\n", left, "", o->help ? o->help : "");
+        else
+            fprintf(f, "%-32s%s\n", left, o->help ? o->help : "");
+    }
+}

@@ -1,0 +1,64 @@
+/*
+ * core/options.h - the option registry and the command-line parser.
+ *
+ * Options live in tables (weft_option_t, weft/option.h): the core's own and
+ * one per loaded plugin.  The parser walks argv left to right; an option no
+ * table knows is handed to a resolver (the plugin loader), which may load
+ * the plugin that provides it, and the lookup is tried once more.
+ */
+#ifndef WEFT_CORE_OPTIONS_H
+#define WEFT_CORE_OPTIONS_H
+
+#include <stddef.h>
+#include <weft/option.h>
+
+/* Register a table (ending with WEFT_OPTION_END) owned by `owner`. */
+int weft_options_add_table(const char *owner, const weft_option_t *table);
+
+/* Forget every table (for tests). */
+void weft_options_reset(void);
+
+/* Find an option by long name (with or without leading dashes) or by its
+ * short letter.  *owner, if not NULL, gets the owning table's name. */
+const weft_option_t *weft_options_find(const char *name, const char **owner);
+const weft_option_t *weft_options_find_short(char c, const char **owner);
+
+/* Whether the option takes an argument on the command line. */
+int weft_option_takes_arg(const weft_option_t *opt);
+
+/*
+ * Store `value` (NULL for an option without argument) as `opt` says.
+ * On error writes "<where>: --name: what is wrong" into err.
+ */
+int weft_option_apply(const weft_option_t *opt, const char *value,
+                      const char *where, char *err, size_t errlen);
+
+/* Parse a boolean ("1", "true", "yes", "on" / "0", "false", "no", "off"). */
+int weft_parse_bool(const char *s, int *out);
+
+/* Parse a size with an optional k/m/g suffix (powers of 1024). */
+int weft_parse_size(const char *s, size_t *out);
+
+/*
+ * Try to make `name` known (load its plugin).  Returns WEFT_OK when it may
+ * now be found, WEFT_DECLINED when nobody provides it, WEFT_ERROR when
+ * loading failed (err says why).
+ */
+typedef int (*weft_option_resolver_pt)(const char *name, char *err, size_t errlen);
+
+/*
+ * Parse argv[1..argc-1].  Returns WEFT_OK, or WEFT_ERROR with a one-line
+ * reason in err.
+ */
+int weft_options_parse_argv(int argc, char **argv, weft_option_resolver_pt resolve,
+                            char *err, size_t errlen);
+
+/* Call fn for every registered table, in registration order. */
+typedef void (*weft_option_table_pt)(const char *owner, const weft_option_t *table,
+                                     void *data);
+void weft_options_each_table(weft_option_table_pt fn, void *data);
+
+/* Print a table in --help form. */
+void weft_options_print_table(const weft_option_t *table, void *file);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * core/registry.h - the languages and engines plugins have registered, and
+ * the engine this weft uses.
+ */
+#ifndef WEFT_CORE_REGISTRY_H
+#define WEFT_CORE_REGISTRY_H
+
+#include <weft/language.h>
+#include <weft/engine.h>
+
+/*
+ * Registration copies the plugin's struct into a zero-filled one of the
+ * core's size, so slots an older plugin does not have read as NULL.
+ */
+int weft_register_language(const weft_language_t *lang);
+int weft_register_suspend_engine(const weft_suspend_engine_t *engine);
+int weft_register_loop_engine(const weft_loop_engine_t *engine);
+int weft_select_engine(const char *name);
+
+/* The language that serves modifier1, or NULL.  When only one language is
+ * registered it serves every modifier1. */
+const weft_language_t *weft_language_for(int modifier1);
+
+unsigned               weft_language_count(void);
+const weft_language_t *weft_language_at(unsigned i);
+
+/* The selected engine (at most one of the two is set). */
+extern const weft_suspend_engine_t *weft_suspend_engine;
+extern const weft_loop_engine_t    *weft_loop_engine;
+
+const char *weft_engine_name(void);
+
+#endif

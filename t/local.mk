@@ -1,0 +1,81 @@
+# t/local.mk - `make check`: CUnit unit tests of the core, then integration
+# tests (pytest) that start the real weft binary.  Every test reports TAP.
+
+
+LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+TEST_EXTENSIONS = .py
+PY_LOG_COMPILER = $(top_builddir)/t/run-pytest
+PY_LOG_DRIVER = $(LOG_DRIVER)
+AM_TESTS_ENVIRONMENT = \
+	WEFT_BIN='$(abs_top_builddir)/weft'; \
+	WEFT_PLUGIN_DIR='$(abs_top_builddir)/.plugins'; \
+	WEFT_TEST_PLUGINS='$(abs_top_builddir)/t/plugins/.libs'; \
+	WEFT_SRCDIR='$(abs_top_srcdir)'; \
+	WEFT_BUILDDIR='$(abs_top_builddir)'; \
+	export WEFT_BIN WEFT_PLUGIN_DIR WEFT_TEST_PLUGINS WEFT_SRCDIR WEFT_BUILDDIR;
+
+# ------------------------------------------------------------ test plugins
+# Built only for `make check`; several are broken on purpose.
+test_plugin_ldflags = -module -avoid-version -shared -rpath /nowhere $(AM_LDFLAGS)
+test_plugin_cppflags = $(SDK_CPPFLAGS)
+
+check_LTLIBRARIES += \
+	t/plugins/testgood.la t/plugins/needsgood.la t/plugins/dupname.la \
+	t/plugins/failinit.la t/plugins/badmagic.la t/plugins/majorplus.la \
+	t/plugins/minornewer.la t/plugins/shortdesc.la t/plugins/nodesc.la
+
+t_plugins_testgood_la_SOURCES = t/plugins/testgood.c
+t_plugins_testgood_la_CPPFLAGS = $(test_plugin_cppflags)
+t_plugins_testgood_la_LDFLAGS = $(test_plugin_ldflags)
+t_plugins_needsgood_la_SOURCES = t/plugins/needsgood.c
+t_plugins_needsgood_la_CPPFLAGS = $(test_plugin_cppflags)
+t_plugins_needsgood_la_LDFLAGS = $(test_plugin_ldflags)
+t_plugins_dupname_la_SOURCES = t/plugins/dupname.c
+t_plugins_dupname_la_CPPFLAGS = $(test_plugin_cppflags)
+t_plugins_dupname_la_LDFLAGS = $(test_plugin_ldflags)
+t_plugins_failinit_la_SOURCES = t/plugins/failinit.c
+t_plugins_failinit_la_CPPFLAGS = $(test_plugin_cppflags)
+t_plugins_failinit_la_LDFLAGS = $(test_plugin_ldflags)
+t_plugins_badmagic_la_SOURCES = t/plugins/badmagic.c
+t_plugins_badmagic_la_CPPFLAGS = $(test_plugin_cppflags)
+t_plugins_badmagic_la_LDFLAGS = $(test_plugin_ldflags)
+t_plugins_majorplus_la_SOURCES = t/plugins/majorplus.c
+t_plugins_majorplus_la_CPPFLAGS = $(test_plugin_cppflags)
+t_plugins_majorplus_la_LDFLAGS = $(test_plugin_ldflags)
+t_plugins_minornewer_la_SOURCES = t/plugins/minornewer.c
+t_plugins_minornewer_la_CPPFLAGS = $(test_plugin_cppflags)
+t_plugins_minornewer_la_LDFLAGS = $(test_plugin_ldflags)
+t_plugins_shortdesc_la_SOURCES = t/plugins/shortdesc.c
+t_plugins_shortdesc_la_CPPFLAGS = $(test_plugin_cppflags)
+t_plugins_shortdesc_la_LDFLAGS = $(test_plugin_ldflags)
+t_plugins_nodesc_la_SOURCES = t/plugins/nodesc.c
+t_plugins_nodesc_la_LDFLAGS = $(test_plugin_ldflags)
+
+# ------------------------------------------------------------ unit tests
+if HAVE_CUNIT
+unit_cppflags = $(SDK_CPPFLAGS) -I$(top_srcdir)/core $(CUNIT_CFLAGS) $(LIBEVENT_CFLAGS)
+unit_ldadd = $(CUNIT_LIBS) $(LIBEVENT_LIBS) $(HTTP_PARSER_LIBS) $(INIH_LIBS) -lm
+
+check_PROGRAMS += t/unit/test_options t/unit/test_loader
+TESTS += t/unit/test_options t/unit/test_loader
+
+t_unit_test_options_SOURCES = t/unit/test_options.c t/unit/tap.c t/unit/tap.h \
+	core/options.c core/log.c
+t_unit_test_options_CPPFLAGS = $(unit_cppflags)
+t_unit_test_options_LDADD = $(unit_ldadd)
+
+t_unit_test_loader_SOURCES = t/unit/test_loader.c t/unit/tap.c t/unit/tap.h \
+	core/plugin_loader.c core/options.c core/log.c
+t_unit_test_loader_CPPFLAGS = $(unit_cppflags) -DWEFT_PLUGIN_DIR='"/nonexistent"'
+t_unit_test_loader_LDADD = $(unit_ldadd)
+endif
+
+# ------------------------------------------------------------ integration
+INTEGRATION_TESTS = \
+	t/integration/test_cli.py \
+	t/integration/test_hello_plugin.py
+TESTS += $(INTEGRATION_TESTS)
+
+EXTRA_DIST += $(INTEGRATION_TESTS) \
+	t/integration/conftest.py t/integration/weft_tap.py t/integration/weftlib.py \
+	t/integration/pytest.ini
