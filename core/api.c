@@ -9,6 +9,8 @@
 #include <weft/version.h>
 #include "api.h"
 #include "conf.h"
+#include "cores.h"
+#include "request.h"
 #include "log.h"
 #include "options.h"
 #include "registry.h"
@@ -56,4 +58,22 @@ const weft_api_t weft_core_api = {
     .worker_id = api_worker_id,
     .core_count = weft_conf_cores,
     .engine_name = weft_engine_name,
+
+    .var = weft_var_get,
+    .read_body = weft_body_read,
+    .set_status = weft_resp_set_status,
+    .add_header = weft_resp_add_header,
+    .write = weft_resp_write,
+    .sendfile = weft_resp_sendfile,
+
+    .watch_fd = weft_api_watch_fd,
+    .watch_timer = weft_api_watch_timer,
+    .suspend = weft_api_suspend,
+    .ready_fd = weft_api_ready_fd,
+    .timed_out = weft_api_timed_out,
+    .wait_fd = weft_api_wait_fd,
+    .sleep = weft_api_sleep,
+    .current_request = weft_api_current_request,
+
+    .core_main = weft_core_main,
 };

@@ -22,7 +22,8 @@ test_plugin_cppflags = $(SDK_CPPFLAGS)
 check_LTLIBRARIES += \
 	t/plugins/testgood.la t/plugins/needsgood.la t/plugins/dupname.la \
 	t/plugins/failinit.la t/plugins/badmagic.la t/plugins/majorplus.la \
-	t/plugins/minornewer.la t/plugins/shortdesc.la t/plugins/nodesc.la
+	t/plugins/minornewer.la t/plugins/shortdesc.la t/plugins/nodesc.la \
+	t/plugins/testapp.la
 
 t_plugins_testgood_la_SOURCES = t/plugins/testgood.c
 t_plugins_testgood_la_CPPFLAGS = $(test_plugin_cppflags)
@@ -48,6 +49,9 @@ t_plugins_minornewer_la_LDFLAGS = $(test_plugin_ldflags)
 t_plugins_shortdesc_la_SOURCES = t/plugins/shortdesc.c
 t_plugins_shortdesc_la_CPPFLAGS = $(test_plugin_cppflags)
 t_plugins_shortdesc_la_LDFLAGS = $(test_plugin_ldflags)
+t_plugins_testapp_la_SOURCES = t/plugins/testapp.c
+t_plugins_testapp_la_CPPFLAGS = $(test_plugin_cppflags)
+t_plugins_testapp_la_LDFLAGS = $(test_plugin_ldflags)
 t_plugins_nodesc_la_SOURCES = t/plugins/nodesc.c
 t_plugins_nodesc_la_LDFLAGS = $(test_plugin_ldflags)
 

@@ -1,0 +1,486 @@
+/*
+ * core/conn.c - client connections: accepting, reading request heads
+ * without a core, keep-alive, timeouts, rejecting bad heads, closing.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <weft/status.h>
+#include "conf.h"
+#include "conn.h"
+#include "cores.h"
+#include "log.h"
+#include "proto.h"
+#include "worker.h"
+
+#define CONN_BUFFER_START 4096
+#define LINGER_SECONDS    2.0
+#define LINGER_MAX_BYTES  (1024 * 1024)
+
+unsigned weft_nconns;
+
+static void conn_read_cb(evutil_socket_t fd, short what, void *arg);
+static void conn_write_cb(evutil_socket_t fd, short what, void *arg);
+static void process_head(weft_conn_t *c);
+
+static struct timeval
+tv_of(double seconds)
+{
+    struct timeval tv;
+
+    if (seconds < 0)
+        seconds = 0;
+    tv.tv_sec = (time_t) seconds;
+    tv.tv_usec = (suseconds_t) ((seconds - (double) tv.tv_sec) * 1e6);
+    return tv;
+}
+
+/* (Re)arm the read event with a timeout at c->deadline. */
+static void
+arm_read(weft_conn_t *c)
+{
+    struct timeval tv = tv_of(c->deadline - weft_now());
+
+    event_add(&c->rev, &tv);
+    c->rev_added = 1;
+    c->rev_paused = 0;
+}
+
+const char *
+weft_http_reason(int status)
+{
+    switch (status) {
+    case 100: return "Continue";
+    case 101: return "Switching Protocols";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 206: return "Partial Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 411: return "Length Required";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 416: return "Range Not Satisfiable";
+    case 417: return "Expectation Failed";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    }
+    return "Unknown";
+}
+
+ssize_t
+weft_conn_fill(weft_conn_t *c, size_t limit)
+{
+    ssize_t n;
+
+    if (c->in_end == c->in_cap) {
+        size_t cap;
+        char  *p;
+
+        if (c->in_cap >= limit)
+            return -3;
+        cap = c->in_cap * 2 < limit ? c->in_cap * 2 : limit;
+        p = realloc(c->in, cap);
+        if (p == NULL)
+            return -1;
+        c->in = p;
+        c->in_cap = cap;
+    }
+    for (;;) {
+        n = read(c->fd, c->in + c->in_end, c->in_cap - c->in_end);
+        if (n > 0) {
+            c->in_end += (size_t) n;
+            return n;
+        }
+        if (n == 0)
+            return 0;
+        if (errno == EINTR)
+            continue;
+        return errno == EAGAIN ? -2 : -1;
+    }
+}
+
+void
+weft_conn_compact(weft_conn_t *c)
+{
+    if (c->in_pos == 0)
+        return;
+    if (c->in_pos < c->in_end)
+        memmove(c->in, c->in + c->in_pos, c->in_end - c->in_pos);
+    c->in_end -= c->in_pos;
+    c->in_pos = 0;
+}
+
+void
+weft_conn_resume_reading(weft_conn_t *c)
+{
+    if (c->rev_paused && !c->eof && !c->gone) {
+        event_add(&c->rev, NULL);
+        c->rev_added = 1;
+        c->rev_paused = 0;
+    }
+}
+
+static void
+pause_reading(weft_conn_t *c)
+{
+    if (c->rev_added) {
+        event_del(&c->rev);
+        c->rev_added = 0;
+    }
+    c->rev_paused = 1;
+}
+
+void
+weft_conn_close(weft_conn_t *c)
+{
+    if (c->queued)
+        weft_worker_unqueue(c);
+    event_del(&c->rev);
+    event_del(&c->wev);
+    close(c->fd);
+    weft_outq_clear(&c->outq);
+    free(c->in);
+    free(c->hdrs);
+    free(c);
+    weft_nconns--;
+}
+
+void
+weft_conn_close_lingering(weft_conn_t *c)
+{
+    if (c->eof || c->gone || shutdown(c->fd, SHUT_WR) != 0) {
+        weft_conn_close(c);
+        return;
+    }
+    event_del(&c->wev);
+    c->state = WEFT_CONN_LINGER;
+    c->in_pos = c->in_end = 0;
+    c->body_read = 0;           /* counts discarded bytes from here */
+    c->deadline = weft_now() + LINGER_SECONDS;
+    arm_read(c);
+}
+
+void
+weft_conn_reject(weft_conn_t *c, int status)
+{
+    char    buf[512];
+    int     n;
+    ssize_t w;
+
+    if (status == 0 || c->gone) {
+        weft_conn_close(c);
+        return;
+    }
+    n = snprintf(buf, sizeof(buf),
+                 "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
+                 "Connection: close\r\nDate: %s\r\n\r\n%d %s\n",
+                 status, weft_http_reason(status),
+                 strlen(weft_http_reason(status)) + 5, weft_http_date(), status,
+                 weft_http_reason(status));
+    do
+        w = write(c->fd, buf, (size_t) n);
+    while (w < 0 && errno == EINTR);
+    weft_log(WEFT_LOG_INFO, "%s:%s: rejected a request with %d %s", c->peer_addr,
+             c->peer_port, status, weft_http_reason(status));
+    weft_conn_close_lingering(c);
+}
+
+static int
+head_limit(const weft_conn_t *c)
+{
+    return (int) weft_conf.buffer_size + (c->ls->proto == WEFT_PROTO_UWSGI ? 4 : 0);
+}
+
+void
+weft_conn_next_request(weft_conn_t *c)
+{
+    c->core = NULL;
+    if (!c->keepalive || c->gone || c->eof || weft_worker_stopping) {
+        if (!c->gone && !c->eof && c->in_end > c->in_pos)
+            weft_conn_close_lingering(c);   /* unread input: don't reset */
+        else
+            weft_conn_close(c);
+        return;
+    }
+    c->nrequests++;
+    c->state = WEFT_CONN_HEAD;
+    c->head_seen = 0;
+    weft_http_reset(c);
+    weft_conn_compact(c);
+    if (c->in_end > c->in_pos) {
+        /* A pipelined request is already here: parse it on the next loop
+         * turn (not from here, which may be deep in a finished request). */
+        c->deadline = weft_now() + weft_conf.socket_timeout;
+        if (!c->rev_added)
+            arm_read(c);
+        event_active(&c->rev, EV_READ, 0);
+        return;
+    }
+    c->deadline = weft_now() + weft_conf.keepalive_timeout;
+    arm_read(c);
+}
+
+static void
+dispatch(weft_conn_t *c)
+{
+    weft_acore_t *core = weft_core_take();
+
+    if (core == NULL) {
+        c->state = WEFT_CONN_QUEUED;
+        weft_worker_enqueue(c);
+        return;
+    }
+    weft_core_start(core, c);
+}
+
+static void
+process_head(weft_conn_t *c)
+{
+    int rc;
+
+    if (!c->head_seen && c->in_end > c->in_pos) {
+        c->head_seen = 1;
+        c->deadline = weft_now() + weft_conf.socket_timeout;
+    }
+    rc = weft_proto_parse_head(c);
+    if (rc == WEFT_OK) {
+        dispatch(c);
+        return;
+    }
+    if (rc == WEFT_ERROR) {
+        weft_conn_reject(c, c->head_error);
+        return;
+    }
+    /* The head starts at 0 (the buffer is compacted between requests), so
+     * a full buffer is a head over the limit. */
+    if (c->in_end >= (size_t) head_limit(c)) {
+        if (c->ls->proto == WEFT_PROTO_UWSGI) {
+            weft_log(WEFT_LOG_WARN, "uwsgi packet from %s is over --buffer-size: closing",
+                     c->peer_addr);
+            weft_conn_close(c);
+        } else {
+            weft_conn_reject(c, 431);
+        }
+        return;
+    }
+    arm_read(c);
+}
+
+static void
+on_head_event(weft_conn_t *c, short what)
+{
+    ssize_t n;
+
+    if (what & EV_TIMEOUT) {
+        if (weft_now() + 0.001 >= c->deadline) {
+            weft_log(WEFT_LOG_DEBUG, "%s:%s: %s, closing", c->peer_addr, c->peer_port,
+                     c->head_seen ? "request head not complete in time" : "idle too long");
+            weft_conn_close(c);
+            return;
+        }
+        arm_read(c);
+        return;
+    }
+    n = weft_conn_fill(c, (size_t) head_limit(c));
+    if (n == 0 || n == -1) {
+        weft_conn_close(c);
+        return;
+    }
+    process_head(c);
+}
+
+/* Input while queued: keep it (it is the body or the next request), watch
+ * for the client giving up. */
+static void
+on_queued_event(weft_conn_t *c, short what)
+{
+    ssize_t n;
+
+    if (what & EV_TIMEOUT) {
+        event_add(&c->rev, NULL);      /* waiting for a core has no deadline */
+        return;
+    }
+    n = weft_conn_fill(c, c->in_cap);
+    if (n == 0 || n == -1) {
+        weft_log(WEFT_LOG_INFO, "%s:%s: client went away while its request waited for a core",
+                 c->peer_addr, c->peer_port);
+        weft_conn_close(c);
+    } else if (n == -3) {
+        pause_reading(c);
+    }
+}
+
+static void
+on_request_event(weft_conn_t *c, short what)
+{
+    weft_acore_t *core = c->core;
+    ssize_t       n;
+
+    if (what & EV_TIMEOUT) {
+        event_add(&c->rev, NULL);      /* the core keeps its own deadlines */
+        return;
+    }
+    if (core->io_wait & WEFT_READ) {
+        weft_core_conn_event(core, WEFT_READ, 0);
+        return;
+    }
+    n = weft_conn_fill(c, c->in_cap);
+    if (n > 0 || n == -2)
+        return;
+    if (n == -3) {
+        pause_reading(c);
+        return;
+    }
+    /* EOF or error while the request runs: the client is gone. */
+    c->eof = 1;
+    pause_reading(c);
+    weft_core_abort(core, "client went away");
+}
+
+static void
+on_linger_event(weft_conn_t *c, short what)
+{
+    ssize_t n;
+
+    if (what & EV_TIMEOUT) {
+        weft_conn_close(c);
+        return;
+    }
+    c->in_pos = c->in_end = 0;
+    n = weft_conn_fill(c, c->in_cap);
+    if (n > 0)
+        c->body_read += (uint64_t) n;
+    if (n == 0 || n == -1 || c->body_read > LINGER_MAX_BYTES)
+        weft_conn_close(c);
+}
+
+static void
+conn_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+    weft_conn_t *c = arg;
+
+    switch (c->state) {
+    case WEFT_CONN_HEAD:
+        on_head_event(c, what);
+        break;
+    case WEFT_CONN_QUEUED:
+        on_queued_event(c, what);
+        break;
+    case WEFT_CONN_REQUEST:
+        on_request_event(c, what);
+        break;
+    case WEFT_CONN_LINGER:
+        on_linger_event(c, what);
+        break;
+    }
+}
+
+static void
+conn_write_cb(evutil_socket_t fd, short what, void *arg)
+{
+    weft_conn_t *c = arg;
+
+    if (c->core != NULL)
+        weft_core_conn_event(c->core, WEFT_WRITE, (what & EV_TIMEOUT) != 0);
+}
+
+static weft_conn_t *
+conn_new(int fd, weft_listener_t *ls, const struct sockaddr_storage *ss)
+{
+    weft_conn_t *c = calloc(1, sizeof(*c));
+
+    if (c == NULL)
+        return NULL;
+    c->in = malloc(CONN_BUFFER_START);
+    if (c->in == NULL) {
+        free(c);
+        return NULL;
+    }
+    c->in_cap = CONN_BUFFER_START;
+    c->fd = fd;
+    c->ls = ls;
+    weft_outq_init(&c->outq);
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *s4 = (const void *) ss;
+        inet_ntop(AF_INET, &s4->sin_addr, c->peer_addr, sizeof(c->peer_addr));
+        snprintf(c->peer_port, sizeof(c->peer_port), "%u", ntohs(s4->sin_port));
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *s6 = (const void *) ss;
+        inet_ntop(AF_INET6, &s6->sin6_addr, c->peer_addr, sizeof(c->peer_addr));
+        snprintf(c->peer_port, sizeof(c->peer_port), "%u", ntohs(s6->sin6_port));
+    } else {
+        strcpy(c->peer_addr, "unix");
+        c->peer_port[0] = '\0';
+    }
+    event_assign(&c->rev, weft_base, fd, EV_READ | EV_PERSIST, conn_read_cb, c);
+    event_assign(&c->wev, weft_base, fd, EV_WRITE, conn_write_cb, c);
+    weft_http_reset(c);
+    c->state = WEFT_CONN_HEAD;
+    c->keepalive = 1;
+    weft_nconns++;
+    return c;
+}
+
+void
+weft_conn_accept(weft_listener_t *ls)
+{
+    static double last_emfile;
+    int           i;
+
+    for (i = 0; i < 64; i++) {
+        struct sockaddr_storage ss;
+        socklen_t               len = sizeof(ss);
+        weft_conn_t            *c;
+        int                     fd, one = 1;
+
+        fd = accept4(ls->fd, (struct sockaddr *) &ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            if (errno == EMFILE || errno == ENFILE) {
+                if (weft_now() - last_emfile > 10) {
+                    weft_log(WEFT_LOG_ERROR, "cannot accept on %s: %s (raise the open files limit)",
+                             ls->name, strerror(errno));
+                    last_emfile = weft_now();
+                }
+            } else if (errno != EAGAIN) {
+                weft_log(WEFT_LOG_WARN, "accept on %s: %s", ls->name, strerror(errno));
+            }
+            return;
+        }
+        if (!ls->is_unix)
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        c = conn_new(fd, ls, &ss);
+        if (c == NULL) {
+            weft_log(WEFT_LOG_ERROR, "out of memory accepting a connection");
+            close(fd);
+            return;
+        }
+        c->deadline = weft_now() + weft_conf.socket_timeout;
+        arm_read(c);
+    }
+}

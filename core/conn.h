@@ -1,0 +1,126 @@
+/*
+ * core/conn.h - a client connection.
+ *
+ * A connection holds no core while it reads a request head or sits idle
+ * between keep-alive requests: only its buffer and a timer.  It gets a core
+ * when a complete head has arrived, and gives it back when the response is
+ * out.
+ */
+#ifndef WEFT_CORE_CONN_H
+#define WEFT_CORE_CONN_H
+
+#include <stdint.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <http_parser.h>
+#include <event2/event.h>
+#include <event2/event_struct.h>
+
+#include "listen.h"
+#include "outq.h"
+
+typedef struct weft_conn_s  weft_conn_t;
+typedef struct weft_acore_s weft_acore_t;
+
+/* Where a connection is in its life. */
+#define WEFT_CONN_HEAD     1   /* reading a request head (or idle) */
+#define WEFT_CONN_QUEUED   2   /* head complete, waiting for a free core */
+#define WEFT_CONN_REQUEST  3   /* a core serves its request */
+#define WEFT_CONN_LINGER   4   /* response sent, draining input before close */
+
+/* One header field of a request head, as offsets into conn->in. */
+typedef struct {
+    uint32_t name_off, name_len;
+    uint32_t value_off, value_len;
+} weft_hdr_t;
+
+struct weft_conn_s {
+    int              fd;
+    int              state;          /* WEFT_CONN_* */
+    weft_listener_t *ls;
+    struct event     rev;            /* readable (persistent) */
+    struct event     wev;            /* writable (when output must wait) */
+    unsigned         rev_added:1;    /* rev is pending in the loop */
+    unsigned         rev_paused:1;   /* rev taken out: the input buffer is full */
+    unsigned         eof:1;          /* the client closed its side */
+    unsigned         gone:1;         /* the client is gone: reads and writes fail */
+    unsigned         keepalive:1;    /* may serve another request */
+    unsigned         http10:1;       /* HTTP/1.0 client */
+    unsigned         head_seen:1;    /* the first byte of the current head is in */
+    unsigned         queued:1;       /* in the worker's FIFO */
+
+    /* Input: [in_pos, in_end) is read but not yet consumed. */
+    char            *in;
+    size_t           in_cap;
+    size_t           in_pos;
+    size_t           in_end;
+    double           deadline;       /* for the head (or idle) */
+
+    /* HTTP/1.1 parsing (http_parser keeps pointers into `in` only within
+     * a callback; everything is kept as offsets). */
+    http_parser      parser;
+    weft_hdr_t      *hdrs;
+    unsigned         nhdrs;
+    unsigned         hdrs_cap;
+    uint32_t         url_off, url_len;
+    int              last_was_value;
+    int              head_error;     /* HTTP status to answer a bad head with */
+    unsigned         head_done:1;
+    unsigned         upgrade:1;
+
+    /* uwsgi protocol */
+    uint8_t          modifier1, modifier2;
+    uint32_t         packet_len;
+
+    /* The request body. */
+    int64_t          body_left;      /* identity: bytes still to read; -1: chunked */
+    uint64_t         body_read;      /* decoded bytes handed to the app */
+    const char      *body_ptr;       /* chunked: decoded bytes not yet handed out */
+    size_t           body_len;
+    int              body_error;     /* 400, 408, 413 when the body went wrong */
+    unsigned         body_done:1;
+    unsigned         expect_continue:1;
+    unsigned         continue_sent:1;
+
+    weft_outq_t      outq;           /* output that waits for the socket */
+    weft_acore_t    *core;           /* the core serving it, if any */
+    weft_conn_t     *next;           /* FIFO of conns waiting for a core */
+    unsigned         nrequests;
+
+    char             peer_addr[INET6_ADDRSTRLEN];
+    char             peer_port[8];
+};
+
+/* Accept every pending connection on a listener. */
+void weft_conn_accept(weft_listener_t *ls);
+
+/* Begin (or resume after a response) reading the next request head. */
+void weft_conn_next_request(weft_conn_t *c);
+
+/* Close now, or after draining what the client is still sending (so it
+ * reads an error response instead of a reset). */
+void weft_conn_close(weft_conn_t *c);
+void weft_conn_close_lingering(weft_conn_t *c);
+
+/* Answer a bad request head with `status` and a short body, then close. */
+void weft_conn_reject(weft_conn_t *c, int status);
+
+/* Read what the socket has into the input buffer (growing it up to
+ * `limit`).  Returns bytes read, 0 at EOF, -1 on error, -2 on EAGAIN, -3
+ * when the buffer is full. */
+ssize_t weft_conn_fill(weft_conn_t *c, size_t limit);
+
+/* Move unconsumed input to the front of the buffer. */
+void weft_conn_compact(weft_conn_t *c);
+
+/* Re-arm the read event after the buffer had filled. */
+void weft_conn_resume_reading(weft_conn_t *c);
+
+/* The reason phrase for a status code ("Not Found"), or "Unknown". */
+const char *weft_http_reason(int status);
+
+/* Live connections in this worker (for logs and limits). */
+extern unsigned weft_nconns;
+
+#endif

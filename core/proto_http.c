@@ -1,0 +1,438 @@
+/*
+ * core/proto_http.c - HTTP/1.1 requests on Debian's libhttp-parser.
+ *
+ * The parser runs over the connection's input buffer.  Header fields and
+ * the URL are recorded as offsets (a head may arrive in many reads, and the
+ * buffer may move as it grows).  The parser pauses when it hands out body
+ * bytes or completes a message, so a pipelined request behind this one stays
+ * unparsed until this one is answered.
+ *
+ * Request smuggling shapes (Content-Length with Transfer-Encoding, repeated
+ * Content-Length, bad chunk sizes, a Transfer-Encoding that does not end in
+ * chunked) are refused by the parser; a space before a header's colon is
+ * refused here.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <weft/status.h>
+#include "conf.h"
+#include "conn.h"
+#include "log.h"
+#include "proto.h"
+
+static int on_message_begin(http_parser *p);
+static int on_url(http_parser *p, const char *at, size_t len);
+static int on_header_field(http_parser *p, const char *at, size_t len);
+static int on_header_value(http_parser *p, const char *at, size_t len);
+static int on_headers_complete(http_parser *p);
+static int on_body(http_parser *p, const char *at, size_t len);
+static int on_message_complete(http_parser *p);
+
+static const http_parser_settings settings = {
+    .on_message_begin = on_message_begin,
+    .on_url = on_url,
+    .on_header_field = on_header_field,
+    .on_header_value = on_header_value,
+    .on_headers_complete = on_headers_complete,
+    .on_body = on_body,
+    .on_message_complete = on_message_complete,
+};
+
+void
+weft_http_reset(weft_conn_t *c)
+{
+    http_parser_init(&c->parser, HTTP_REQUEST);
+    c->parser.data = c;
+    c->nhdrs = 0;
+    c->url_len = 0;
+    c->head_done = 0;
+    c->head_error = 0;
+    c->last_was_value = 0;
+}
+
+static int
+on_message_begin(http_parser *p)
+{
+    weft_conn_t *c = p->data;
+
+    c->nhdrs = 0;
+    c->url_off = 0;
+    c->url_len = 0;
+    c->last_was_value = 0;
+    return 0;
+}
+
+static int
+on_url(http_parser *p, const char *at, size_t len)
+{
+    weft_conn_t *c = p->data;
+
+    if (c->url_len == 0)
+        c->url_off = (uint32_t) (at - c->in);
+    c->url_len += (uint32_t) len;
+    return 0;
+}
+
+static int
+on_header_field(http_parser *p, const char *at, size_t len)
+{
+    weft_conn_t *c = p->data;
+    weft_hdr_t  *h;
+
+    if (c->nhdrs == 0 || c->last_was_value) {
+        if (c->nhdrs >= (unsigned) weft_conf.max_headers) {
+            c->head_error = 431;
+            return -1;
+        }
+        if (c->nhdrs == c->hdrs_cap) {
+            unsigned    cap = c->hdrs_cap ? c->hdrs_cap * 2 : 16;
+            weft_hdr_t *n = realloc(c->hdrs, cap * sizeof(*n));
+            if (n == NULL) {
+                c->head_error = 500;
+                return -1;
+            }
+            c->hdrs = n;
+            c->hdrs_cap = cap;
+        }
+        h = &c->hdrs[c->nhdrs++];
+        h->name_off = (uint32_t) (at - c->in);
+        h->name_len = 0;
+        h->value_off = 0;
+        h->value_len = 0;
+        c->last_was_value = 0;
+    }
+    c->hdrs[c->nhdrs - 1].name_len += (uint32_t) len;
+    return 0;
+}
+
+static int
+on_header_value(http_parser *p, const char *at, size_t len)
+{
+    weft_conn_t *c = p->data;
+    weft_hdr_t  *h = &c->hdrs[c->nhdrs - 1];
+
+    if (!c->last_was_value) {
+        h->value_off = (uint32_t) (at - c->in);
+        h->value_len = 0;
+        c->last_was_value = 1;
+    }
+    h->value_len += (uint32_t) len;
+    return 0;
+}
+
+static int
+is_token_char(unsigned char ch)
+{
+    static const char specials[] = "!#$%&'*+-.^_`|~";
+    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
+           || (ch != '\0' && strchr(specials, ch) != NULL);
+}
+
+static int
+name_is(const weft_conn_t *c, const weft_hdr_t *h, const char *name)
+{
+    size_t n = strlen(name);
+    return h->name_len == n && strncasecmp(c->in + h->name_off, name, n) == 0;
+}
+
+/* Check the whole head once it is in; decide keep-alive and the body. */
+static int
+on_headers_complete(http_parser *p)
+{
+    weft_conn_t *c = p->data;
+    unsigned     i, hosts = 0;
+
+    c->head_done = 1;
+    c->http10 = p->http_major == 1 && p->http_minor == 0;
+    c->keepalive = http_should_keep_alive(p) ? 1 : 0;
+    c->upgrade = p->upgrade ? 1 : 0;
+    c->expect_continue = 0;
+    c->continue_sent = 0;
+
+    for (i = 0; i < c->nhdrs; i++) {
+        const weft_hdr_t *h = &c->hdrs[i];
+        uint32_t          k;
+
+        for (k = 0; k < h->name_len; k++) {
+            if (!is_token_char((unsigned char) c->in[h->name_off + k])) {
+                c->head_error = 400;   /* "Host : x" and the like */
+                return -1;
+            }
+        }
+        if (name_is(c, h, "host"))
+            hosts++;
+        else if (name_is(c, h, "expect")) {
+            if (h->value_len == 12
+                && strncasecmp(c->in + h->value_off, "100-continue", 12) == 0) {
+                if (!c->http10)
+                    c->expect_continue = 1;
+            } else {
+                c->head_error = 417;
+                return -1;
+            }
+        }
+    }
+    /* RFC 9112 3.2: exactly one Host in HTTP/1.1. */
+    if (hosts > 1 || (hosts == 0 && !c->http10)) {
+        c->head_error = 400;
+        return -1;
+    }
+
+    if (p->flags & F_CHUNKED) {
+        c->body_left = -1;
+        c->body_done = 0;
+    } else if (p->flags & F_CONTENTLENGTH) {
+        c->body_left = (int64_t) p->content_length;
+        c->body_done = p->content_length == 0;
+        if (weft_conf.limit_post && p->content_length > weft_conf.limit_post) {
+            c->head_error = 413;
+            return -1;
+        }
+    } else {
+        c->body_left = 0;
+        c->body_done = 1;
+    }
+    c->body_read = 0;
+    c->body_ptr = NULL;
+    c->body_len = 0;
+    c->body_error = 0;
+    return 0;
+}
+
+static int
+on_body(http_parser *p, const char *at, size_t len)
+{
+    weft_conn_t *c = p->data;
+
+    if (weft_conf.limit_post && c->body_read + c->body_len + len > weft_conf.limit_post) {
+        c->body_error = 413;
+        return -1;
+    }
+    c->body_ptr = at;
+    c->body_len = len;
+    http_parser_pause(p, 1);
+    return 0;
+}
+
+static int
+on_message_complete(http_parser *p)
+{
+    weft_conn_t *c = p->data;
+
+    c->body_done = 1;
+    http_parser_pause(p, 1);
+    return 0;
+}
+
+/* Run the parser over the unconsumed input; returns its errno. */
+static enum http_errno
+execute(weft_conn_t *c)
+{
+    size_t n;
+
+    if (HTTP_PARSER_ERRNO(&c->parser) == HPE_PAUSED)
+        http_parser_pause(&c->parser, 0);
+    n = http_parser_execute(&c->parser, &settings, c->in + c->in_pos, c->in_end - c->in_pos);
+    c->in_pos += n;
+    return HTTP_PARSER_ERRNO(&c->parser);
+}
+
+int
+weft_http_parse_head(weft_conn_t *c)
+{
+    enum http_errno e;
+
+    if (c->in_pos == c->in_end)
+        return WEFT_AGAIN;
+    e = execute(c);
+    if (e != HPE_OK && e != HPE_PAUSED) {
+        if (c->head_error == 0)
+            c->head_error = e == HPE_HEADER_OVERFLOW ? 431 : 400;
+        weft_log(WEFT_LOG_DEBUG, "bad request head from %s:%s: %s (answering %d)",
+                 c->peer_addr, c->peer_port, http_errno_description(e), c->head_error);
+        return WEFT_ERROR;
+    }
+    return c->head_done ? WEFT_OK : WEFT_AGAIN;
+}
+
+int
+weft_http_body_step(weft_conn_t *c)
+{
+    enum http_errno e;
+    size_t          before = c->in_pos;
+
+    if (c->body_done)
+        return WEFT_OK;
+    if (c->in_pos == c->in_end)
+        return WEFT_AGAIN;
+    e = execute(c);
+    if (e != HPE_OK && e != HPE_PAUSED) {
+        if (c->body_error == 0)
+            c->body_error = 400;
+        weft_log(WEFT_LOG_DEBUG, "bad request body from %s:%s: %s", c->peer_addr,
+                 c->peer_port, http_errno_description(e));
+        return WEFT_ERROR;
+    }
+    if (c->body_len > 0 || c->body_done || c->in_pos != before)
+        return c->body_len > 0 || c->body_done ? WEFT_OK : WEFT_AGAIN;
+    return WEFT_AGAIN;
+}
+
+/* Split "host:port", "[v6]:port" or "host" into SERVER_NAME/SERVER_PORT. */
+static void
+split_host(const char *h, size_t len, const char **name, size_t *nl, const char **port,
+           size_t *pl)
+{
+    const char *colon = NULL;
+    size_t      i;
+
+    if (len > 0 && h[0] == '[') {
+        const char *end = memchr(h, ']', len);
+        if (end != NULL) {
+            *name = h;
+            *nl = (size_t) (end - h + 1);
+            if ((size_t) (end - h + 1) < len && end[1] == ':') {
+                *port = end + 2;
+                *pl = len - (size_t) (end - h + 2);
+            }
+            return;
+        }
+    }
+    for (i = 0; i < len; i++)
+        if (h[i] == ':')
+            colon = h + i;
+    *name = h;
+    *nl = colon ? (size_t) (colon - h) : len;
+    if (colon) {
+        *port = colon + 1;
+        *pl = len - (size_t) (colon - h + 1);
+    }
+}
+
+#define ADD(k, v, vl) do { \
+        if (weft_vars_add(r, k, sizeof(k) - 1, v, vl) == NULL) goto overflow; \
+    } while (0)
+
+int
+weft_http_build_request(weft_conn_t *c, weft_req_t *r)
+{
+    struct http_parser_url u;
+    const char            *url = c->in + c->url_off;
+    const char            *method = http_method_str((enum http_method) c->parser.method);
+    const char            *sname = NULL, *sport = NULL, *path = url, *query = "";
+    size_t                 snl = 0, spl = 0, pathl = c->url_len, queryl = 0;
+    ssize_t                dl;
+    char                  *decoded;
+    weft_var_t            *pv;
+    size_t                 head;
+    unsigned               i;
+
+    http_parser_url_init(&u);
+    if (c->url_len == 1 && url[0] == '*') {
+        pathl = 0;                                 /* OPTIONS * */
+    } else if (http_parser_parse_url(url, c->url_len,
+                                     c->parser.method == HTTP_CONNECT, &u) != 0) {
+        c->head_error = 400;
+        return WEFT_ERROR;
+    } else {
+        path = u.field_set & (1 << UF_PATH) ? url + u.field_data[UF_PATH].off : "/";
+        pathl = u.field_set & (1 << UF_PATH) ? u.field_data[UF_PATH].len : 1;
+        if (u.field_set & (1 << UF_QUERY)) {
+            query = url + u.field_data[UF_QUERY].off;
+            queryl = u.field_data[UF_QUERY].len;
+        }
+        if (u.field_set & (1 << UF_HOST)) {          /* absolute-form target */
+            sname = url + u.field_data[UF_HOST].off;
+            snl = u.field_data[UF_HOST].len;
+            if (u.field_set & (1 << UF_PORT)) {
+                sport = url + u.field_data[UF_PORT].off;
+                spl = u.field_data[UF_PORT].len;
+            }
+        }
+    }
+
+    /* Every string below fits in twice the head plus the fixed names. */
+    head = c->url_len;
+    for (i = 0; i < c->nhdrs; i++)
+        head += (size_t) c->hdrs[i].name_len + c->hdrs[i].value_len;
+    if (weft_vars_reserve(r, 2 * head + 16 * (size_t) c->nhdrs + 1024, c->nhdrs + 16)
+        != WEFT_OK) {
+        c->head_error = 500;
+        return WEFT_ERROR;
+    }
+
+    ADD("REQUEST_METHOD", method, strlen(method));
+    ADD("REQUEST_URI", url, c->url_len);
+    /* PATH_INFO is the path percent-decoded once, in place in the arena. */
+    pv = weft_vars_add(r, "PATH_INFO", 9, path, pathl);
+    if (pv == NULL)
+        goto overflow;
+    decoded = (char *) pv->value;
+    dl = weft_percent_decode(decoded, decoded, pathl);
+    if (dl < 0) {
+        c->head_error = 400;                /* %00 in the path */
+        return WEFT_ERROR;
+    }
+    decoded[dl] = '\0';
+    pv->value_len = (uint32_t) dl;
+    ADD("QUERY_STRING", query, queryl);
+    ADD("SERVER_PROTOCOL", c->http10 ? "HTTP/1.0" : "HTTP/1.1", 8);
+
+    for (i = 0; i < c->nhdrs && sname == NULL; i++) {
+        const weft_hdr_t *h = &c->hdrs[i];
+        if (name_is(c, h, "host"))
+            split_host(c->in + h->value_off, h->value_len, &sname, &snl, &sport, &spl);
+    }
+    if (sname == NULL || snl == 0) {
+        sname = c->ls->is_unix ? "localhost" : c->ls->host;
+        snl = strlen(sname);
+    }
+    if (sport == NULL || spl == 0) {
+        sport = c->ls->is_unix ? "" : c->ls->port;
+        spl = strlen(sport);
+    }
+    ADD("SERVER_NAME", sname, snl);
+    ADD("SERVER_PORT", sport, spl);
+    ADD("REMOTE_ADDR", c->peer_addr, strlen(c->peer_addr));
+    ADD("REMOTE_PORT", c->peer_port, strlen(c->peer_port));
+
+    for (i = 0; i < c->nhdrs; i++) {
+        const weft_hdr_t *h = &c->hdrs[i];
+        char             *v = c->in + h->value_off;
+        uint32_t          k;
+
+        /* An obsolete line fold becomes spaces (RFC 9112 5.2). */
+        for (k = 0; k < h->value_len; k++)
+            if (v[k] == '\r' || v[k] == '\n')
+                v[k] = ' ';
+        if (weft_vars_add_header(r, c->in + h->name_off, h->name_len, v, h->value_len)
+            != WEFT_OK)
+            goto overflow;
+    }
+    weft_vars_index(r);
+
+    r->pub.flags = 0;
+    if (c->body_left < 0) {
+        r->pub.flags |= WEFT_REQ_CHUNKED_BODY;
+        r->pub.content_length = -1;
+    } else {
+        r->pub.content_length = c->body_left;
+    }
+    if (c->parser.method == HTTP_HEAD)
+        r->pub.flags |= WEFT_REQ_HEAD;
+    if (c->upgrade)
+        c->keepalive = 0;          /* no protocol switch: finish and close */
+    if (c->keepalive)
+        r->pub.flags |= WEFT_REQ_KEEPALIVE;
+    r->pub.modifier1 = (uint8_t) (c->ls->modifier1 >= 0 ? c->ls->modifier1 : 0);
+    r->pub.modifier2 = 0;
+    return WEFT_OK;
+
+overflow:
+    c->head_error = 431;
+    return WEFT_ERROR;
+}

@@ -1,0 +1,119 @@
+/*
+ * core/request.h - the core's side of a request: variables, body, response.
+ *
+ * weft_req_t starts with the public weft_request_t, so the pointer handed
+ * to plugins converts back with weft_req().
+ */
+#ifndef WEFT_CORE_REQUEST_H
+#define WEFT_CORE_REQUEST_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <weft/language.h>
+#include <weft/request.h>
+
+#include "buf.h"
+
+typedef struct weft_req_s   weft_req_t;
+typedef struct weft_conn_s  weft_conn_t;
+typedef struct weft_acore_s weft_acore_t;
+
+struct weft_req_s {
+    weft_request_t          pub;       /* must stay first */
+    weft_conn_t            *conn;
+    weft_acore_t           *core;
+    const weft_language_t  *lang;
+
+    /* CGI variables: an array and the arena their strings live in. */
+    weft_var_t             *vars;
+    unsigned                vars_cap;
+    char                   *arena;
+    size_t                  arena_len;
+    size_t                  arena_cap;
+
+    /* Response. */
+    char                    status[96];   /* "200 OK" */
+    weft_buf_t              headers;      /* the app's "Name: value\r\n"... */
+    weft_buf_t              head;         /* the head as it goes out */
+    weft_buf_t              held;         /* body written before the head went
+                                             out: sent with it, so a short
+                                             response gets a Content-Length */
+    int64_t                 app_length;   /* the app's Content-Length, -1: none */
+    uint64_t                body_sent;    /* body bytes out (counted for HEAD too) */
+    unsigned                head_sent:1;
+    unsigned                chunked:1;    /* body goes out chunked */
+    unsigned                close_after:1;/* close the connection after it */
+    unsigned                app_date:1;   /* the app sent its own Date */
+    unsigned                no_body:1;    /* HEAD, 1xx, 204, 304 */
+    unsigned                overflowed:1; /* the app wrote past its Content-Length */
+    unsigned                warned_blocking:1;
+};
+
+static inline weft_req_t *
+weft_req(weft_request_t *r)
+{
+    return (weft_req_t *) r;
+}
+
+/* ---------------------------------------------------------------- vars.c */
+
+/* Make room for `bytes` of strings and `nvars` variables; after this, the
+ * add functions cannot fail for lack of memory within that budget. */
+int  weft_vars_reserve(weft_req_t *r, size_t bytes, unsigned nvars);
+void weft_vars_reset(weft_req_t *r);
+
+/* Add KEY=VALUE; returns the variable, or NULL when the budget is spent. */
+weft_var_t *weft_vars_add(weft_req_t *r, const char *k, size_t kl, const char *v, size_t vl);
+
+/* Add an HTTP header as HTTP_NAME (CONTENT_TYPE and CONTENT_LENGTH without
+ * the prefix), joining repeated fields with ", ".  Names with '_' are
+ * dropped (they would alias a dashed name).  WEFT_ERROR when out of budget. */
+int weft_vars_add_header(weft_req_t *r, const char *name, size_t nl, const char *value,
+                         size_t vl);
+
+/* Point the request's ready-made fields (method, uri...) at their vars. */
+void weft_vars_index(weft_req_t *r);
+
+/* The value of a variable (NUL-terminated) or NULL; api->var. */
+const char *weft_var_get(weft_request_t *r, const char *name, size_t *len);
+
+/* Percent-decode src into dst (which has room for srclen bytes); returns
+ * the decoded length, or -1 for a decoded NUL byte. */
+ssize_t weft_percent_decode(char *dst, const char *src, size_t srclen);
+
+/* ---------------------------------------------------------------- body.c */
+
+/* api->read_body */
+ssize_t weft_body_read(weft_request_t *r, void *buf, size_t len);
+
+/* After the response: consume what is left of the body so the connection
+ * can serve another request.  WEFT_OK when it can, WEFT_ERROR when it must
+ * close instead. */
+int weft_body_discard(weft_conn_t *c);
+
+/* ---------------------------------------------------------------- response.c */
+
+int  weft_resp_set_status(weft_request_t *r, const char *status, size_t len);
+int  weft_resp_add_header(weft_request_t *r, const char *name, size_t nlen,
+                          const char *value, size_t vlen);
+int  weft_resp_write(weft_request_t *r, const void *buf, size_t len);
+int  weft_resp_sendfile(weft_request_t *r, int fd, int64_t offset, int64_t len);
+
+/* Send what was written but held back (the app is about to wait). */
+int  weft_resp_flush(weft_req_t *r);
+
+/*
+ * Complete the response after the app's last request() call: the head if
+ * nothing was sent yet (500 when rc is WEFT_ERROR), the final chunk, or a
+ * close when the body cannot be completed.
+ */
+void weft_resp_finish(weft_req_t *r, int rc);
+
+/* Reset the response state for a new request. */
+void weft_resp_reset(weft_req_t *r);
+
+/* The Date header's value for now ("Tue, 25 Nov 2026 17:34:45 GMT"). */
+const char *weft_http_date(void);
+
+#endif

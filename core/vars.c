@@ -1,0 +1,231 @@
+/*
+ * core/vars.c - a request's CGI variables and the arena their strings live
+ * in.  The arena is reserved once per request from a bound on the head's
+ * size, so strings never move while a request is being built.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <weft/status.h>
+#include "request.h"
+
+int
+weft_vars_reserve(weft_req_t *r, size_t bytes, unsigned nvars)
+{
+    r->arena_len = 0;
+    r->pub.nvars = 0;
+    if (r->arena_cap < bytes) {
+        char *a = realloc(r->arena, bytes);
+        if (a == NULL)
+            return WEFT_ERROR;
+        r->arena = a;
+        r->arena_cap = bytes;
+    }
+    if (r->vars_cap < nvars) {
+        weft_var_t *v = realloc(r->vars, nvars * sizeof(*v));
+        if (v == NULL)
+            return WEFT_ERROR;
+        r->vars = v;
+        r->vars_cap = nvars;
+    }
+    r->pub.vars = r->vars;
+    return WEFT_OK;
+}
+
+void
+weft_vars_reset(weft_req_t *r)
+{
+    /* Keep small arenas for the next request; give back big ones. */
+    if (r->arena_cap > 65536) {
+        free(r->arena);
+        r->arena = NULL;
+        r->arena_cap = 0;
+    }
+    if (r->vars_cap > 256) {
+        free(r->vars);
+        r->vars = NULL;
+        r->vars_cap = 0;
+    }
+    r->arena_len = 0;
+    r->pub.nvars = 0;
+    r->pub.vars = r->vars;
+}
+
+static char *
+arena_put(weft_req_t *r, const char *s, size_t n)
+{
+    char *p;
+
+    if (r->arena_cap - r->arena_len < n + 1)
+        return NULL;
+    p = r->arena + r->arena_len;
+    memcpy(p, s, n);
+    p[n] = '\0';
+    r->arena_len += n + 1;
+    return p;
+}
+
+weft_var_t *
+weft_vars_add(weft_req_t *r, const char *k, size_t kl, const char *v, size_t vl)
+{
+    weft_var_t *var;
+    char       *key, *val;
+
+    if (r->pub.nvars == r->vars_cap)
+        return NULL;
+    key = arena_put(r, k, kl);
+    val = key ? arena_put(r, v, vl) : NULL;
+    if (val == NULL)
+        return NULL;
+    var = &r->vars[r->pub.nvars++];
+    var->key = key;
+    var->key_len = (uint32_t) kl;
+    var->value = val;
+    var->value_len = (uint32_t) vl;
+    return var;
+}
+
+int
+weft_vars_add_header(weft_req_t *r, const char *name, size_t nl, const char *value,
+                     size_t vl)
+{
+    char        key[256];
+    size_t      kl, i;
+    unsigned    j;
+
+    if (memchr(name, '_', nl) != NULL)
+        return WEFT_OK;          /* would alias a dashed name: dropped */
+
+    if (nl == 12 && strncasecmp(name, "content-type", 12) == 0) {
+        kl = 0;
+    } else if (nl == 14 && strncasecmp(name, "content-length", 14) == 0) {
+        kl = 0;
+    } else {
+        memcpy(key, "HTTP_", 5);
+        kl = 5;
+    }
+    if (kl + nl >= sizeof(key))
+        return WEFT_ERROR;
+    for (i = 0; i < nl; i++) {
+        char ch = name[i];
+        key[kl++] = ch == '-' ? '_' : (ch >= 'a' && ch <= 'z' ? (char) (ch - 32) : ch);
+    }
+
+    /* A repeated field joins the first one's value: "a, b". */
+    for (j = 0; j < r->pub.nvars; j++) {
+        weft_var_t *v = &r->vars[j];
+        if (v->key_len == kl && memcmp(v->key, key, kl) == 0) {
+            size_t need = v->value_len + 2 + vl;
+            char  *p;
+            if (r->arena_cap - r->arena_len < need + 1)
+                return WEFT_ERROR;
+            p = r->arena + r->arena_len;
+            memcpy(p, v->value, v->value_len);
+            memcpy(p + v->value_len, ", ", 2);
+            memcpy(p + v->value_len + 2, value, vl);
+            p[need] = '\0';
+            r->arena_len += need + 1;
+            v->value = p;
+            v->value_len = (uint32_t) need;
+            return WEFT_OK;
+        }
+    }
+    return weft_vars_add(r, key, kl, value, vl) ? WEFT_OK : WEFT_ERROR;
+}
+
+static void
+set_str(weft_str_t *s, const weft_var_t *v)
+{
+    s->data = v->value;
+    s->len = v->value_len;
+}
+
+void
+weft_vars_index(weft_req_t *r)
+{
+    static const weft_str_t empty = { "", 0 };
+    unsigned                i;
+
+    r->pub.method = r->pub.uri = r->pub.path_info = r->pub.query_string = empty;
+    r->pub.protocol = r->pub.remote_addr = empty;
+    for (i = 0; i < r->pub.nvars; i++) {
+        const weft_var_t *v = &r->vars[i];
+        switch (v->key_len) {
+        case 9:
+            if (memcmp(v->key, "PATH_INFO", 9) == 0)
+                set_str(&r->pub.path_info, v);
+            break;
+        case 11:
+            if (memcmp(v->key, "REQUEST_URI", 11) == 0)
+                set_str(&r->pub.uri, v);
+            else if (memcmp(v->key, "REMOTE_ADDR", 11) == 0)
+                set_str(&r->pub.remote_addr, v);
+            break;
+        case 12:
+            if (memcmp(v->key, "QUERY_STRING", 12) == 0)
+                set_str(&r->pub.query_string, v);
+            break;
+        case 14:
+            if (memcmp(v->key, "REQUEST_METHOD", 14) == 0)
+                set_str(&r->pub.method, v);
+            break;
+        case 15:
+            if (memcmp(v->key, "SERVER_PROTOCOL", 15) == 0)
+                set_str(&r->pub.protocol, v);
+            break;
+        }
+    }
+}
+
+const char *
+weft_var_get(weft_request_t *pub, const char *name, size_t *len)
+{
+    size_t   nl = strlen(name);
+    unsigned i;
+
+    for (i = 0; i < pub->nvars; i++) {
+        const weft_var_t *v = &pub->vars[i];
+        if (v->key_len == nl && memcmp(v->key, name, nl) == 0) {
+            if (len)
+                *len = v->value_len;
+            return v->value;
+        }
+    }
+    return NULL;
+}
+
+static int
+hexval(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+ssize_t
+weft_percent_decode(char *dst, const char *src, size_t srclen)
+{
+    size_t i, o = 0;
+
+    for (i = 0; i < srclen; i++) {
+        char ch = src[i];
+        if (ch == '%' && i + 2 < srclen) {
+            int hi = hexval(src[i + 1]), lo = hexval(src[i + 2]);
+            if (hi >= 0 && lo >= 0) {
+                ch = (char) (hi * 16 + lo);
+                if (ch == '\0')
+                    return -1;
+                i += 2;
+            }
+        }
+        dst[o++] = ch;
+    }
+    return (ssize_t) o;
+}

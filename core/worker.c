@@ -1,0 +1,205 @@
+/*
+ * core/worker.c - a worker's event loop: accepting, the FIFO of requests
+ * waiting for a core, signals, and stopping.
+ *
+ * While any request waits for a core, the worker takes its listeners out of
+ * the loop: new connections wait in the kernel's backlog instead of being
+ * accepted only to wait here, and the loop never spins on a readable listen
+ * socket it will not serve.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <weft/status.h>
+#include "api.h"
+#include "conf.h"
+#include "cores.h"
+#include "log.h"
+#include "registry.h"
+#include "worker.h"
+
+struct event_base *weft_base;
+int                weft_worker_stopping;
+
+static weft_conn_t  *fifo_head;
+static weft_conn_t **fifo_tail = &fifo_head;
+static unsigned      fifo_len;
+static int           accepting;
+static struct event  sig_events[3];
+static struct event  dispatch_ev;   /* give waiting requests to free cores */
+
+double
+weft_now(void)
+{
+    struct timeval tv;
+
+    if (weft_base == NULL || event_base_gettimeofday_cached(weft_base, &tv) != 0)
+        gettimeofday(&tv, NULL);
+    return (double) tv.tv_sec + (double) tv.tv_usec / 1e6;
+}
+
+static void
+accept_cb(evutil_socket_t fd, short what, void *arg)
+{
+    weft_conn_accept(arg);
+}
+
+void
+weft_worker_pause_accept(void)
+{
+    unsigned i;
+
+    if (!accepting)
+        return;
+    for (i = 0; i < weft_nlisteners; i++)
+        event_del(&weft_listeners[i].ev);
+    accepting = 0;
+}
+
+void
+weft_worker_resume_accept(void)
+{
+    unsigned i;
+
+    if (accepting || weft_worker_stopping)
+        return;
+    for (i = 0; i < weft_nlisteners; i++)
+        event_add(&weft_listeners[i].ev, NULL);
+    accepting = 1;
+}
+
+void
+weft_worker_enqueue(weft_conn_t *c)
+{
+    c->next = NULL;
+    c->queued = 1;
+    *fifo_tail = c;
+    fifo_tail = &c->next;
+    if (fifo_len++ == 0)
+        weft_worker_pause_accept();
+}
+
+void
+weft_worker_unqueue(weft_conn_t *c)
+{
+    weft_conn_t **pp;
+
+    for (pp = &fifo_head; *pp != NULL; pp = &(*pp)->next) {
+        if (*pp == c) {
+            *pp = c->next;
+            if (fifo_tail == &c->next)
+                fifo_tail = pp;
+            c->queued = 0;
+            if (--fifo_len == 0)
+                weft_worker_resume_accept();
+            return;
+        }
+    }
+}
+
+static void
+maybe_finish_stop(void)
+{
+    if (weft_worker_stopping && weft_cores_busy == 0 && fifo_len == 0)
+        event_base_loopbreak(weft_base);
+}
+
+/* Start waiting requests on free cores.  Runs from its own event, never
+ * from inside a finishing request, so a long queue never nests. */
+static void
+dispatch_cb(evutil_socket_t fd, short what, void *arg)
+{
+    while (fifo_head != NULL) {
+        weft_conn_t  *c = fifo_head;
+        weft_acore_t *core;
+
+        core = weft_core_take();
+        if (core == NULL)
+            return;
+        weft_worker_unqueue(c);
+        weft_core_start(core, c);
+    }
+    maybe_finish_stop();
+}
+
+void
+weft_worker_core_freed(void)
+{
+    if (fifo_head != NULL)
+        event_active(&dispatch_ev, EV_TIMEOUT, 0);
+    else
+        maybe_finish_stop();
+}
+
+void
+weft_worker_stop(int graceful)
+{
+    if (!graceful) {
+        event_base_loopbreak(weft_base);
+        return;
+    }
+    if (!weft_worker_stopping)
+        weft_log(WEFT_LOG_INFO, "worker %u stopping: %u requests in flight, %u waiting",
+                 weft_worker_id, weft_cores_busy, fifo_len);
+    weft_worker_stopping = 1;
+    weft_worker_pause_accept();
+    maybe_finish_stop();
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+    weft_worker_stop(sig != SIGQUIT);
+}
+
+int
+weft_worker_run(unsigned id)
+{
+    static const int        sigs[3] = { SIGTERM, SIGINT, SIGQUIT };
+    struct event_config    *cfg;
+    unsigned                i;
+    int                     rc = WEFT_OK;
+
+    weft_worker_id = id;
+    signal(SIGPIPE, SIG_IGN);
+
+    cfg = event_config_new();
+    event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
+    weft_base = event_base_new_with_config(cfg);
+    event_config_free(cfg);
+    if (weft_base == NULL) {
+        weft_log(WEFT_LOG_ERROR, "cannot create the event loop");
+        return WEFT_ERROR;
+    }
+
+    if (weft_cores_init(weft_base, weft_conf_cores()) != WEFT_OK)
+        return WEFT_ERROR;
+
+    event_assign(&dispatch_ev, weft_base, -1, 0, dispatch_cb, NULL);
+    for (i = 0; i < 3; i++) {
+        evsignal_assign(&sig_events[i], weft_base, sigs[i], signal_cb, NULL);
+        evsignal_add(&sig_events[i], NULL);
+    }
+    for (i = 0; i < weft_nlisteners; i++)
+        event_assign(&weft_listeners[i].ev, weft_base, weft_listeners[i].fd,
+                     EV_READ | EV_PERSIST, accept_cb, &weft_listeners[i]);
+    weft_worker_resume_accept();
+
+    weft_log(WEFT_LOG_INFO, "worker %u ready (pid %ld, %u core%s%s%s)", id, (long) getpid(),
+             weft_ncores, weft_ncores == 1 ? "" : "s",
+             weft_engine_name() ? ", engine " : "",
+             weft_engine_name() ? weft_engine_name() : "");
+
+    if (event_base_dispatch(weft_base) < 0) {
+        weft_log(WEFT_LOG_ERROR, "the event loop failed");
+        rc = WEFT_ERROR;
+    }
+    weft_log(WEFT_LOG_INFO, "worker %u stopped", id);
+    return rc;
+}

@@ -1,0 +1,36 @@
+/*
+ * core/worker.h - one worker process: its event loop, accepting, the FIFO
+ * of requests waiting for a core, and stopping.
+ */
+#ifndef WEFT_CORE_WORKER_H
+#define WEFT_CORE_WORKER_H
+
+#include <event2/event.h>
+
+#include "conn.h"
+
+extern struct event_base *weft_base;
+
+/* Serve on the listeners until stopped.  WEFT_OK on a clean stop. */
+int  weft_worker_run(unsigned id);
+
+/* Stop accepting; graceful: finish in-flight requests first. */
+void weft_worker_stop(int graceful);
+extern int weft_worker_stopping;
+
+/* A conn with a complete head and no free core waits here (the worker
+ * stops accepting while anything waits). */
+void         weft_worker_enqueue(weft_conn_t *c);
+void         weft_worker_unqueue(weft_conn_t *c);
+
+/* A core became free: give it the oldest waiting request, if any. */
+void         weft_worker_core_freed(void);
+
+/* Take listeners out of / back into the loop. */
+void         weft_worker_pause_accept(void);
+void         weft_worker_resume_accept(void);
+
+/* Seconds since the epoch, as of this loop turn. */
+double       weft_now(void);
+
+#endif
