@@ -1,0 +1,27 @@
+# plugins/python/local.mk - python.so, the WSGI language plugin.
+if BUILD_PYTHON
+plugin_LTLIBRARIES += plugins/python/python.la
+plugins_python_python_la_SOURCES = \
+	plugins/python/python.h plugins/python/python.c plugins/python/app.c \
+	plugins/python/tstate.c plugins/python/gilstate.c \
+	plugins/python/wsgi.c plugins/python/wsgi_environ.c plugins/python/wsgi_input.c \
+	plugins/python/wsgi_response.c plugins/python/api_module.c
+plugins_python_python_la_CPPFLAGS = $(plugin_cppflags) $(PYTHON_CFLAGS) \
+	-DWEFT_PY_EXECUTABLE='"$(PYTHON)"'
+plugins_python_python_la_CFLAGS = $(plugin_cflags)
+plugins_python_python_la_LDFLAGS = $(plugin_ldflags)
+plugins_python_python_la_LIBADD = $(PYTHON_LIBS)
+endif
+
+PYTHON_TESTS = \
+	t/integration/test_wsgi.py \
+	t/integration/test_wsgi_input.py \
+	t/integration/test_wsgi_validate.py \
+	t/integration/test_python_apps.py \
+	t/integration/test_python_async.py \
+	t/integration/test_python_engines.py
+PYTHON_TEST_APPS =
+TESTS += $(PYTHON_TESTS)
+EXTRA_DIST += $(PYTHON_TESTS) t/integration/wsgitest.py \
+	$(PYTHON_TEST_APPS) \
+	docs/python.md examples/python/hello.py examples/python/sleep.py

@@ -1,0 +1,180 @@
+/*
+ * plugins/python/wsgi_environ.c - the WSGI environ of a request.
+ *
+ * A request's dict starts as a copy of a template holding everything that
+ * does not change (wsgi.version, wsgi.errors, SCRIPT_NAME ...), so those cost
+ * one memcpy of the template's table.  The CGI variables follow: their names
+ * come from a cache of interned strings (made once, their hashes computed
+ * once), their values are decoded from latin-1 as PEP 3333 says.
+ */
+#include <string.h>
+
+#include "python.h"
+
+#define KEY_SLOTS  1024         /* open addressing, a power of two */
+#define KEY_CACHE  512          /* at most this many names are kept: the
+                                   rest (odd header names) are per request */
+
+typedef struct {
+    uint32_t    hash;
+    uint32_t    len;
+    const char *data;           /* the interned string's own bytes */
+    PyObject   *str;
+} key_slot_t;
+
+static key_slot_t keys[KEY_SLOTS];
+static unsigned   nkeys;
+static PyObject  *tmpl;
+static PyObject  *k_input, *k_url_scheme, *s_https;
+
+static const char *const common_keys[] = {
+    "REQUEST_METHOD", "REQUEST_URI", "PATH_INFO", "QUERY_STRING", "SERVER_PROTOCOL",
+    "SERVER_NAME", "SERVER_PORT", "REMOTE_ADDR", "REMOTE_PORT", "CONTENT_TYPE",
+    "CONTENT_LENGTH", "SCRIPT_NAME", "DOCUMENT_ROOT", "HTTPS", "REQUEST_SCHEME",
+    "HTTP_HOST", "HTTP_USER_AGENT", "HTTP_ACCEPT", "HTTP_ACCEPT_ENCODING",
+    "HTTP_ACCEPT_LANGUAGE", "HTTP_CONNECTION", "HTTP_COOKIE", "HTTP_REFERER",
+    "HTTP_CACHE_CONTROL", "HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_REAL_IP", "HTTP_AUTHORIZATION", "HTTP_ORIGIN", "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE", "HTTP_UPGRADE_INSECURE_REQUESTS", "HTTP_DNT",
+    "HTTP_PRAGMA", "HTTP_TRANSFER_ENCODING", "HTTP_EXPECT", "HTTP_RANGE",
+};
+
+static uint32_t
+hash_of(const char *p, size_t n)
+{
+    uint32_t h = 2166136261u;           /* FNV-1a */
+
+    while (n-- > 0)
+        h = (h ^ (unsigned char) *p++) * 16777619u;
+    return h;
+}
+
+/* The name as a str (a new reference), from the cache when it can be. */
+static PyObject *
+key_for(const char *k, size_t len)
+{
+    uint32_t  h = hash_of(k, len);
+    unsigned  i = h & (KEY_SLOTS - 1);
+    PyObject *s;
+
+    while (keys[i].str != NULL) {
+        if (keys[i].hash == h && keys[i].len == len && memcmp(keys[i].data, k, len) == 0) {
+            Py_INCREF(keys[i].str);
+            return keys[i].str;
+        }
+        i = (i + 1) & (KEY_SLOTS - 1);
+    }
+    s = PyUnicode_DecodeLatin1(k, (Py_ssize_t) len, NULL);
+    if (s == NULL || nkeys >= KEY_CACHE)
+        return s;
+    PyUnicode_InternInPlace(&s);
+    /* A latin-1 str keeps one byte per character: its data is the name. */
+    keys[i].hash = h;
+    keys[i].len = (uint32_t) len;
+    keys[i].data = (const char *) PyUnicode_DATA(s);
+    keys[i].str = s;
+    nkeys++;
+    Py_INCREF(s);
+    return s;
+}
+
+/* Put key: value into the template; value is a new reference (stolen). */
+static int
+tmpl_put(const char *key, PyObject *value)
+{
+    int rc = value != NULL ? PyDict_SetItemString(tmpl, key, value) : -1;
+
+    Py_XDECREF(value);
+    return rc;
+}
+
+int
+weft_py_environ_init(void)
+{
+    PyObject *errors = PySys_GetObject("stderr");       /* borrowed */
+    size_t    i;
+
+    for (i = 0; i < sizeof(common_keys) / sizeof(common_keys[0]); i++) {
+        PyObject *k = key_for(common_keys[i], strlen(common_keys[i]));
+        if (k == NULL)
+            goto fail;
+        Py_DECREF(k);
+    }
+    k_input = PyUnicode_InternFromString("wsgi.input");
+    k_url_scheme = PyUnicode_InternFromString("wsgi.url_scheme");
+    s_https = PyUnicode_InternFromString("https");
+    tmpl = PyDict_New();
+    if (k_input == NULL || k_url_scheme == NULL || s_https == NULL || tmpl == NULL)
+        goto fail;
+
+    if (tmpl_put("wsgi.version", Py_BuildValue("(ii)", 1, 0)) < 0
+        || tmpl_put("wsgi.url_scheme", PyUnicode_InternFromString("http")) < 0
+        || PyDict_SetItemString(tmpl, "wsgi.errors", errors ? errors : Py_None) < 0
+        || PyDict_SetItemString(tmpl, "wsgi.multithread", Py_False) < 0
+        || PyDict_SetItemString(tmpl, "wsgi.multiprocess", Py_False) < 0
+        || PyDict_SetItemString(tmpl, "wsgi.run_once", Py_False) < 0
+        || PyDict_SetItemString(tmpl, "wsgi.input_terminated", Py_True) < 0
+        || PyDict_SetItemString(tmpl, "wsgi.file_wrapper",
+                                (PyObject *) &weft_py_file_wrapper_type) < 0
+        || tmpl_put("SCRIPT_NAME", PyUnicode_FromString("")) < 0)
+        goto fail;
+    return WEFT_OK;
+
+fail:
+    weft_py_log_exception(WEFT_LOG_ERROR, "python: cannot prepare the WSGI environ");
+    return WEFT_ERROR;
+}
+
+void
+weft_py_environ_exit(void)
+{
+    unsigned i;
+
+    for (i = 0; i < KEY_SLOTS; i++)
+        Py_CLEAR(keys[i].str);
+    nkeys = 0;
+    Py_CLEAR(tmpl);
+    Py_CLEAR(k_input);
+    Py_CLEAR(k_url_scheme);
+    Py_CLEAR(s_https);
+}
+
+PyObject *
+weft_py_environ(weft_py_core_t *pc, weft_request_t *r)
+{
+    PyObject *env = PyDict_Copy(tmpl), *input;
+    unsigned  i;
+
+    if (env == NULL)
+        return NULL;
+    input = weft_py_input_for(pc, r);
+    if (input == NULL || PyDict_SetItem(env, k_input, input) < 0)
+        goto fail;
+    if ((r->flags & WEFT_REQ_HTTPS) && PyDict_SetItem(env, k_url_scheme, s_https) < 0)
+        goto fail;
+
+    for (i = 0; i < r->nvars; i++) {
+        const weft_var_t *v = &r->vars[i];
+        PyObject         *k, *val;
+        int               rc;
+
+        k = key_for(v->key, v->key_len);
+        if (k == NULL)
+            goto fail;
+        val = PyUnicode_DecodeLatin1(v->value, (Py_ssize_t) v->value_len, NULL);
+        if (val == NULL) {
+            Py_DECREF(k);
+            goto fail;
+        }
+        rc = PyDict_SetItem(env, k, val);
+        Py_DECREF(k);
+        Py_DECREF(val);
+        if (rc < 0)
+            goto fail;
+    }
+    return env;
+
+fail:
+    Py_DECREF(env);
+    return NULL;
+}
