@@ -17,11 +17,14 @@ PYTHON_TESTS = \
 	t/integration/test_wsgi.py \
 	t/integration/test_wsgi_input.py \
 	t/integration/test_wsgi_validate.py \
-	t/integration/test_python_apps.py \
 	t/integration/test_python_async.py \
 	t/integration/test_python_engines.py
-PYTHON_TEST_APPS =
+PYTHON_TEST_APPS = \
+	t/apps/python/wsgiclient.py t/apps/python/wsgi_app.py t/apps/python/input_app.py \
+	t/apps/python/validate_app.py t/apps/python/api_app.py t/apps/python/engine_app.py \
+	t/apps/python/greenlet_app.py t/apps/python/factory_app.py \
+	t/apps/python/import_error.py t/apps/python/cpubound_async.py \
+	t/apps/python/sleeping_async.py t/apps/python/sleep_suspend.py
 TESTS += $(PYTHON_TESTS)
-EXTRA_DIST += $(PYTHON_TESTS) t/integration/wsgitest.py \
-	$(PYTHON_TEST_APPS) \
+EXTRA_DIST += $(PYTHON_TESTS) $(PYTHON_TEST_APPS) \
 	docs/python.md examples/python/hello.py examples/python/sleep.py

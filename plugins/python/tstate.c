@@ -203,6 +203,10 @@ weft_py_current(void)
     weft_request_t *r;
     weft_py_core_t *pc;
 
+    if (weft_py_cores == NULL) {        /* importing the app, before workers */
+        PyErr_SetString(PyExc_RuntimeError, "weft: not inside a request");
+        return NULL;
+    }
     if (!weft_py_on_worker_thread()) {
         PyErr_SetString(PyExc_RuntimeError,
                         "weft: the in-app API works only on the thread that serves requests");

@@ -82,8 +82,9 @@ check_status(PyObject *status)
 
     if (s == NULL)
         return -1;
-    if (n < 3 || s[0] < '1' || s[0] > '9' || s[1] < '0' || s[1] > '9' || s[2] < '0'
-        || s[2] > '9' || (n > 3 && s[3] != ' '))
+    /* "200 OK": three digits, a space, a reason phrase (PEP 3333). */
+    if (n < 4 || s[0] < '1' || s[0] > '9' || s[1] < '0' || s[1] > '9' || s[2] < '0'
+        || s[2] > '9' || s[3] != ' ')
         goto bad;
     for (i = 3; i < n; i++)
         if ((unsigned char) s[i] < 0x20 || s[i] == 0x7f)

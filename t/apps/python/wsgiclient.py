@@ -1,0 +1,190 @@
+"""Clients for the Python plugin's tests: HTTP/1.1 (through http.client),
+the uwsgi binary protocol, and many requests at once.
+
+The uwsgi protocol: a 4-byte header (modifier1, the size of the variables
+as a little-endian uint16, modifier2), then each variable as a little-endian
+uint16 length and the key, a uint16 length and the value; then the body.
+weft answers with an HTTP status line, headers and body, then closes.
+"""
+import http.client as httpclient
+import os
+import selectors
+import socket
+import struct
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def app(name):
+    """The path of a test app in t/apps/python."""
+    return os.path.join(HERE, name)
+
+
+class Response:
+    def __init__(self, status, reason, headers, body):
+        self.status = status
+        self.reason = reason
+        self.headers = headers          # [(name, value)] as sent
+        self.body = body
+
+    def header(self, name, default=None):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return default
+
+    def headers_named(self, name):
+        return [v for k, v in self.headers if k.lower() == name.lower()]
+
+    def __repr__(self):
+        return "<Response %d %s, %d bytes>" % (self.status, self.reason, len(self.body))
+
+
+def http(w, method, path, body=None, headers=None, timeout=20, conn=None):
+    """One HTTP/1.1 request.  body: bytes (sent with a Content-Length) or a
+    list of bytes (sent chunked).  Pass conn to reuse a keep-alive
+    connection."""
+    own = conn is None
+    if own:
+        conn = httpclient.HTTPConnection("127.0.0.1", w.port, timeout=timeout)
+    hdrs = dict(headers or {})
+    if isinstance(body, list):
+        conn.request(method, path, body=iter(body), headers=hdrs, encode_chunked=True)
+    else:
+        conn.request(method, path, body=body, headers=hdrs)
+    r = conn.getresponse()
+    data = r.read()
+    resp = Response(r.status, r.reason, r.getheaders(), data)
+    if own:
+        conn.close()
+    return resp
+
+
+def uwsgi_packet(variables, body=b"", modifier1=0, modifier2=0):
+    payload = b""
+    for k, v in variables.items():
+        k = k.encode("latin-1")
+        v = v.encode("latin-1")
+        payload += struct.pack("<H", len(k)) + k + struct.pack("<H", len(v)) + v
+    return struct.pack("<BHB", modifier1, len(payload), modifier2) + payload + body
+
+
+class _SockFile:
+    """Lets http.client parse a response read from a raw socket."""
+
+    def __init__(self, sock):
+        self.sock = sock
+
+    def makefile(self, mode, *a, **kw):
+        return self.sock.makefile(mode)
+
+
+def uwsgi(w, method, path, query="", body=b"", headers=None, extra=None, modifier1=0,
+          timeout=20, chunks=None):
+    """One request over the uwsgi protocol, as nginx's uwsgi_pass sends it.
+    chunks: send the body in these pieces with a pause between them."""
+    v = {
+        "REQUEST_METHOD": method, "REQUEST_URI": path + ("?" + query if query else ""),
+        "PATH_INFO": path, "QUERY_STRING": query, "SERVER_PROTOCOL": "HTTP/1.1",
+        "SERVER_NAME": "localhost", "SERVER_PORT": str(w.port), "REMOTE_ADDR": "127.0.0.1",
+        "REMOTE_PORT": "40000", "HTTP_HOST": "localhost:%d" % w.port,
+    }
+    if body or method in ("POST", "PUT"):
+        v["CONTENT_LENGTH"] = str(len(body))
+        v["CONTENT_TYPE"] = "application/octet-stream"
+    for k, val in (headers or {}).items():
+        v["HTTP_" + k.upper().replace("-", "_")] = val
+    v.update(extra or {})
+    s = w.connect(timeout=timeout)
+    try:
+        if chunks:
+            s.sendall(uwsgi_packet(v, b"", modifier1))
+            for c in chunks:
+                time.sleep(0.05)
+                s.sendall(c)
+        else:
+            s.sendall(uwsgi_packet(v, body, modifier1))
+        r = httpclient.HTTPResponse(_SockFile(s), method=method)
+        r.begin()
+        data = r.read()
+        return Response(r.status, r.reason, r.getheaders(), data)
+    finally:
+        s.close()
+
+
+def many(w, paths, timeout=60):
+    """Send every request of paths (a list) at once, each on its own
+    connection; wait for all the responses.  Returns [(status, body)] in the
+    order of paths; status None for a connection that failed."""
+    sel = selectors.DefaultSelector()
+    state = []
+    for i, p in enumerate(paths):
+        s = socket.create_connection(w.addr, timeout=10)
+        s.sendall(("GET %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n" % p).encode())
+        s.setblocking(False)
+        entry = [s, b"", False]
+        state.append(entry)
+        sel.register(s, selectors.EVENT_READ, entry)
+    left = len(state)
+    deadline = time.time() + timeout
+    while left and time.time() < deadline:
+        for key, _ in sel.select(1):
+            entry = key.data
+            try:
+                d = entry[0].recv(65536)
+            except OSError:
+                d = b""
+            if d:
+                entry[1] += d
+            else:
+                entry[2] = True
+                sel.unregister(entry[0])
+                entry[0].close()
+                left -= 1
+    out = []
+    for s, data, done in state:
+        if not done:
+            s.close()
+            out.append((None, data))
+            continue
+        head, _, body = data.partition(b"\r\n\r\n")
+        try:
+            status = int(head.split(b" ", 2)[1])
+        except (IndexError, ValueError):
+            status = None
+        if b"transfer-encoding: chunked" in head.lower():
+            body = dechunk(body)
+        out.append((status, body))
+    return out
+
+
+def dechunk(data):
+    out = b""
+    while data:
+        size_line, _, rest = data.partition(b"\r\n")
+        size = int(size_line.split(b";")[0], 16)
+        if size == 0:
+            break
+        out += rest[:size]
+        data = rest[size + 2:]
+    return out
+
+
+def raw(w, request, timeout=20):
+    """Send raw bytes, read until the server closes; return what came back."""
+    s = w.connect(timeout=timeout)
+    try:
+        s.sendall(request)
+        data = b""
+        while True:
+            try:
+                d = s.recv(65536)
+            except ConnectionResetError:
+                break
+            if not d:
+                break
+            data += d
+        return data
+    finally:
+        s.close()

@@ -1,0 +1,81 @@
+"""Python's interpreter state across suspended cores (design.md section 4):
+deep recursion, ctypes callbacks (PyGILState_Ensure) and context variables
+inside cores that suspend in the middle of them, many at once, under uGreen
+(one thread state per core) and greenlet."""
+import os
+import random
+import sys
+
+import pytest
+
+from weftlib import SRCDIR, plugin_available
+
+sys.path.insert(0, os.path.join(SRCDIR, "t", "apps", "python"))
+import wsgiclient as wc  # noqa: E402
+
+pytestmark = pytest.mark.skipif(not plugin_available("python"),
+                                reason="the python plugin is not built (apt-get install python3-dev)")
+
+ENGINES = [pytest.param("--ugreen", id="ugreen",
+                        marks=pytest.mark.skipif(not plugin_available("ugreen"),
+                                                 reason="ugreen.so is not built")),
+           pytest.param("--greenlet", id="greenlet",
+                        marks=pytest.mark.skipif(not plugin_available("greenlet"),
+                                                 reason="greenlet.so is not built (apt-get install python3-greenlet python-greenlet-dev)"))]
+
+
+def serve(weft, engine, cores=100):
+    return weft("--plugin", "python", "--wsgi-file", wc.app("engine_app.py"),
+                "--async", str(cores), engine)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_deep_recursion_in_suspended_cores(weft, engine):
+    """Cores suspend at the bottom of recursions of different depths, and
+    resume in another order: each must find its own frames (a shared
+    thread state crashes here, or returns wrong sums)."""
+    w = serve(weft, engine)
+    rnd = random.Random(6)
+    cases = [(rnd.randrange(50, 950), rnd.choice([0.05, 0.1, 0.2, 0.3, 0.4])) for _ in range(60)]
+    res = wc.many(w, ["/recurse?depth=%d&sleep=%s" % c for c in cases])
+    assert [r for r in res] == [(200, str(d * (d + 1) // 2).encode()) for d, _ in cases]
+    # Recursion through C frames (the core's own C stack) as well.
+    cases = [(rnd.randrange(10, 300), rnd.choice([0.05, 0.1, 0.2, 0.3])) for _ in range(40)]
+    res = wc.many(w, ["/recurse-c?depth=%d&sleep=%s" % c for c in cases])
+    assert [r for r in res] == [(200, str(d * (d + 1) // 2).encode()) for d, _ in cases]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_recursion_limit_in_a_core(weft, engine):
+    w = serve(weft, engine)
+    for _ in range(3):
+        r = wc.http(w, "GET", "/recursion-error")
+        assert r.status == 200 and r.body.startswith(b"RecursionError at limit")
+    assert wc.http(w, "GET", "/recurse?depth=900").body == str(900 * 901 // 2).encode()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_ctypes_callbacks_in_suspended_cores(weft, engine):
+    """libc qsort() calls back into Python through ctypes, which takes the
+    GIL with PyGILState_Ensure(); the first callback suspends the core, so
+    other cores run callbacks of their own meanwhile."""
+    w = serve(weft, engine)
+    res = wc.many(w, ["/qsort?n=%d&sleep=0.%d" % (500 + i, 1 + i % 3) for i in range(30)])
+    for i, (status, body) in enumerate(res):
+        assert status == 200 and body.startswith(b"sorted %d with " % (500 + i)), body
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_pygilstate_ensure_inside_a_core(weft, engine):
+    """With the GIL held by the core, PyGILState_Ensure() must see the
+    core's own thread state (otherwise it waits for the GIL forever)."""
+    w = serve(weft, engine)
+    res = wc.many(w, ["/gilstate?sleep=0.%d" % (i % 3) for i in range(20)], timeout=20)
+    assert res == [(200, b"gilstate locked same")] * 20
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_context_variables_stay_with_their_request(weft, engine):
+    w = serve(weft, engine)
+    res = wc.many(w, ["/contextvar?v=r%d&sleep=0.%d" % (i, 1 + (7 * i) % 4) for i in range(50)])
+    assert res == [(200, b"var r%d" % i) for i in range(50)]
