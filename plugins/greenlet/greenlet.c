@@ -149,8 +149,15 @@ greenlet_release(void)
      * left to release. */
     if (Py_IsInitialized()) {
         PyGILState_STATE gs = PyGILState_Ensure();
+        /*
+         * A greenlet still suspended (a hard stop cut its request off) is
+         * left alone: dropping it would make greenlet throw GreenletExit
+         * into it, running the core's code again on a worker that is
+         * going away.
+         */
         for (i = 0; i < nglets; i++)
-            Py_CLEAR(glets[i]);
+            if (glets[i] != NULL && !PyGreenlet_ACTIVE(glets[i]))
+                Py_CLEAR(glets[i]);
         Py_CLEAR(run_fn);
         Py_CLEAR(main_glet);
         PyGILState_Release(gs);

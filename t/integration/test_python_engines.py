@@ -4,7 +4,9 @@ inside cores that suspend in the middle of them, many at once, under uGreen
 (one thread state per core) and greenlet."""
 import os
 import random
+import signal
 import sys
+import time
 
 import pytest
 
@@ -79,3 +81,19 @@ def test_context_variables_stay_with_their_request(weft, engine):
     w = serve(weft, engine)
     res = wc.many(w, ["/contextvar?v=r%d&sleep=0.%d" % (i, 1 + (7 * i) % 4) for i in range(50)])
     assert res == [(200, b"var r%d" % i) for i in range(50)]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_hard_stop_with_python_suspended_in_cores(weft, engine):
+    """SIGQUIT stops the worker at once: cores suspended inside Python (in
+    recursion, in a ctypes callback) are cut off without a crash."""
+    w = serve(weft, engine)
+    socks = []
+    for p in ("/recurse?depth=500&sleep=5", "/qsort?n=100&sleep=5", "/contextvar?v=1&sleep=5"):
+        s = w.connect()
+        s.sendall(b"GET %s HTTP/1.1\r\nHost: t\r\n\r\n" % p.encode())
+        socks.append(s)
+    time.sleep(0.3)
+    assert w.stop(sig=signal.SIGQUIT) == 0
+    for s in socks:
+        s.close()
