@@ -22,8 +22,11 @@ typedef struct {
     PyObject   *str;
 } key_slot_t;
 
+#define POS_SLOTS  64           /* names remembered by their position */
+
 static key_slot_t keys[KEY_SLOTS];
 static unsigned   nkeys;
+static PyObject  *by_pos[POS_SLOTS];    /* borrowed from keys[] */
 static PyObject  *tmpl;
 static PyObject  *k_input, *k_url_scheme, *s_https;
 
@@ -49,9 +52,10 @@ hash_of(const char *p, size_t n)
     return h;
 }
 
-/* The name as a str (a new reference), from the cache when it can be. */
+/* The name as a str (a new reference), from the cache when it can be;
+ * *cached says whether the cache keeps it. */
 static PyObject *
-key_for(const char *k, size_t len)
+key_for(const char *k, size_t len, int *cached)
 {
     uint32_t  h = hash_of(k, len);
     unsigned  i = h & (KEY_SLOTS - 1);
@@ -60,10 +64,12 @@ key_for(const char *k, size_t len)
     while (keys[i].str != NULL) {
         if (keys[i].hash == h && keys[i].len == len && memcmp(keys[i].data, k, len) == 0) {
             Py_INCREF(keys[i].str);
+            *cached = 1;
             return keys[i].str;
         }
         i = (i + 1) & (KEY_SLOTS - 1);
     }
+    *cached = 0;
     s = PyUnicode_DecodeLatin1(k, (Py_ssize_t) len, NULL);
     if (s == NULL || nkeys >= KEY_CACHE)
         return s;
@@ -74,8 +80,31 @@ key_for(const char *k, size_t len)
     keys[i].data = (const char *) PyUnicode_DATA(s);
     keys[i].str = s;
     nkeys++;
+    *cached = 1;
     Py_INCREF(s);
     return s;
+}
+
+/*
+ * The name of the i-th variable (a new reference).  Requests come with the
+ * same variables in the same order, so the name at the same position last
+ * time is tried first: one memcmp instead of hashing.
+ */
+static PyObject *
+key_at(unsigned i, const weft_var_t *v)
+{
+    PyObject *k = i < POS_SLOTS ? by_pos[i] : NULL;
+    int       cached;
+
+    if (k != NULL && (size_t) PyUnicode_GET_LENGTH(k) == v->key_len
+        && memcmp(PyUnicode_DATA(k), v->key, v->key_len) == 0) {
+        Py_INCREF(k);
+        return k;
+    }
+    k = key_for(v->key, v->key_len, &cached);
+    if (k != NULL && cached && i < POS_SLOTS)
+        by_pos[i] = k;
+    return k;
 }
 
 /* Put key: value into the template; value is a new reference (stolen). */
@@ -95,7 +124,9 @@ weft_py_environ_init(void)
     size_t    i;
 
     for (i = 0; i < sizeof(common_keys) / sizeof(common_keys[0]); i++) {
-        PyObject *k = key_for(common_keys[i], strlen(common_keys[i]));
+        int       cached;
+        PyObject *k = key_for(common_keys[i], strlen(common_keys[i]), &cached);
+
         if (k == NULL)
             goto fail;
         Py_DECREF(k);
@@ -130,6 +161,7 @@ weft_py_environ_exit(void)
 {
     unsigned i;
 
+    memset(by_pos, 0, sizeof(by_pos));
     for (i = 0; i < KEY_SLOTS; i++)
         Py_CLEAR(keys[i].str);
     nkeys = 0;
@@ -158,7 +190,7 @@ weft_py_environ(weft_py_core_t *pc, weft_request_t *r)
         PyObject         *k, *val;
         int               rc;
 
-        k = key_for(v->key, v->key_len);
+        k = key_at(i, v);
         if (k == NULL)
             goto fail;
         val = PyUnicode_DecodeLatin1(v->value, (Py_ssize_t) v->value_len, NULL);

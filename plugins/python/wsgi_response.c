@@ -67,11 +67,21 @@ latin1(PyObject *s, Py_ssize_t *len, const char *what)
     return (const char *) PyUnicode_DATA(s);
 }
 
-static int
-is_tchar(unsigned char ch)
+/* RFC 9110's tchar: the characters of a header name. */
+static unsigned char tchar[256];
+
+static void
+tchar_init(void)
 {
-    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
-           || (ch != '\0' && strchr("!#$%&'*+-.^_`|~", ch) != NULL);
+    const char *p;
+    int         ch;
+
+    for (ch = '0'; ch <= '9'; ch++)
+        tchar[ch] = 1;
+    for (ch = 'a'; ch <= 'z'; ch++)
+        tchar[ch] = tchar[ch - 32] = 1;
+    for (p = "!#$%&'*+-.^_`|~"; *p; p++)
+        tchar[(unsigned char) *p] = 1;
 }
 
 static int
@@ -95,10 +105,11 @@ bad:
     return -1;
 }
 
-/* One (name, value) header: its bytes, or -1 with an error. */
+/* One (name, value) header: its bytes, or -1 with an error.  Without
+ * `chars` only the types are checked (the core checks what it must). */
 static int
-header_item(PyObject *item, const char **name, Py_ssize_t *nlen, const char **value,
-            Py_ssize_t *vlen)
+header_item(PyObject *item, int chars, const char **name, Py_ssize_t *nlen,
+            const char **value, Py_ssize_t *vlen)
 {
     Py_ssize_t i;
 
@@ -112,10 +123,12 @@ header_item(PyObject *item, const char **name, Py_ssize_t *nlen, const char **va
     *value = latin1(PyTuple_GET_ITEM(item, 1), vlen, "a header value");
     if (*value == NULL)
         return -1;
+    if (!chars)
+        return 0;
     if (*nlen == 0)
         goto bad;
     for (i = 0; i < *nlen; i++)
-        if (!is_tchar((unsigned char) (*name)[i]))
+        if (!tchar[(unsigned char) (*name)[i]])
             goto bad;
     for (i = 0; i < *vlen; i++) {
         unsigned char ch = (unsigned char) (*value)[i];
@@ -142,7 +155,7 @@ check_headers(PyObject *headers)
         const char *n, *v;
         Py_ssize_t  nl, vl;
 
-        if (header_item(PySequence_Fast_GET_ITEM(headers, i), &n, &nl, &v, &vl) < 0)
+        if (header_item(PySequence_Fast_GET_ITEM(headers, i), 1, &n, &nl, &v, &vl) < 0)
             return -1;
     }
     return 0;
@@ -165,11 +178,11 @@ push_head(weft_py_core_t *pc, weft_request_t *r, int64_t length)
         PyErr_SetString(PyExc_RuntimeError, "the app sent a body before calling start_response()");
         return -1;
     }
-    /* Checked by start_response(); checked again in case the app changed
-     * the list since. */
-    if (check_status(pc->status) < 0 || check_headers(pc->headers) < 0)
-        return -1;
+    /* Checked by start_response(); the types are checked again below in
+     * case the app changed the list since. */
     s = latin1(pc->status, &n, "the status");
+    if (s == NULL)
+        return -1;
     if (api->set_status(r, s, (size_t) n) != WEFT_OK) {
         PyErr_Format(PyExc_ValueError, "invalid status %R", pc->status);
         return -1;
@@ -179,7 +192,7 @@ push_head(weft_py_core_t *pc, weft_request_t *r, int64_t length)
         const char *name, *value;
         Py_ssize_t  nl, vl;
 
-        if (header_item(item, &name, &nl, &value, &vl) < 0)
+        if (header_item(item, 0, &name, &nl, &value, &vl) < 0)
             return -1;
         if (nl == 14 && strncasecmp(name, "content-length", 14) == 0)
             pc->has_length = 1;
@@ -642,6 +655,7 @@ weft_py_response_done(weft_py_core_t *pc)
 int
 weft_py_response_init(void)
 {
+    tchar_init();
     async_mode = weft_py_api->core_count() > 1;
     s_close = PyUnicode_InternFromString("close");
     s_tell = PyUnicode_InternFromString("tell");

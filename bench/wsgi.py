@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Issue 6's benchmark: the Python plugin against uWSGI and gunicorn.
+
+  1. hello-world WSGI (bench/apps/hello_uwsgi.py) over HTTP, 100
+     connections, one worker: weft; Debian's uWSGI with --http-socket (no
+     keep-alive: every request pays a new connection) and with
+     --http11-socket (keep-alive, the fair comparison); gunicorn's sync
+     worker (which closes every connection too);
+  2. 1,000 concurrent one-second sleeps (bench/apps/sleep_uwsgi.py:
+     uwsgi.async_sleep(1) then uwsgi.suspend()) on one worker: weft with
+     uGreen and with greenlet, uWSGI with greenlet and with uGreen; and each
+     worker's resident memory after the run.
+
+wrk opens all 1,000 connections at once and each completes one request a
+second, so a run of D seconds can count at most D - 1 requests per
+connection: the sleep case runs 60 s by default (a ceiling of 983/s).
+
+Run from the build tree (weft and .plugins/ built):
+    python3 bench/wsgi.py [hello-seconds [sleep-seconds]]
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import HERE, PLUGIN_DIR, WEFT, free_port, have, run_case, table  # noqa: E402
+
+HELLO_SECONDS = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+SLEEP_SECONDS = int(sys.argv[2]) if len(sys.argv) > 2 else 60
+HELLO = os.path.join(HERE, "apps", "hello_uwsgi.py")
+SLEEP = os.path.join(HERE, "apps", "sleep_uwsgi.py")
+
+
+def weft_argv(port, app, *extra):
+    return [WEFT, "--plugin-dir", PLUGIN_DIR, "--plugin", "python", "--wsgi-file", app,
+            "--http-socket", "127.0.0.1:%d" % port, "--listen", "4096"] + list(extra)
+
+
+def uwsgi_argv(port, app, socket_opt, *extra):
+    return ["uwsgi", "--plugin", "python3", socket_opt, "127.0.0.1:%d" % port,
+            "--wsgi-file", app, "--disable-logging", "--listen", "4096"] + list(extra)
+
+
+def gunicorn_argv(port):
+    return ["gunicorn", "-w", "1", "-b", "127.0.0.1:%d" % port, "--backlog", "4096",
+            "--chdir", os.path.dirname(HELLO), "hello_uwsgi:application"]
+
+
+def case(name, argv_fn, rows, seconds, **kw):
+    port = free_port()
+    run_case(name, argv_fn(port), port, "/", rows, duration=seconds, **kw)
+
+
+def ratio(rows, a, b):
+    ra = next((r[1] for r in rows if r[0] == a), None)
+    rb = next((r[1] for r in rows if r[0] == b), None)
+    return "%.2fx" % (ra / rb) if ra and rb else "n/a"
+
+
+def hello():
+    rows = []
+    case("weft", lambda p: weft_argv(p, HELLO), rows, HELLO_SECONDS)
+    if have("uwsgi"):
+        case("uWSGI --http-socket", lambda p: uwsgi_argv(p, HELLO, "--http-socket"), rows,
+             HELLO_SECONDS)
+        case("uWSGI --http11-socket", lambda p: uwsgi_argv(p, HELLO, "--http11-socket"), rows,
+             HELLO_SECONDS)
+    if have("gunicorn"):
+        case("gunicorn -w 1 (sync)", gunicorn_argv, rows, HELLO_SECONDS)
+    table("hello-world WSGI, HTTP, 100 connections, one worker, %ds" % HELLO_SECONDS, rows,
+          "weft")
+    print("weft / uWSGI --http-socket:   %s (target >= 3.0x)"
+          % ratio(rows, "weft", "uWSGI --http-socket"))
+    print("weft / uWSGI --http11-socket: %s (keep-alive on both sides)"
+          % ratio(rows, "weft", "uWSGI --http11-socket"))
+    print("weft / gunicorn:              %s (target >= 8x)"
+          % ratio(rows, "weft", "gunicorn -w 1 (sync)"))
+
+
+def sleeps():
+    rows = []
+    for engine in ("ugreen", "greenlet"):
+        case("weft --async 1000 --%s" % engine,
+             lambda p, e=engine: weft_argv(p, SLEEP, "--async", "1000", "--" + e), rows,
+             SLEEP_SECONDS, connections=1000, rss=True, warmup=0)
+    if have("uwsgi"):
+        for engine in ("greenlet", "ugreen"):
+            plugins = "python3,greenlet_python3" if engine == "greenlet" else "python3,ugreen"
+            case("uWSGI --async 1000 --%s" % engine,
+                 lambda p, e=engine, pl=plugins: ["uwsgi", "--plugin", pl, "--http-socket",
+                                                  "127.0.0.1:%d" % p, "--wsgi-file", SLEEP,
+                                                  "--async", "1000", "--" + e, "--listen", "4096",
+                                                  "--disable-logging", "--master",
+                                                  "--processes", "1"],
+                 rows, SLEEP_SECONDS, connections=1000, rss=True, warmup=0)
+    table("1000 concurrent one-second sleeps, one worker, %ds" % SLEEP_SECONDS, rows,
+          "weft --async 1000 --greenlet")
+    print("targets: >= 980 requests/s on each weft engine; weft's greenlet worker RSS "
+          "<= half of uWSGI's greenlet worker")
+
+
+def main():
+    if not os.path.exists(os.path.join(PLUGIN_DIR, "python.so")):
+        sys.exit("build weft and the python plugin first (make)")
+    hello()
+    sleeps()
+
+
+if __name__ == "__main__":
+    main()
