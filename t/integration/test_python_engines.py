@@ -42,7 +42,7 @@ def test_deep_recursion_in_suspended_cores(weft, engine):
     res = wc.many(w, ["/recurse?depth=%d&sleep=%s" % c for c in cases])
     assert [r for r in res] == [(200, str(d * (d + 1) // 2).encode()) for d, _ in cases]
     # Recursion through C frames (the core's own C stack) as well.
-    cases = [(rnd.randrange(10, 300), rnd.choice([0.05, 0.1, 0.2, 0.3])) for _ in range(40)]
+    cases = [(rnd.randrange(10, 200), rnd.choice([0.05, 0.1, 0.2, 0.3])) for _ in range(40)]
     res = wc.many(w, ["/recurse-c?depth=%d&sleep=%s" % c for c in cases])
     assert [r for r in res] == [(200, str(d * (d + 1) // 2).encode()) for d, _ in cases]
 
@@ -81,6 +81,14 @@ def test_context_variables_stay_with_their_request(weft, engine):
     w = serve(weft, engine)
     res = wc.many(w, ["/contextvar?v=r%d&sleep=0.%d" % (i, 1 + (7 * i) % 4) for i in range(50)])
     assert res == [(200, b"var r%d" % i) for i in range(50)]
+
+
+def test_threading_local_is_per_core_under_ugreen(weft):
+    if not plugin_available("ugreen"):
+        pytest.skip("ugreen.so is not built")
+    w = serve(weft, "--ugreen")
+    res = wc.many(w, ["/threadlocal?v=r%d&sleep=0.%d" % (i, 1 + (3 * i) % 4) for i in range(50)])
+    assert res == [(200, b"local r%d" % i) for i in range(50)]
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -13,17 +13,20 @@ test compares it with the expected value.
     /gilstate                    PyGILState_Ensure() from inside a core, with
                                  the GIL held (ctypes.pythonapi)
     /contextvar?v=X&sleep=S      a context variable survives a suspension
+    /threadlocal?v=X&sleep=S     so does a threading.local (uGreen: per core)
 """
 import contextvars
 import ctypes
 import ctypes.util
 import sys
+import threading
 
 import weft
 
 libc = ctypes.CDLL(ctypes.util.find_library("c"))
 CMPFUNC = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_int))
 VAR = contextvars.ContextVar("weft_test_var", default=None)
+LOCAL = threading.local()
 
 
 def qs(env):
@@ -119,6 +122,11 @@ def application(env, start_response):
         VAR.set(q.get("v"))
         nap(seconds)
         body = "var %s" % VAR.get()
+
+    elif path == "/threadlocal":
+        LOCAL.v = q.get("v")
+        nap(seconds)
+        body = "local %s" % LOCAL.v
 
     else:
         start_response("404 Not Found", [("Content-Type", "text/plain")])
