@@ -58,26 +58,32 @@ t_plugins_nodesc_la_LDFLAGS = $(test_plugin_ldflags)
 # ------------------------------------------------------------ unit tests
 if HAVE_CUNIT
 unit_cppflags = $(SDK_CPPFLAGS) -I$(top_srcdir)/core $(CUNIT_CFLAGS) $(LIBEVENT_CFLAGS)
-unit_ldadd = $(CUNIT_LIBS) $(LIBEVENT_LIBS) $(HTTP_PARSER_LIBS) $(INIH_LIBS) -lm
+unit_ldadd = $(CORE_LIBS) $(CUNIT_LIBS)
 
-check_PROGRAMS += t/unit/test_options t/unit/test_loader
-TESTS += t/unit/test_options t/unit/test_loader
+check_PROGRAMS += t/unit/test_options t/unit/test_loader t/unit/test_proto
+TESTS += t/unit/test_options t/unit/test_loader t/unit/test_proto
 
-t_unit_test_options_SOURCES = t/unit/test_options.c t/unit/tap.c t/unit/tap.h \
-	core/options.c core/log.c
+t_unit_test_options_SOURCES = t/unit/test_options.c t/unit/tap.c t/unit/tap.h
 t_unit_test_options_CPPFLAGS = $(unit_cppflags)
 t_unit_test_options_LDADD = $(unit_ldadd)
 
-t_unit_test_loader_SOURCES = t/unit/test_loader.c t/unit/tap.c t/unit/tap.h \
-	core/plugin_loader.c core/options.c core/log.c
-t_unit_test_loader_CPPFLAGS = $(unit_cppflags) -DWEFT_PLUGIN_DIR='"/nonexistent"'
+t_unit_test_loader_SOURCES = t/unit/test_loader.c t/unit/tap.c t/unit/tap.h
+t_unit_test_loader_CPPFLAGS = $(unit_cppflags)
 t_unit_test_loader_LDADD = $(unit_ldadd)
+
+t_unit_test_proto_SOURCES = t/unit/test_proto.c t/unit/tap.c t/unit/tap.h
+t_unit_test_proto_CPPFLAGS = $(unit_cppflags)
+t_unit_test_proto_LDADD = $(unit_ldadd)
 endif
 
 # ------------------------------------------------------------ integration
 INTEGRATION_TESTS = \
 	t/integration/test_cli.py \
-	t/integration/test_hello_plugin.py
+	t/integration/test_hello_plugin.py \
+	t/integration/test_http.py \
+	t/integration/test_async.py \
+	t/integration/test_uwsgi.py \
+	t/integration/test_nginx.py
 TESTS += $(INTEGRATION_TESTS)
 
 EXTRA_DIST += $(INTEGRATION_TESTS) \
