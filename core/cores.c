@@ -32,7 +32,10 @@
 #include "cores.h"
 #include "log.h"
 #include "proto.h"
+#include "accesslog.h"
 #include "registry.h"
+#include "scoreboard.h"
+#include "static.h"
 #include "worker.h"
 
 weft_acore_t *weft_current_core;
@@ -313,7 +316,7 @@ weft_core_start(weft_acore_t *c, weft_conn_t *conn)
     conn->core = c;
     r->conn = conn;
     r->pub.ctx = NULL;
-    r->pub.start_time = weft_now();
+    r->pub.start_time = weft_clock();
     r->warned_blocking = 0;
     weft_resp_reset(r);
     c->nwaits = 0;
@@ -330,10 +333,13 @@ weft_core_start(weft_acore_t *c, weft_conn_t *conn)
         weft_worker_core_freed();
         return;
     }
-    r->lang = weft_language_for(r->pub.modifier1);
-    if (r->lang == NULL)
+    if (weft_static_enabled() && weft_static_route(r) == WEFT_OK)
+        r->lang = &weft_static_language;
+    else if ((r->lang = weft_language_for(r->pub.modifier1)) == NULL)
         r->lang = &no_language;
     c->pub.request = &r->pub;
+    weft_scoreboard_begin(c->pub.id, r->pub.method.data, r->pub.method.len, r->pub.uri.data,
+                          r->pub.uri.len, r->pub.start_time);
 
     if (weft_suspend_engine != NULL && r->lang != &no_language)
         run_slice(c, 1);
@@ -511,9 +517,12 @@ core_complete(weft_acore_t *c)
         conn->keepalive = 0;
     if (conn->keepalive && weft_body_discard(conn) != WEFT_OK)
         conn->keepalive = 0;
+    weft_scoreboard_end(c->pub.id);
+    weft_accesslog(&c->req);
     weft_vars_reset(&c->req);
     core_release(c);
     weft_conn_next_request(conn);
+    weft_worker_request_done();
     weft_worker_core_freed();
 }
 

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -17,21 +18,25 @@
 #include <unistd.h>
 
 #include <weft/status.h>
+#include "accesslog.h"
 #include "api.h"
 #include "conf.h"
 #include "cores.h"
 #include "log.h"
 #include "registry.h"
+#include "scoreboard.h"
 #include "worker.h"
 
 struct event_base *weft_base;
 int                weft_worker_stopping;
+int                weft_worker_reload;
 
+static uint64_t      served;
 static weft_conn_t  *fifo_head;
 static weft_conn_t **fifo_tail = &fifo_head;
 static unsigned      fifo_len;
 static int           accepting;
-static struct event  sig_events[3];
+static struct event  sig_events[5];
 static struct event  dispatch_ev;   /* give waiting requests to free cores */
 
 double
@@ -42,6 +47,15 @@ weft_now(void)
     if (weft_base == NULL || event_base_gettimeofday_cached(weft_base, &tv) != 0)
         gettimeofday(&tv, NULL);
     return (double) tv.tv_sec + (double) tv.tv_usec / 1e6;
+}
+
+double
+weft_clock(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
 static void
@@ -152,16 +166,44 @@ weft_worker_stop(int graceful)
     maybe_finish_stop();
 }
 
+void
+weft_worker_request_done(void)
+{
+    served++;
+    if (weft_conf.max_requests > 0 && served == (uint64_t) weft_conf.max_requests
+        && !weft_worker_stopping) {
+        weft_log(WEFT_LOG_INFO, "worker %u served %llu requests (--max-requests): recycling",
+                 weft_worker_id, (unsigned long long) served);
+        if (weft_scoreboard_mine >= 0) {
+            weft_scoreboard_worker((unsigned) weft_scoreboard_mine)->recycling = 1;
+            kill(getppid(), SIGUSR2);
+        }
+        weft_worker_stop(1);
+    }
+}
+
 static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
-    weft_worker_stop(sig != SIGQUIT);
+    switch (sig) {
+    case SIGHUP:                   /* only without a master: drain, re-exec */
+        weft_log(WEFT_LOG_INFO, "graceful reload: draining, then restarting in place");
+        weft_worker_reload = 1;
+        weft_worker_stop(1);
+        break;
+    case SIGUSR1:
+        weft_log_reopen();
+        break;
+    default:
+        weft_worker_stop(sig != SIGQUIT);
+    }
 }
 
 int
 weft_worker_run(unsigned id)
 {
-    static const int        sigs[3] = { SIGTERM, SIGINT, SIGQUIT };
+    static const int        sigs[5] = { SIGTERM, SIGINT, SIGQUIT, SIGUSR1, SIGHUP };
+    unsigned                nsigs = weft_scoreboard_mine >= 0 ? 4 : 5;  /* the master has HUP */
     struct event_config    *cfg;
     unsigned                i;
     int                     rc = WEFT_OK;
@@ -182,7 +224,7 @@ weft_worker_run(unsigned id)
         return WEFT_ERROR;
 
     event_assign(&dispatch_ev, weft_base, -1, 0, dispatch_cb, NULL);
-    for (i = 0; i < 3; i++) {
+    for (i = 0; i < nsigs; i++) {
         evsignal_assign(&sig_events[i], weft_base, sigs[i], signal_cb, NULL);
         evsignal_add(&sig_events[i], NULL);
     }
@@ -190,6 +232,8 @@ weft_worker_run(unsigned id)
         event_assign(&weft_listeners[i].ev, weft_base, weft_listeners[i].fd,
                      EV_READ | EV_PERSIST, accept_cb, &weft_listeners[i]);
     weft_worker_resume_accept();
+    if (weft_scoreboard_mine >= 0)
+        weft_scoreboard_worker((unsigned) weft_scoreboard_mine)->ready = 1;
 
     weft_log(WEFT_LOG_INFO, "worker %u ready (pid %ld, %u core%s%s%s)", id, (long) getpid(),
              weft_ncores, weft_ncores == 1 ? "" : "s",
@@ -200,6 +244,7 @@ weft_worker_run(unsigned id)
         weft_log(WEFT_LOG_ERROR, "the event loop failed");
         rc = WEFT_ERROR;
     }
+    weft_accesslog_flush();
     weft_log(WEFT_LOG_INFO, "worker %u stopped", id);
     return rc;
 }

@@ -83,7 +83,11 @@ INTEGRATION_TESTS = \
 	t/integration/test_http.py \
 	t/integration/test_async.py \
 	t/integration/test_uwsgi.py \
-	t/integration/test_nginx.py
+	t/integration/test_nginx.py \
+	t/integration/test_master.py \
+	t/integration/test_static.py \
+	t/integration/test_logs.py \
+	t/integration/test_ini.py
 TESTS += $(INTEGRATION_TESTS)
 
 EXTRA_DIST += $(INTEGRATION_TESTS) \

@@ -47,13 +47,14 @@ class Weft:
     """A running weft.  Use as a context manager or call stop()."""
 
     def __init__(self, args, port=None, http=True, env=None, wait=True,
-                 allow_errors=(), cwd=None):
+                 allow_errors=(), cwd=None, add_socket=True):
         self.port = port or free_port()
         self.addr = ("127.0.0.1", self.port)
         self.allow_errors = [re.compile(p) for p in allow_errors]
         sock_opt = "--http-socket" if http else "--socket"
         self.args = [WEFT_BIN]
-        if port is not False and not any(a in ("--http-socket", "--socket") for a in args):
+        if add_socket and port is not False \
+                and not any(a in ("--http-socket", "--socket") for a in args):
             self.args += [sock_opt, "127.0.0.1:%d" % self.port]
         self.args += list(args)
         self.logfile = tempfile.NamedTemporaryFile(prefix="weft-log-", suffix=".txt",
