@@ -231,3 +231,26 @@ def test_reload_on_rss(app):
     w = app("--master", "--reload-on-rss", "1")      # any worker is over 1 MiB
     w.wait_log(r"uses [\d.]+ MiB, over --reload-on-rss 1: draining it", timeout=10)
     assert http_get(w, "/hello").status == 200
+
+
+def test_uid_gid_drop_after_binding(app):
+    if os.geteuid() != 0:
+        pytest.fail("this test runs as root (as CI does) to check the privilege drop")
+    import pwd
+    nobody = pwd.getpwnam("nobody")
+    w = app("--master", "--uid", "nobody", "--gid", str(nobody.pw_gid))
+    wait_for(lambda: len(workers_of(w)) == 1, what="the worker")
+    pid = int(http_get(w, "/pid").body)
+    with open("/proc/%d/status" % pid) as f:
+        status = f.read()
+    uids = re.search(r"^Uid:\s+(\d+)\s+(\d+)\s+(\d+)", status, re.M).groups()
+    gids = re.search(r"^Gid:\s+(\d+)\s+(\d+)\s+(\d+)", status, re.M).groups()
+    assert set(uids) == {str(nobody.pw_uid)} and set(gids) == {str(nobody.pw_gid)}
+    assert "running as user nobody" in w.log()
+
+
+def test_unknown_uid_is_a_clear_error(weft):
+    r = subprocess.run([WEFT_BIN, "--plugin", TESTAPP, "--http-socket", "127.0.0.1:0",
+                        "--uid", "no-such-user-here"], capture_output=True, text=True,
+                       timeout=10)
+    assert r.returncode != 0 and "--uid no-such-user-here: no such user" in r.stderr
