@@ -160,8 +160,10 @@ weft_conn_close(weft_conn_t *c)
 {
     if (c->queued)
         weft_worker_unqueue(c);
-    event_del(&c->rev);
-    event_del(&c->wev);
+    if (c->evented) {
+        event_del(&c->rev);
+        event_del(&c->wev);
+    }
     close(c->fd);
     weft_outq_clear(&c->outq);
     free(c->in);
@@ -186,16 +188,12 @@ weft_conn_close_lingering(weft_conn_t *c)
 }
 
 void
-weft_conn_reject(weft_conn_t *c, int status)
+weft_conn_reject_write(weft_conn_t *c, int status)
 {
     char    buf[512];
     int     n;
     ssize_t w;
 
-    if (status == 0 || c->gone) {
-        weft_conn_close(c);
-        return;
-    }
     n = snprintf(buf, sizeof(buf),
                  "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
                  "Connection: close\r\nDate: %s\r\n\r\n%d %s\n",
@@ -207,6 +205,16 @@ weft_conn_reject(weft_conn_t *c, int status)
     while (w < 0 && errno == EINTR);
     weft_log(WEFT_LOG_INFO, "%s:%s: rejected a request with %d %s", c->peer_addr,
              c->peer_port, status, weft_http_reason(status));
+}
+
+void
+weft_conn_reject(weft_conn_t *c, int status)
+{
+    if (status == 0 || c->gone) {
+        weft_conn_close(c);
+        return;
+    }
+    weft_conn_reject_write(c, status);
     weft_conn_close_lingering(c);
 }
 
@@ -409,8 +417,8 @@ conn_write_cb(evutil_socket_t fd, short what, void *arg)
         weft_core_conn_event(c->core, WEFT_WRITE, (what & EV_TIMEOUT) != 0);
 }
 
-static weft_conn_t *
-conn_new(int fd, weft_listener_t *ls, const struct sockaddr_storage *ss)
+weft_conn_t *
+weft_conn_new(int fd, weft_listener_t *ls, const struct sockaddr_storage *ss, int evented)
 {
     weft_conn_t *c = calloc(1, sizeof(*c));
 
@@ -437,8 +445,11 @@ conn_new(int fd, weft_listener_t *ls, const struct sockaddr_storage *ss)
         strcpy(c->peer_addr, "unix");
         c->peer_port[0] = '\0';
     }
-    event_assign(&c->rev, weft_base, fd, EV_READ | EV_PERSIST, conn_read_cb, c);
-    event_assign(&c->wev, weft_base, fd, EV_WRITE, conn_write_cb, c);
+    if (evented) {
+        event_assign(&c->rev, weft_base, fd, EV_READ | EV_PERSIST, conn_read_cb, c);
+        event_assign(&c->wev, weft_base, fd, EV_WRITE, conn_write_cb, c);
+        c->evented = 1;
+    }
     weft_http_reset(c);
     c->state = WEFT_CONN_HEAD;
     c->keepalive = 1;
@@ -446,36 +457,48 @@ conn_new(int fd, weft_listener_t *ls, const struct sockaddr_storage *ss)
     return c;
 }
 
+int
+weft_conn_accept_fd(weft_listener_t *ls, struct sockaddr_storage *ss)
+{
+    static double last_emfile;
+    socklen_t     len = sizeof(*ss);
+    int           fd, one = 1;
+
+    for (;;) {
+        fd = accept4(ls->fd, (struct sockaddr *) ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd >= 0)
+            break;
+        if (errno == EINTR || errno == ECONNABORTED)
+            continue;
+        if (errno == EMFILE || errno == ENFILE) {
+            if (weft_clock() - last_emfile > 10) {
+                weft_log(WEFT_LOG_ERROR, "cannot accept on %s: %s (raise the open files limit)",
+                         ls->name, strerror(errno));
+                last_emfile = weft_clock();
+            }
+        } else if (errno != EAGAIN) {
+            weft_log(WEFT_LOG_WARN, "accept on %s: %s", ls->name, strerror(errno));
+        }
+        return -1;
+    }
+    if (!ls->is_unix)
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    return fd;
+}
+
 void
 weft_conn_accept(weft_listener_t *ls)
 {
-    static double last_emfile;
-    int           i;
+    int i;
 
     for (i = 0; i < 64; i++) {
         struct sockaddr_storage ss;
-        socklen_t               len = sizeof(ss);
         weft_conn_t            *c;
-        int                     fd, one = 1;
+        int                     fd = weft_conn_accept_fd(ls, &ss);
 
-        fd = accept4(ls->fd, (struct sockaddr *) &ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) {
-            if (errno == EINTR || errno == ECONNABORTED)
-                continue;
-            if (errno == EMFILE || errno == ENFILE) {
-                if (weft_now() - last_emfile > 10) {
-                    weft_log(WEFT_LOG_ERROR, "cannot accept on %s: %s (raise the open files limit)",
-                             ls->name, strerror(errno));
-                    last_emfile = weft_now();
-                }
-            } else if (errno != EAGAIN) {
-                weft_log(WEFT_LOG_WARN, "accept on %s: %s", ls->name, strerror(errno));
-            }
+        if (fd < 0)
             return;
-        }
-        if (!ls->is_unix)
-            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-        c = conn_new(fd, ls, &ss);
+        c = weft_conn_new(fd, ls, &ss, 1);
         if (c == NULL) {
             weft_log(WEFT_LOG_ERROR, "out of memory accepting a connection");
             close(fd);

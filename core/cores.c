@@ -94,7 +94,8 @@ weft_cores_init(struct event_base *b, unsigned n)
         c->req.core = c;
         c->req.pub.core = &c->pub;
         c->ready_fd = -1;
-        evtimer_assign(&c->timer, base, NULL, NULL);
+        if (base != NULL)
+            evtimer_assign(&c->timer, base, NULL, NULL);
         c->next_free = free_cores;
         free_cores = c;
     }
@@ -305,10 +306,70 @@ block_for_waits(weft_acore_t *c)
     c->deadline = 0;
 }
 
+/*
+ * Loop engine: wait for the core's registered fds, its timer, or (to
+ * notice a client that leaves) its own connection, through the engine.
+ * Bytes the client sends meanwhile (a pipelined request) are kept.
+ */
+static void
+loop_wait(weft_acore_t *c)
+{
+    weft_conn_t *conn = c->req.conn;
+    int          fds[17], events[17];
+    unsigned     n = 0, i, ready, conn_slot = 17;
+
+    for (i = 0; i < c->nwaits && n < 16; i++) {
+        fds[n] = c->waits[i].fd;
+        events[n++] = c->waits[i].events;
+    }
+    if (!conn->eof && !conn->gone && conn->in_end < conn->in_cap) {
+        conn_slot = n;
+        fds[n] = conn->fd;
+        events[n++] = WEFT_READ;
+    }
+    c->ready_fd = -1;
+    c->timed_out = 0;
+    for (;;) {
+        double timeout = c->deadline > 0 ? c->deadline - weft_clock()
+                         : c->nwaits == 0 ? 0 : -1;
+        int    rc;
+
+        if (timeout < 0 && c->deadline > 0)
+            timeout = 0;
+        c->state = WEFT_CORE_WAITING;
+        rc = weft_loop_engine->wait(fds, events, n, timeout, &ready);
+        weft_current_core = c;
+        c->state = WEFT_CORE_RUNNING;
+        if (rc == WEFT_TIMEOUT) {
+            c->timed_out = c->deadline > 0;
+            break;
+        }
+        if (rc != WEFT_OK) {
+            c->aborted = 1;
+            break;
+        }
+        if (ready == conn_slot) {
+            ssize_t got = weft_conn_fill(conn, conn->in_cap);
+            if (got == 0 || got == -1) {
+                conn->eof = 1;
+                weft_core_abort(c, "client went away");
+                break;
+            }
+            if (got == -3)
+                n--;             /* the buffer is full: stop watching */
+            continue;
+        }
+        c->ready_fd = fds[ready];
+        break;
+    }
+    c->nwaits = 0;
+    c->deadline = 0;
+}
+
 /* ------------------------------------------------------------ requests */
 
-void
-weft_core_start(weft_acore_t *c, weft_conn_t *conn)
+int
+weft_core_begin(weft_acore_t *c, weft_conn_t *conn)
 {
     weft_req_t *r = &c->req;
 
@@ -326,12 +387,9 @@ weft_core_start(weft_acore_t *c, weft_conn_t *conn)
     c->timed_out = 0;
 
     if (weft_proto_build_request(conn, r) != WEFT_OK) {
-        int status = conn->head_error;
         conn->core = NULL;
         core_release(c);
-        weft_conn_reject(conn, status);
-        weft_worker_core_freed();
-        return;
+        return WEFT_ERROR;
     }
     if (weft_static_enabled() && weft_static_route(r) == WEFT_OK)
         r->lang = &weft_static_language;
@@ -340,8 +398,18 @@ weft_core_start(weft_acore_t *c, weft_conn_t *conn)
     c->pub.request = &r->pub;
     weft_scoreboard_begin(c->pub.id, r->pub.method.data, r->pub.method.len, r->pub.uri.data,
                           r->pub.uri.len, r->pub.start_time);
+    return WEFT_OK;
+}
 
-    if (weft_suspend_engine != NULL && r->lang != &no_language)
+void
+weft_core_start(weft_acore_t *c, weft_conn_t *conn)
+{
+    if (weft_core_begin(c, conn) != WEFT_OK) {
+        weft_conn_reject(conn, conn->head_error);
+        weft_worker_core_freed();
+        return;
+    }
+    if (weft_suspend_engine != NULL && c->req.lang != &no_language)
         run_slice(c, 1);
     else
         core_step(c);
@@ -361,6 +429,10 @@ weft_core_main(weft_core_t *pub)
         if (rc != WEFT_AGAIN || c->aborted || r->conn->gone)
             break;
         weft_resp_flush(r);
+        if (weft_loop_engine != NULL) {
+            loop_wait(c);
+            continue;
+        }
         c->ready_fd = -1;
         c->timed_out = 0;
         arm_waits(c);
@@ -499,19 +571,21 @@ weft_core_abort(weft_acore_t *c, const char *why)
                  c->pub.id);
     conn->gone = 1;
     weft_outq_clear(&conn->outq);
+    if (weft_loop_engine != NULL)
+        return;              /* the core's own wait notices */
     if (c->state == WEFT_CORE_WAITING)
         wake(c, -1, 0);
     else if (c->state == WEFT_CORE_DRAINING)
         drain(c, 0);
 }
 
-/* The main loop's end of a request. */
-static void
-core_complete(weft_acore_t *c)
+void
+weft_core_end(weft_acore_t *c)
 {
     weft_conn_t *conn = c->req.conn;
 
-    disarm_waits(c);
+    if (base != NULL)
+        disarm_waits(c);
     c->io_wait = 0;
     if (c->aborted || conn->gone || c->req.close_after)
         conn->keepalive = 0;
@@ -521,15 +595,25 @@ core_complete(weft_acore_t *c)
     weft_accesslog(&c->req);
     weft_vars_reset(&c->req);
     core_release(c);
-    weft_conn_next_request(conn);
     weft_worker_request_done();
+}
+
+/* The main loop's end of a request. */
+static void
+core_complete(weft_acore_t *c)
+{
+    weft_conn_t *conn = c->req.conn;
+
+    weft_core_end(c);
+    weft_conn_next_request(conn);
     weft_worker_core_freed();
 }
 
 int
 weft_core_can_suspend(void)
 {
-    return weft_suspend_engine != NULL && weft_current_core != NULL;
+    return (weft_suspend_engine != NULL || weft_loop_engine != NULL)
+           && weft_current_core != NULL;
 }
 
 int
@@ -539,6 +623,16 @@ weft_core_wait_conn(weft_acore_t *c, int events, double timeout)
 
     if (c->aborted || conn->gone)
         return WEFT_ERROR;
+    if (weft_loop_engine != NULL && weft_current_core == c) {
+        int      fd = conn->fd, ev = events, rc;
+        unsigned ready;
+
+        rc = weft_loop_engine->wait(&fd, &ev, 1, timeout, &ready);
+        weft_current_core = c;
+        if (rc == WEFT_ERROR)
+            c->aborted = 1;
+        return rc == WEFT_OK ? WEFT_OK : rc == WEFT_TIMEOUT ? WEFT_TIMEOUT : WEFT_ERROR;
+    }
     if (!weft_core_can_suspend()) {
         struct pollfd pfd = { conn->fd, (short) ((events & WEFT_READ ? POLLIN : 0)
                                                  | (events & WEFT_WRITE ? POLLOUT : 0)), 0 };
@@ -637,6 +731,10 @@ weft_api_suspend(weft_request_t *r)
         return WEFT_OK;
     }
     weft_resp_flush(&c->req);
+    if (weft_loop_engine != NULL) {
+        loop_wait(c);
+        return c->aborted ? WEFT_ERROR : WEFT_OK;
+    }
     c->ready_fd = -1;
     c->timed_out = 0;
     arm_waits(c);

@@ -196,12 +196,13 @@ reap(void)
 
         if (pid <= 0)
             return;
-        int      was_ready = 0;
+        int      was_ready = 0, recycled = 0;
 
         describe_exit(how, sizeof(how), status);
         slot = slot_of(pid);
         if (slot >= 0) {
             was_ready = weft_scoreboard_worker((unsigned) slot)->ready;
+            recycled = weft_scoreboard_worker((unsigned) slot)->recycling != 0;
             weft_scoreboard_release((unsigned) slot);
         }
 
@@ -227,6 +228,14 @@ reap(void)
             lived = now() - w->spawned;
             if (shutting_down) {
                 weft_log(WEFT_LOG_INFO, "worker %u (pid %ld) %s", i + 1, (long) pid, how);
+                break;
+            }
+            if (recycled && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+                /* --max-requests, and it drained before we looked. */
+                weft_log(WEFT_LOG_INFO, "worker %u (pid %ld) reached --max-requests and finished draining: starting a new one",
+                         i + 1, (long) pid);
+                w->failures = 0;
+                spawn(i + 1);
                 break;
             }
             if (!was_ready) {

@@ -154,6 +154,14 @@ weft_worker_core_freed(void)
 void
 weft_worker_stop(int graceful)
 {
+    if (weft_loop_engine != NULL) {
+        if (!weft_worker_stopping || !graceful)
+            weft_log(WEFT_LOG_INFO, "worker %u stopping%s: %u requests in flight",
+                     weft_worker_id, graceful ? "" : " now", weft_cores_busy);
+        weft_worker_stopping = 1;
+        weft_loop_engine->stop(graceful);
+        return;
+    }
     if (!graceful) {
         event_base_loopbreak(weft_base);
         return;
@@ -199,6 +207,30 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
     }
 }
 
+/* A loop engine runs the loop; the core serves through it. */
+static int
+run_loop_engine(unsigned id)
+{
+    unsigned n = weft_conf_cores();
+    int      rc;
+
+    if (weft_cores_init(NULL, n) != WEFT_OK)
+        return WEFT_ERROR;
+    if (weft_loop_engine->prepare != NULL && weft_loop_engine->prepare(n) != WEFT_OK) {
+        weft_log(WEFT_LOG_ERROR, "the %s engine could not prepare %u cores",
+                 weft_loop_engine->name, n);
+        return WEFT_ERROR;
+    }
+    if (weft_scoreboard_mine >= 0)
+        weft_scoreboard_worker((unsigned) weft_scoreboard_mine)->ready = 1;
+    weft_log(WEFT_LOG_INFO, "worker %u ready (pid %ld, %u core%s, loop engine %s)", id,
+             (long) getpid(), n, n == 1 ? "" : "s", weft_loop_engine->name);
+    rc = weft_loop_engine->run();
+    weft_accesslog_flush();
+    weft_log(WEFT_LOG_INFO, "worker %u stopped", id);
+    return rc;
+}
+
 int
 weft_worker_run(unsigned id)
 {
@@ -210,6 +242,9 @@ weft_worker_run(unsigned id)
 
     weft_worker_id = id;
     signal(SIGPIPE, SIG_IGN);
+
+    if (weft_loop_engine != NULL)
+        return run_loop_engine(id);
 
     cfg = event_config_new();
     event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);

@@ -23,7 +23,7 @@ check_LTLIBRARIES += \
 	t/plugins/testgood.la t/plugins/needsgood.la t/plugins/dupname.la \
 	t/plugins/failinit.la t/plugins/badmagic.la t/plugins/majorplus.la \
 	t/plugins/minornewer.la t/plugins/shortdesc.la t/plugins/nodesc.la \
-	t/plugins/testapp.la
+	t/plugins/testapp.la t/plugins/testloop.la
 
 t_plugins_testgood_la_SOURCES = t/plugins/testgood.c
 t_plugins_testgood_la_CPPFLAGS = $(test_plugin_cppflags)
@@ -52,6 +52,9 @@ t_plugins_shortdesc_la_LDFLAGS = $(test_plugin_ldflags)
 t_plugins_testapp_la_SOURCES = t/plugins/testapp.c
 t_plugins_testapp_la_CPPFLAGS = $(test_plugin_cppflags)
 t_plugins_testapp_la_LDFLAGS = $(test_plugin_ldflags)
+t_plugins_testloop_la_SOURCES = t/plugins/testloop.c
+t_plugins_testloop_la_CPPFLAGS = $(test_plugin_cppflags)
+t_plugins_testloop_la_LDFLAGS = $(test_plugin_ldflags)
 t_plugins_nodesc_la_SOURCES = t/plugins/nodesc.c
 t_plugins_nodesc_la_LDFLAGS = $(test_plugin_ldflags)
 
@@ -87,7 +90,8 @@ INTEGRATION_TESTS = \
 	t/integration/test_master.py \
 	t/integration/test_static.py \
 	t/integration/test_logs.py \
-	t/integration/test_ini.py
+	t/integration/test_ini.py \
+	t/integration/test_loop_engine.py
 TESTS += $(INTEGRATION_TESTS)
 
 EXTRA_DIST += $(INTEGRATION_TESTS) \
