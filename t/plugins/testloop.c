@@ -246,6 +246,9 @@ testloop_run(void)
                     timeout = ms;
             }
         }
+        for (co = all; co != NULL; co = co->next)
+            if (co->runnable)
+                timeout = 0;             /* woken meanwhile: do not sleep */
         if (aborting)
             timeout = 0;
         rc = poll(pfd, (nfds_t) n, timeout);
