@@ -24,7 +24,50 @@
 #define LINGER_SECONDS    2.0
 #define LINGER_MAX_BYTES  (1024 * 1024)
 
+#define STOP_GRACE_SECONDS 2.0   /* for a fresh connection's first request */
+
 unsigned weft_nconns;
+
+static weft_conn_t *live;
+
+static void
+live_link(weft_conn_t *c)
+{
+    c->live_prev = NULL;
+    c->live_next = live;
+    if (live != NULL)
+        live->live_prev = c;
+    live = c;
+}
+
+static void
+live_unlink(weft_conn_t *c)
+{
+    if (c->live_prev != NULL)
+        c->live_prev->live_next = c->live_next;
+    else if (live == c)
+        live = c->live_next;
+    if (c->live_next != NULL)
+        c->live_next->live_prev = c->live_prev;
+}
+
+/* A connection that still owes the worker a request while it stops. */
+static int
+pending(const weft_conn_t *c)
+{
+    return c->state == WEFT_CONN_HEAD && (c->nrequests == 0 || c->in_end > c->in_pos);
+}
+
+unsigned
+weft_conns_pending(void)
+{
+    weft_conn_t *c;
+    unsigned     n = 0;
+
+    for (c = live; c != NULL; c = c->live_next)
+        n += pending(c);
+    return n;
+}
 
 static void conn_read_cb(evutil_socket_t fd, short what, void *arg);
 static void conn_write_cb(evutil_socket_t fd, short what, void *arg);
@@ -158,6 +201,7 @@ pause_reading(weft_conn_t *c)
 void
 weft_conn_close(weft_conn_t *c)
 {
+    live_unlink(c);
     if (c->queued)
         weft_worker_unqueue(c);
     if (c->evented) {
@@ -170,6 +214,28 @@ weft_conn_close(weft_conn_t *c)
     free(c->hdrs);
     free(c);
     weft_nconns--;
+    if (weft_worker_stopping)
+        weft_worker_check_stop();
+}
+
+unsigned
+weft_conns_stop(void)
+{
+    weft_conn_t *c, *next;
+    double       grace = weft_now() + STOP_GRACE_SECONDS;
+
+    for (c = live; c != NULL; c = next) {
+        next = c->live_next;
+        if (c->state != WEFT_CONN_HEAD || !c->evented)
+            continue;
+        if (!pending(c)) {
+            weft_conn_close(c);            /* idle between requests */
+        } else if (c->deadline > grace) {
+            c->deadline = grace;
+            arm_read(c);
+        }
+    }
+    return weft_conns_pending();
 }
 
 void
@@ -454,6 +520,7 @@ weft_conn_new(int fd, weft_listener_t *ls, const struct sockaddr_storage *ss, in
     c->state = WEFT_CONN_HEAD;
     c->keepalive = 1;
     weft_nconns++;
+    live_link(c);
     return c;
 }
 

@@ -87,6 +87,8 @@ struct weft_conn_s {
     weft_outq_t      outq;           /* output that waits for the socket */
     weft_acore_t    *core;           /* the core serving it, if any */
     weft_conn_t     *next;           /* FIFO of conns waiting for a core */
+    weft_conn_t     *live_prev;      /* every connection of the worker */
+    weft_conn_t     *live_next;
     unsigned         nrequests;
 
     char             peer_addr[INET6_ADDRSTRLEN];
@@ -136,5 +138,16 @@ const char *weft_http_reason(int status);
 
 /* Live connections in this worker (for logs and limits). */
 extern unsigned weft_nconns;
+
+/*
+ * Graceful stop: close idle keep-alive connections now, give freshly
+ * accepted ones (whose request may be on its way) a short grace, and let
+ * the ones that are sending a head finish it.  Returns how many connections
+ * still owe a request.
+ */
+unsigned weft_conns_stop(void);
+
+/* How many connections still owe a request (0 once they are all served). */
+unsigned weft_conns_pending(void);
 
 #endif

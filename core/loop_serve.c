@@ -79,24 +79,37 @@ acquire_core(void)
     return c;
 }
 
-/* Wait for fd, in slices, so a graceful stop is seen within a second. */
+/*
+ * Wait for fd until deadline, in slices so a graceful stop is seen within a
+ * second.  On a stop, an idle keep-alive connection (keep == 0) gives up at
+ * once; a fresh one (keep == 1) still gets a moment to send its request.
+ */
 static int
-wait_fd(int fd, int events, double deadline, int stop_aware)
+wait_fd(int fd, int events, double deadline, int keep)
 {
+    int clamped = 0;
+
     for (;;) {
         double   left = deadline - weft_clock();
         unsigned ready;
         int      rc;
 
+        if (weft_worker_stopping && keep >= 0) {
+            if (keep == 0)
+                return WEFT_ERROR;
+            if (!clamped && left > 2.0) {
+                deadline = weft_clock() + 2.0;
+                left = 2.0;
+            }
+            clamped = 1;
+        }
         if (left <= 0)
             return WEFT_TIMEOUT;
-        if (stop_aware && left > IDLE_SLICE)
+        if (keep >= 0 && left > IDLE_SLICE)
             left = IDLE_SLICE;
         rc = weft_loop_engine->wait(&fd, &events, 1, left, &ready);
         if (rc != WEFT_TIMEOUT)
             return rc;
-        if (stop_aware && weft_worker_stopping)
-            return WEFT_ERROR;
     }
 }
 
@@ -112,7 +125,7 @@ reject(weft_conn_t *c, int status)
     if (status != 0 && !c->gone) {
         weft_conn_reject_write(c, status);
         if (shutdown(c->fd, SHUT_WR) == 0) {
-            while (dropped < (1u << 20) && wait_fd(c->fd, WEFT_READ, until, 0) == WEFT_OK) {
+            while (dropped < (1u << 20) && wait_fd(c->fd, WEFT_READ, until, -1) == WEFT_OK) {
                 ssize_t n = read(c->fd, buf, sizeof(buf));
                 if (n <= 0 && !(n < 0 && errno == EINTR))
                     break;
@@ -160,7 +173,9 @@ read_head(weft_conn_t *c, int first)
         if (n > 0)
             continue;
         if (n == -2) {
-            rc = wait_fd(c->fd, WEFT_READ, deadline, !c->head_seen);
+            /* An idle keep-alive connection gives way to a stop; one that
+             * is fresh or mid-head gets to finish. */
+            rc = wait_fd(c->fd, WEFT_READ, deadline, (first || c->head_seen) ? 1 : 0);
             if (rc == WEFT_OK)
                 continue;
             if (rc == WEFT_TIMEOUT)

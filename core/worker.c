@@ -120,8 +120,16 @@ weft_worker_unqueue(weft_conn_t *c)
 static void
 maybe_finish_stop(void)
 {
-    if (weft_worker_stopping && weft_cores_busy == 0 && fifo_len == 0)
+    if (weft_worker_stopping && weft_cores_busy == 0 && fifo_len == 0
+        && weft_conns_pending() == 0)
         event_base_loopbreak(weft_base);
+}
+
+void
+weft_worker_check_stop(void)
+{
+    if (weft_loop_engine == NULL && weft_base != NULL)
+        maybe_finish_stop();
 }
 
 /* Start waiting requests on free cores.  Runs from its own event, never
@@ -171,6 +179,7 @@ weft_worker_stop(int graceful)
                  weft_worker_id, weft_cores_busy, fifo_len);
     weft_worker_stopping = 1;
     weft_worker_pause_accept();
+    weft_conns_stop();
     maybe_finish_stop();
 }
 

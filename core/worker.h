@@ -21,6 +21,9 @@ extern int weft_worker_stopping;
 /* Set when SIGHUP asked a masterless weft to restart in place. */
 extern int weft_worker_reload;
 
+/* While stopping: leave the loop if nothing is left to serve. */
+void weft_worker_check_stop(void);
+
 /* A request is over: count it for --max-requests. */
 void weft_worker_request_done(void);
 
