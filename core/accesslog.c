@@ -63,28 +63,11 @@ weft_log_escape(char *out, size_t outlen, const char *s, size_t n, int json)
     return o;
 }
 
-static void
-write_all(const char *p, size_t n)
-{
-    int fd = weft_log_fd();
-
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return;
-        }
-        p += w;
-        n -= (size_t) w;
-    }
-}
-
 void
 weft_accesslog_flush(void)
 {
     if (pending.len > 0)
-        write_all(pending.data, pending.len);
+        weft_log_write(pending.data, pending.len);
     pending.len = 0;
 }
 

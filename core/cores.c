@@ -224,6 +224,32 @@ yield(weft_acore_t *c)
         lang->on_resume(&c->pub);
 }
 
+/* No engine: park the core with its waits armed (request() is called
+ * again when one fires).  With a suspend engine the caller then yields. */
+static void
+park(weft_acore_t *c)
+{
+    c->ready_fd = -1;
+    c->timed_out = 0;
+    arm_waits(c);
+    c->state = WEFT_CORE_WAITING;
+}
+
+/* On the core's own context: wait for what it registered. */
+static void loop_wait(weft_acore_t *c);
+
+static void
+wait_registered(weft_acore_t *c)
+{
+    if (weft_loop_engine != NULL) {
+        loop_wait(c);
+        return;
+    }
+    park(c);
+    yield(c);
+    c->state = WEFT_CORE_RUNNING;
+}
+
 /* On the main loop: run a core until it suspends or finishes. */
 static void
 run_slice(weft_acore_t *c, int start)
@@ -429,16 +455,7 @@ weft_core_main(weft_core_t *pub)
         if (rc != WEFT_AGAIN || c->aborted || r->conn->gone)
             break;
         weft_resp_flush(r);
-        if (weft_loop_engine != NULL) {
-            loop_wait(c);
-            continue;
-        }
-        c->ready_fd = -1;
-        c->timed_out = 0;
-        arm_waits(c);
-        c->state = WEFT_CORE_WAITING;
-        yield(c);
-        c->state = WEFT_CORE_RUNNING;
+        wait_registered(c);
     }
     c->last_rc = rc == WEFT_AGAIN ? WEFT_ERROR : rc;
     weft_resp_finish(r, c->last_rc);
@@ -490,12 +507,8 @@ core_step(weft_acore_t *c)
     if (rc == WEFT_AGAIN && !c->aborted && !r->conn->gone) {
         weft_resp_flush(r);
         c->last_rc = rc;
-        if (must_drain(c))
-            return;
-        c->ready_fd = -1;
-        c->timed_out = 0;
-        arm_waits(c);
-        c->state = WEFT_CORE_WAITING;
+        if (!must_drain(c))
+            park(c);
         return;
     }
     c->last_rc = rc == WEFT_AGAIN ? WEFT_ERROR : rc;
@@ -538,10 +551,7 @@ drain(weft_acore_t *c, int timed_out)
         finish_parked(c);
         return;
     }
-    c->ready_fd = -1;
-    c->timed_out = 0;
-    arm_waits(c);
-    c->state = WEFT_CORE_WAITING;
+    park(c);
 }
 
 void
@@ -658,10 +668,7 @@ weft_core_wait_conn(weft_acore_t *c, int events, double timeout)
 
         c->nwaits = 0;
         c->deadline = (events & WEFT_READ) ? weft_now() + timeout : 0;
-        c->ready_fd = -1;
-        c->timed_out = 0;
-        arm_waits(c);
-        c->state = WEFT_CORE_WAITING;
+        park(c);
         yield(c);
         c->state = WEFT_CORE_RUNNING;
         c->nwaits = saved;
@@ -731,16 +738,7 @@ weft_api_suspend(weft_request_t *r)
         return WEFT_OK;
     }
     weft_resp_flush(&c->req);
-    if (weft_loop_engine != NULL) {
-        loop_wait(c);
-        return c->aborted ? WEFT_ERROR : WEFT_OK;
-    }
-    c->ready_fd = -1;
-    c->timed_out = 0;
-    arm_waits(c);
-    c->state = WEFT_CORE_WAITING;
-    yield(c);
-    c->state = WEFT_CORE_RUNNING;
+    wait_registered(c);
     return c->aborted ? WEFT_ERROR : WEFT_OK;
 }
 

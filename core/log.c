@@ -16,6 +16,8 @@
 int weft_log_level = WEFT_LOG_INFO;
 
 static int         log_fd = 2;
+
+static void write_all(int fd, const char *p, size_t n);
 static const char *log_path;
 
 static const char *const level_names[] = { "ERROR", "WARN", "INFO", "DEBUG" };
@@ -63,6 +65,12 @@ int
 weft_log_fd(void)
 {
     return log_fd;
+}
+
+void
+weft_log_write(const char *p, size_t n)
+{
+    write_all(log_fd, p, n);
 }
 
 static void

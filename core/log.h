@@ -15,6 +15,9 @@ extern int weft_log_level;
 void weft_log(int level, const char *fmt, ...) WEFT_PRINTF(2, 3);
 void weft_vlog(int level, const char *fmt, va_list ap);
 
+/* Write raw bytes (whole lines) to the log, retrying short writes. */
+void weft_log_write(const char *p, size_t n);
+
 /* Send the log to fd (default 2).  The caller keeps fd open. */
 void weft_log_set_fd(int fd);
 int  weft_log_fd(void);

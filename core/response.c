@@ -189,6 +189,20 @@ gone(weft_req_t *r, const char *why)
     return WEFT_ERROR;
 }
 
+/* The socket is full and this core may wait: WEFT_OK once it drains. */
+static int
+wait_writable(weft_req_t *r)
+{
+    switch (weft_core_wait_conn(r->core, WEFT_WRITE, weft_conf.socket_timeout)) {
+    case WEFT_OK:
+        return WEFT_OK;
+    case WEFT_TIMEOUT:
+        return gone(r, "client stopped reading the response");
+    default:
+        return WEFT_ERROR;
+    }
+}
+
 /*
  * Write iov to the client.  On a full socket, a core with a suspend engine
  * waits; without one the rest is queued (and drained from the loop).
@@ -218,14 +232,9 @@ send_iov(weft_req_t *r, struct iovec *iov, int n)
             if (!weft_core_can_suspend())
                 return weft_outq_push_iov(&c->outq, iov, n, 0) == WEFT_OK
                            ? WEFT_OK : gone(r, "out of memory");
-            switch (weft_core_wait_conn(r->core, WEFT_WRITE, weft_conf.socket_timeout)) {
-            case WEFT_OK:
-                continue;
-            case WEFT_TIMEOUT:
-                return gone(r, "client stopped reading the response");
-            default:
+            if (wait_writable(r) != WEFT_OK)
                 return WEFT_ERROR;
-            }
+            continue;
         }
         total -= (size_t) w;
         while (n > 0 && (size_t) w >= iov->iov_len) {
@@ -473,14 +482,8 @@ weft_resp_sendfile(weft_request_t *pub, int fd, int64_t offset, int64_t len)
                 return gone(r, "out of memory");
             break;
         }
-        switch (weft_core_wait_conn(r->core, WEFT_WRITE, weft_conf.socket_timeout)) {
-        case WEFT_OK:
-            continue;
-        case WEFT_TIMEOUT:
-            return gone(r, "client stopped reading the response");
-        default:
+        if (wait_writable(r) != WEFT_OK)
             return WEFT_ERROR;
-        }
     }
     if (r->chunked) {
         struct iovec iov = { (void *) "\r\n", 2 };
