@@ -9,7 +9,6 @@
  * loads a lazy app, creates each core's interpreter state (tstate.c) and
  * releases the GIL, which from then on is held only while Python runs.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,8 +41,6 @@ static const weft_option_t python_options[] = {
       "put DIR first on sys.path (repeatable)", 0, 0, NULL },
     { "python-path", 0, WEFT_OPT_LIST, 0, &weft_py_conf.pythonpath, "DIR",
       "the same as --pythonpath", 0, 0, NULL },
-    { "chdir", 0, WEFT_OPT_STRING, 0, &weft_py_conf.chdir, "DIR",
-      "change to DIR before loading the app", 0, 0, NULL },
     { "home", 'H', WEFT_OPT_STRING, 0, &weft_py_conf.home, "DIR",
       "run Python from the virtualenv in DIR", 0, 0, NULL },
     { "virtualenv", 0, WEFT_OPT_STRING, 0, &weft_py_conf.home, "DIR",
@@ -112,7 +109,7 @@ path_insert(PyObject *path, Py_ssize_t *pos, const char *dir)
 /*
  * sys.path gets, in front and in this order: every --pythonpath, the
  * directory of --wsgi-file, and the current directory (so -w finds modules
- * next to where weft was started, or --chdir).
+ * next to where weft was started, or where the core's --chdir went).
  */
 static int
 extend_sys_path(void)
@@ -159,11 +156,6 @@ python_setup(void)
 {
     if (weft_py_conf.wsgi_file != NULL && weft_py_conf.module != NULL) {
         weft_py_api->log(WEFT_LOG_ERROR, "python: give either --wsgi-file or --module, not both");
-        return WEFT_ERROR;
-    }
-    if (weft_py_conf.chdir != NULL && chdir(weft_py_conf.chdir) != 0) {
-        weft_py_api->log(WEFT_LOG_ERROR, "python: --chdir %s: %s", weft_py_conf.chdir,
-                         strerror(errno));
         return WEFT_ERROR;
     }
     if (start_interpreter() != WEFT_OK)

@@ -71,7 +71,6 @@ typedef struct {
     const char     *module;        /* -w/--module module[:callable] */
     const char     *callable;      /* --callable (default "application") */
     weft_strlist_t  pythonpath;    /* --pythonpath, repeatable */
-    const char     *chdir;         /* --chdir */
     const char     *home;          /* --home: a virtualenv */
     int             lazy_apps;     /* --lazy-apps: load in each worker */
 } weft_py_conf_t;

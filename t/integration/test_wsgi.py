@@ -2,6 +2,7 @@
 body in its forms, errors, and loading apps."""
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -288,6 +289,23 @@ def test_lazy_apps_load_in_the_worker(weft):
     r = run(["--plugin", "python", "--http-socket", "127.0.0.1:0", "--lazy-apps",
              "--wsgi-file", wc.app("import_error.py")])
     assert r.returncode != 0 and "No module named 'weft_no_such_module_here'" in r.stderr
+
+
+@pytest.mark.parametrize("lazy", [[], ["--lazy-apps"]], ids=["preloaded", "lazy"])
+def test_processes_with_a_master(weft, lazy):
+    w = weft("--plugin", "python", "--wsgi-file", wc.app("api_app.py"), "--processes", "2",
+             "--master", *lazy)
+    w.wait_log(r"worker 2 ready")
+    res = wc.many(w, ["/whoami?s=0.5"] * 6)
+    assert all(status == 200 for status, _ in res), res
+    seen = {tuple(body.split()) for _, body in res}
+    assert {worker for _, worker in seen} == {b"1", b"2"}
+    assert len({pid for pid, _ in seen}) == 2
+    loads = re.findall(r"python: serving \S+ \(pid (\d+)\)", w.log())
+    if lazy:
+        assert sorted(loads) == sorted(pid.decode() for pid, _ in seen)
+    else:
+        assert len(loads) == 1 and loads[0].encode() not in {pid for pid, _ in seen}
 
 
 def test_home_runs_python_from_a_virtualenv(weft, tmp_path):

@@ -9,6 +9,7 @@ uWSGI's call patterns: register then suspend(), and register then yield.
     /writable?mode=...               wait_fd_write on a pipe's write end
     /suspend-alone                   suspend() with nothing registered
     /ids                             worker_id() and core_id()
+    /whoami?s=F                      sleeps F (yielding), then: pid and worker
     /outside                         what the API said at import time
 """
 import os
@@ -104,6 +105,13 @@ def application(env, start_response):
 
     if path == "/ids":
         return answer(start_response, "worker %d core %d" % (weft.worker_id(), weft.core_id()))
+
+    if path == "/whoami":
+        def gen():
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            yield uwsgi.async_sleep(float(q.get("s", "0.5")))
+            yield b"%d %d" % (os.getpid(), uwsgi.worker_id())
+        return gen()
 
     if path == "/outside":
         return answer(start_response, OUTSIDE)

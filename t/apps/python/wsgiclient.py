@@ -1,17 +1,17 @@
-"""Clients for the Python plugin's tests: HTTP/1.1 (through http.client),
-the uwsgi binary protocol, and many requests at once.
-
-The uwsgi protocol: a 4-byte header (modifier1, the size of the variables
-as a little-endian uint16, modifier2), then each variable as a little-endian
-uint16 length and the key, a uint16 length and the value; then the body.
-weft answers with an HTTP status line, headers and body, then closes.
+"""Clients for the Python plugin's tests: HTTP/1.1 through http.client
+(chunked uploads, keep-alive), the uwsgi binary protocol (weftlib's packet
+and reader: a 4-byte header of modifier1, the variables' size as a
+little-endian uint16 and modifier2; each variable as a uint16 length and the
+key, a uint16 length and the value; then the body), and many requests at
+once.
 """
 import http.client as httpclient
 import os
 import selectors
 import socket
-import struct
 import time
+
+import weftlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -21,24 +21,9 @@ def app(name):
     return os.path.join(HERE, name)
 
 
-class Response:
-    def __init__(self, status, reason, headers, body):
-        self.status = status
-        self.reason = reason
-        self.headers = headers          # [(name, value)] as sent
-        self.body = body
-
-    def header(self, name, default=None):
-        for k, v in self.headers:
-            if k.lower() == name.lower():
-                return v
-        return default
-
+class Response(weftlib.Response):
     def headers_named(self, name):
         return [v for k, v in self.headers if k.lower() == name.lower()]
-
-    def __repr__(self):
-        return "<Response %d %s, %d bytes>" % (self.status, self.reason, len(self.body))
 
 
 def http(w, method, path, body=None, headers=None, timeout=20, conn=None):
@@ -55,29 +40,10 @@ def http(w, method, path, body=None, headers=None, timeout=20, conn=None):
         conn.request(method, path, body=body, headers=hdrs)
     r = conn.getresponse()
     data = r.read()
-    resp = Response(r.status, r.reason, r.getheaders(), data)
+    resp = Response(r.status, r.reason, r.getheaders(), data, "HTTP/1.1")
     if own:
         conn.close()
     return resp
-
-
-def uwsgi_packet(variables, body=b"", modifier1=0, modifier2=0):
-    payload = b""
-    for k, v in variables.items():
-        k = k.encode("latin-1")
-        v = v.encode("latin-1")
-        payload += struct.pack("<H", len(k)) + k + struct.pack("<H", len(v)) + v
-    return struct.pack("<BHB", modifier1, len(payload), modifier2) + payload + body
-
-
-class _SockFile:
-    """Lets http.client parse a response read from a raw socket."""
-
-    def __init__(self, sock):
-        self.sock = sock
-
-    def makefile(self, mode, *a, **kw):
-        return self.sock.makefile(mode)
 
 
 def uwsgi(w, method, path, query="", body=b"", headers=None, extra=None, modifier1=0,
@@ -99,16 +65,13 @@ def uwsgi(w, method, path, query="", body=b"", headers=None, extra=None, modifie
     s = w.connect(timeout=timeout)
     try:
         if chunks:
-            s.sendall(uwsgi_packet(v, b"", modifier1))
+            s.sendall(weftlib.uwsgi_packet(v, b"", modifier1))
             for c in chunks:
                 time.sleep(0.05)
                 s.sendall(c)
         else:
-            s.sendall(uwsgi_packet(v, body, modifier1))
-        r = httpclient.HTTPResponse(_SockFile(s), method=method)
-        r.begin()
-        data = r.read()
-        return Response(r.status, r.reason, r.getheaders(), data)
+            s.sendall(weftlib.uwsgi_packet(v, body, modifier1))
+        return weftlib.Reader(s).read(head=(method == "HEAD"))
     finally:
         s.close()
 
