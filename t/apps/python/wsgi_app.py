@@ -27,7 +27,11 @@
     /ext                   imports compiled extension modules
     /threads               a Python thread runs while the worker waits
     /pid                   the worker's pid
+    /spin?s=N              keeps the CPU busy for N seconds (harakiri)
+
+Each worker prints "atexit ran in PID" when Python is finalised.
 """
+import atexit
 import io
 import json
 import os
@@ -289,7 +293,14 @@ def application(env, start_response):
     if path == "/pid":
         return text(start_response, str(os.getpid()))
 
+    if path == "/spin":
+        t = time.time()
+        while time.time() - t < float(q.get("s", "10")):
+            pass
+        return text(start_response, "spun")
+
     return text(start_response, "no such route", "404 Not Found")
 
 
 THREADS = {}
+atexit.register(lambda: print("atexit ran in %d" % os.getpid(), flush=True))
