@@ -164,36 +164,12 @@ size_arg(PyObject *const *args, Py_ssize_t nargs, const char *name, Py_ssize_t *
     return 0;
 }
 
+/*
+ * Take up to limit bytes (-1: no limit) through the buffer, reading more
+ * from the core as needed; with `line`, stop after the first newline.
+ */
 static PyObject *
-input_read(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
-{
-    input_t    *in = (input_t *) self;
-    Py_ssize_t  size;
-
-    if (size_arg(args, nargs, "read", &size) < 0 || !valid(in))
-        return NULL;
-    if (size == 0)
-        return PyBytes_FromStringAndSize(NULL, 0);
-    if (size > 0 && in->end - in->pos >= (size_t) size)
-        return take(in, (size_t) size);
-    if (in->left >= 0)
-        return read_known(in, size);
-    for (;;) {
-        size_t     have = in->end - in->pos;
-        Py_ssize_t n;
-
-        if (size > 0 && have >= (size_t) size)
-            return take(in, (size_t) size);
-        n = fill(in);
-        if (n < 0)
-            return NULL;
-        if (n == 0)
-            return take(in, in->end - in->pos);
-    }
-}
-
-static PyObject *
-readline(input_t *in, Py_ssize_t limit)
+take_upto(input_t *in, Py_ssize_t limit, int line)
 {
     size_t scanned = 0;
 
@@ -203,9 +179,8 @@ readline(input_t *in, Py_ssize_t limit)
         const char *nl = NULL;
         Py_ssize_t  n;
 
-        if (upto > scanned)
+        if (line && upto > scanned)
             nl = memchr(in->buf + in->pos + scanned, '\n', upto - scanned);
-
         if (nl != NULL)
             return take(in, (size_t) (nl - (in->buf + in->pos)) + 1);
         if (limit >= 0 && have >= (size_t) limit)
@@ -220,6 +195,23 @@ readline(input_t *in, Py_ssize_t limit)
 }
 
 static PyObject *
+input_read(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    input_t    *in = (input_t *) self;
+    Py_ssize_t  size;
+
+    if (size_arg(args, nargs, "read", &size) < 0 || !valid(in))
+        return NULL;
+    if (size == 0)
+        return PyBytes_FromStringAndSize(NULL, 0);
+    if (size > 0 && in->end - in->pos >= (size_t) size)
+        return take(in, (size_t) size);
+    if (in->left >= 0)
+        return read_known(in, size);
+    return take_upto(in, size, 0);
+}
+
+static PyObject *
 input_readline(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     Py_ssize_t limit;
@@ -228,7 +220,7 @@ input_readline(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     if (limit == 0)
         return PyBytes_FromStringAndSize(NULL, 0);
-    return readline((input_t *) self, limit);
+    return take_upto((input_t *) self, limit, 1);
 }
 
 static PyObject *
@@ -241,7 +233,7 @@ input_readlines(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     lines = PyList_New(0);
     while (lines != NULL) {
-        PyObject  *line = readline((input_t *) self, -1);
+        PyObject  *line = take_upto((input_t *) self, -1, 1);
         Py_ssize_t n;
 
         if (line == NULL) {
@@ -270,7 +262,7 @@ input_next(PyObject *self)
 
     if (!valid((input_t *) self))
         return NULL;
-    line = readline((input_t *) self, -1);
+    line = take_upto((input_t *) self, -1, 1);
     if (line != NULL && PyBytes_GET_SIZE(line) == 0)
         Py_CLEAR(line);             /* StopIteration */
     return line;

@@ -5,15 +5,12 @@ import os
 import sys
 import time
 
-import pytest
-
-from weftlib import SRCDIR, plugin_available, run
+from weftlib import SRCDIR, run
 
 sys.path.insert(0, os.path.join(SRCDIR, "t", "apps", "python"))
 import wsgiclient as wc  # noqa: E402
 
-pytestmark = pytest.mark.skipif(not plugin_available("greenlet"),
-                                reason="greenlet.so is not built (apt-get install python3-greenlet python-greenlet-dev)")
+pytestmark = wc.needs("greenlet")
 
 
 def test_greenlet_loads_the_python_plugin(weft):
@@ -23,9 +20,8 @@ def test_greenlet_loads_the_python_plugin(weft):
     assert sorted(b for _, b in res) == sorted(b"slept 0.2 on core %d" % i for i in range(8))
 
 
+@wc.needs("ugreen")
 def test_greenlet_refuses_a_second_engine():
-    if not plugin_available("ugreen"):
-        pytest.skip("ugreen.so is not built")
     r = run(["--plugin", "python", "--http-socket", "127.0.0.1:0", "--async", "4",
              "--ugreen", "--greenlet", "--wsgi-file", wc.app("sleep_suspend.py")])
     assert r.returncode != 0 and "greenlet" in r.stderr

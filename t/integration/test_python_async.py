@@ -9,21 +9,24 @@ import time
 
 import pytest
 
-from weftlib import SRCDIR, plugin_available
+from weftlib import SRCDIR
 
 sys.path.insert(0, os.path.join(SRCDIR, "t", "apps", "python"))
 import wsgiclient as wc  # noqa: E402
 
-pytestmark = pytest.mark.skipif(not plugin_available("python"),
-                                reason="the python plugin is not built (apt-get install python3-dev)")
+pytestmark = wc.needs("python")
 
-UGREEN = pytest.mark.skipif(not plugin_available("ugreen"), reason="ugreen.so is not built")
-GREENLET = pytest.mark.skipif(not plugin_available("greenlet"),
-                              reason="greenlet.so is not built (apt-get install python3-greenlet python-greenlet-dev)")
-ENGINES = [pytest.param([], id="no-engine"),
-           pytest.param(["--ugreen"], id="ugreen", marks=UGREEN),
-           pytest.param(["--greenlet"], id="greenlet", marks=GREENLET)]
+ENGINES = [wc.variant("no-engine", []),
+           wc.variant("ugreen", ["--ugreen"], plugin="ugreen"),
+           wc.variant("greenlet", ["--greenlet"], plugin="greenlet")]
 SUSPENDING = ENGINES[1:]
+# Each engine with each of uWSGI's call patterns (suspend() without an
+# engine blocks the worker: it has a test of its own).
+MODES = [wc.variant("no-engine-yield", [], "yield"),
+         wc.variant("ugreen-yield", ["--ugreen"], "yield", plugin="ugreen"),
+         wc.variant("ugreen-suspend", ["--ugreen"], "suspend", plugin="ugreen"),
+         wc.variant("greenlet-yield", ["--greenlet"], "yield", plugin="greenlet"),
+         wc.variant("greenlet-suspend", ["--greenlet"], "suspend", plugin="greenlet")]
 # Without an engine, suspend() blocks the worker; the core says so.
 BLOCKING_WARNING = "waits without a suspend engine"
 
@@ -106,14 +109,9 @@ def test_suspend_without_an_engine_blocks_but_works(weft):
 
 # ------------------------------------------------------------------ 1,000 at once
 
-@pytest.mark.parametrize("engine,app", [
-    pytest.param([], "sleeping_async.py", id="no-engine-yield"),
-    pytest.param(["--ugreen"], "sleep_suspend.py", id="ugreen-suspend", marks=UGREEN),
-    pytest.param(["--ugreen"], "sleeping_async.py", id="ugreen-yield", marks=UGREEN),
-    pytest.param(["--greenlet"], "sleep_suspend.py", id="greenlet-suspend", marks=GREENLET),
-    pytest.param(["--greenlet"], "sleeping_async.py", id="greenlet-yield", marks=GREENLET),
-])
-def test_a_thousand_concurrent_sleeps(weft, engine, app):
+@pytest.mark.parametrize("engine,mode", MODES)
+def test_a_thousand_concurrent_sleeps(weft, engine, mode):
+    app = "sleep_suspend.py" if mode == "suspend" else "sleeping_async.py"
     w = serve(weft, app, 1000, engine)
     t = time.time()
     res = wc.many(w, ["/?1"] * 1000)
@@ -143,13 +141,7 @@ def test_async_sleep_takes_fractions(weft, engine, mode):
     assert 0.28 <= slept < 1.0, slept
 
 
-@pytest.mark.parametrize("engine,mode", [
-    pytest.param([], "yield", id="no-engine-yield"),
-    pytest.param(["--ugreen"], "yield", id="ugreen-yield", marks=UGREEN),
-    pytest.param(["--ugreen"], "suspend", id="ugreen-suspend", marks=UGREEN),
-    pytest.param(["--greenlet"], "yield", id="greenlet-yield", marks=GREENLET),
-    pytest.param(["--greenlet"], "suspend", id="greenlet-suspend", marks=GREENLET),
-])
+@pytest.mark.parametrize("engine,mode", MODES)
 def test_wait_fd_read_is_woken_by_another_request(weft, engine, mode):
     """(suspend() without an engine blocks the worker: nobody could poke.)"""
     w = api(weft, engine)

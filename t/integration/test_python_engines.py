@@ -10,20 +10,15 @@ import time
 
 import pytest
 
-from weftlib import SRCDIR, plugin_available
+from weftlib import SRCDIR
 
 sys.path.insert(0, os.path.join(SRCDIR, "t", "apps", "python"))
 import wsgiclient as wc  # noqa: E402
 
-pytestmark = pytest.mark.skipif(not plugin_available("python"),
-                                reason="the python plugin is not built (apt-get install python3-dev)")
+pytestmark = wc.needs("python")
 
-ENGINES = [pytest.param("--ugreen", id="ugreen",
-                        marks=pytest.mark.skipif(not plugin_available("ugreen"),
-                                                 reason="ugreen.so is not built")),
-           pytest.param("--greenlet", id="greenlet",
-                        marks=pytest.mark.skipif(not plugin_available("greenlet"),
-                                                 reason="greenlet.so is not built (apt-get install python3-greenlet python-greenlet-dev)"))]
+ENGINES = [wc.variant("ugreen", "--ugreen", plugin="ugreen"),
+           wc.variant("greenlet", "--greenlet", plugin="greenlet")]
 
 
 def serve(weft, engine, cores=100):
@@ -83,9 +78,8 @@ def test_context_variables_stay_with_their_request(weft, engine):
     assert res == [(200, b"var r%d" % i) for i in range(50)]
 
 
+@wc.needs("ugreen")
 def test_threading_local_is_per_core_under_ugreen(weft):
-    if not plugin_available("ugreen"):
-        pytest.skip("ugreen.so is not built")
     w = serve(weft, "--ugreen")
     res = wc.many(w, ["/threadlocal?v=r%d&sleep=0.%d" % (i, 1 + (3 * i) % 4) for i in range(50)])
     assert res == [(200, b"local r%d" % i) for i in range(50)]

@@ -16,8 +16,7 @@ from weftlib import SRCDIR, plugin_available, run
 sys.path.insert(0, os.path.join(SRCDIR, "t", "apps", "python"))
 import wsgiclient as wc  # noqa: E402
 
-pytestmark = pytest.mark.skipif(not plugin_available("python"),
-                                reason="the python plugin is not built (apt-get install python3-dev)")
+pytestmark = wc.needs("python")
 
 APP = wc.app("wsgi_app.py")
 # The error routes log their tracebacks at ERROR on purpose.

@@ -9,22 +9,17 @@ import sys
 
 import pytest
 
-from weftlib import SRCDIR, plugin_available
+from weftlib import SRCDIR
 
 sys.path.insert(0, os.path.join(SRCDIR, "t", "apps", "python"))
 import wsgiclient as wc  # noqa: E402
 
-pytestmark = pytest.mark.skipif(not plugin_available("python"),
-                                reason="the python plugin is not built (apt-get install python3-dev)")
+pytestmark = wc.needs("python")
 
-ENGINES = [pytest.param([], id="no-engine"),
-           pytest.param(["--async", "10"], id="async-no-engine"),
-           pytest.param(["--async", "10", "--ugreen"], id="ugreen",
-                        marks=pytest.mark.skipif(not plugin_available("ugreen"),
-                                                 reason="ugreen.so is not built")),
-           pytest.param(["--async", "10", "--greenlet"], id="greenlet",
-                        marks=pytest.mark.skipif(not plugin_available("greenlet"),
-                                                 reason="greenlet.so is not built (apt-get install python3-greenlet python-greenlet-dev)"))]
+ENGINES = [wc.variant("no-engine", []),
+           wc.variant("async-no-engine", ["--async", "10"]),
+           wc.variant("ugreen", ["--async", "10", "--ugreen"], plugin="ugreen"),
+           wc.variant("greenlet", ["--async", "10", "--greenlet"], plugin="greenlet")]
 
 BODY = b"".join(b"%d: " % i + b"v" * (i % 90) + b"\n" for i in range(5000))
 # The validator's complaints: none may appear.

@@ -14,6 +14,7 @@ uWSGI's call patterns: register then suspend(), and register then yield.
 """
 import os
 import time
+from urllib.parse import parse_qsl
 
 import uwsgi
 import weft
@@ -26,15 +27,6 @@ try:
     OUTSIDE = "no error"
 except RuntimeError as e:
     OUTSIDE = "RuntimeError: %s" % e
-
-
-def qs(env):
-    out = {}
-    for part in env.get("QUERY_STRING", "").split("&"):
-        if "=" in part:
-            k, v = part.split("=", 1)
-            out[k] = v
-    return out
 
 
 def answer(start_response, text):
@@ -51,7 +43,7 @@ def woken():
 
 def application(env, start_response):
     path = env["PATH_INFO"]
-    q = qs(env)
+    q = dict(parse_qsl(env.get("QUERY_STRING", "")))
     mode = q.get("mode", "suspend")
 
     if path == "/sleep":

@@ -20,6 +20,7 @@ import ctypes
 import ctypes.util
 import sys
 import threading
+from urllib.parse import parse_qsl
 
 import weft
 
@@ -27,15 +28,6 @@ libc = ctypes.CDLL(ctypes.util.find_library("c"))
 CMPFUNC = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_int))
 VAR = contextvars.ContextVar("weft_test_var", default=None)
 LOCAL = threading.local()
-
-
-def qs(env):
-    out = {}
-    for part in env.get("QUERY_STRING", "").split("&"):
-        if "=" in part:
-            k, v = part.split("=", 1)
-            out[k] = v
-    return out
 
 
 def nap(seconds):
@@ -74,7 +66,7 @@ def forever(n):
 
 def application(env, start_response):
     path = env["PATH_INFO"]
-    q = qs(env)
+    q = dict(parse_qsl(env.get("QUERY_STRING", "")))
     seconds = float(q.get("sleep", "0"))
 
     if path == "/recurse":

@@ -27,6 +27,16 @@ def qn(env, default):
     return default
 
 
+def until_empty(read, *args):
+    """Call read(*args) until it returns something empty."""
+    out = []
+    while True:
+        p = read(*args)
+        if not p:
+            return out
+        out.append(p)
+
+
 def application(env, start_response):
     inp = env["wsgi.input"]
     path = env["PATH_INFO"]
@@ -35,34 +45,15 @@ def application(env, start_response):
     if path == "/read":
         pieces.append(inp.read())
     elif path == "/read-n":
-        n = qn(env, 1000)
-        while True:
-            p = inp.read(n)
-            if not p:
-                break
-            pieces.append(p)
+        pieces = until_empty(inp.read, qn(env, 1000))
     elif path == "/readline":
-        while True:
-            p = inp.readline()
-            if not p:
-                break
-            pieces.append(p)
+        pieces = until_empty(inp.readline)
     elif path == "/readline-n":
-        n = qn(env, 10)
-        while True:
-            p = inp.readline(n)
-            if not p:
-                break
-            pieces.append(p)
+        pieces = until_empty(inp.readline, qn(env, 10))
     elif path == "/readlines":
         pieces = inp.readlines()
     elif path == "/readlines-hint":
-        n = qn(env, 100)
-        while True:
-            lines = inp.readlines(n)
-            if not lines:
-                break
-            pieces.append(b"".join(lines))
+        pieces = [b"".join(lines) for lines in until_empty(inp.readlines, qn(env, 100))]
     elif path == "/iter":
         pieces = list(inp)
     elif path == "/mixed":

@@ -39,21 +39,13 @@ import sys
 import tempfile
 import threading
 import time
+from urllib.parse import parse_qsl
 
 import uwsgi
 import weft
 
 CLOSED = {}
 STREAMED = {}
-
-
-def qs(env):
-    out = {}
-    for part in env.get("QUERY_STRING", "").split("&"):
-        if "=" in part:
-            k, v = part.split("=", 1)
-            out[k] = v
-    return out
 
 
 def text(start_response, body, status="200 OK", extra=()):
@@ -79,6 +71,21 @@ class Closing:
         CLOSED[self.key] = True
 
 
+def refused(start_response, calls):
+    """Try each (status, headers): the error each raised, or "accepted"."""
+    errors = []
+    for status, headers in calls:
+        try:
+            start_response(status, headers)
+            errors.append("accepted %r" % ((status, headers),))
+            break
+        except (TypeError, ValueError) as e:
+            errors.append(type(e).__name__)
+    else:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+    return [" ".join(errors).encode()]
+
+
 def make_file(size):
     f = tempfile.TemporaryFile()
     f.write(bytes(range(256)) * (size // 256) + bytes(range(size % 256)))
@@ -88,7 +95,7 @@ def make_file(size):
 
 def application(env, start_response):
     path = env["PATH_INFO"]
-    q = qs(env)
+    q = dict(parse_qsl(env.get("QUERY_STRING", "")))
 
     if path == "/hello":
         return text(start_response, "Hello, World!")
@@ -185,33 +192,16 @@ def application(env, start_response):
         return [b"no error"]
 
     if path == "/bad-status":
-        errors = []
-        for status in ["200", "OK 200", "20 OK", "200 OK\r\nX: y", 200, "099 Low",
-                       "200 \u20ac"]:
-            try:
-                start_response(status, [])
-                errors.append("accepted %r" % (status,))
-                break
-            except (TypeError, ValueError) as e:
-                errors.append(type(e).__name__)
-        else:
-            start_response("200 OK", [("Content-Type", "text/plain")])
-        return [" ".join(errors).encode()]
+        return refused(start_response, [
+            (status, []) for status in ["200", "OK 200", "20 OK", "200 OK\r\nX: y", 200,
+                                        "099 Low", "200 \u20ac"]])
 
     if path == "/bad-header":
-        errors = []
-        for headers in [[("X-A", "b\r\nX-C: d")], [("X A", "b")], [("X-A",)], ("X-A", "b"),
-                        [("X-A", "\u20ac")], [("X-A", 5)], [("", "b")], {"X-A": "b"},
-                        [("X-A", "b\x00")]]:
-            try:
-                start_response("200 OK", headers)
-                errors.append("accepted %r" % (headers,))
-                break
-            except (TypeError, ValueError) as e:
-                errors.append(type(e).__name__)
-        else:
-            start_response("200 OK", [("Content-Type", "text/plain")])
-        return [" ".join(errors).encode()]
+        return refused(start_response, [
+            ("200 OK", headers) for headers in [
+                [("X-A", "b\r\nX-C: d")], [("X A", "b")], [("X-A",)], ("X-A", "b"),
+                [("X-A", "\u20ac")], [("X-A", 5)], [("", "b")], {"X-A": "b"},
+                [("X-A", "b\x00")]]])
 
     if path == "/raise":
         raise ZeroDivisionError("failing on purpose before start_response")

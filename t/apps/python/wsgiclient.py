@@ -11,9 +11,27 @@ import selectors
 import socket
 import time
 
+import pytest
+
 import weftlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+REASONS = {
+    "python": "the python plugin is not built (apt-get install python3-dev)",
+    "ugreen": "ugreen.so is not built",
+    "greenlet": "greenlet.so is not built (apt-get install python3-greenlet python-greenlet-dev)",
+}
+
+
+def needs(plugin):
+    """A mark that skips a test, with the reason, when plugin is not built."""
+    return pytest.mark.skipif(not weftlib.plugin_available(plugin), reason=REASONS[plugin])
+
+
+def variant(id, *values, plugin=None):
+    """A test parameter (values, named id) that needs plugin, if given."""
+    return pytest.param(*values, id=id, marks=[needs(plugin)] if plugin else [])
 
 
 def app(name):
