@@ -17,7 +17,9 @@ endif
 # Tests and the apps they serve (shipped even when cgi.so is not built: the
 # tests then skip, saying why).
 CGI_TESTS = \
-	t/integration/test_cgi.py
+	t/integration/test_cgi.py \
+	t/integration/test_cgi_paths.py \
+	t/integration/test_cgi_async.py
 TESTS += $(CGI_TESTS)
 EXTRA_DIST += $(CGI_TESTS) t/integration/test_cgi_common.py \
 	t/apps/cgi/args.sh t/apps/cgi/bad.sh t/apps/cgi/big.sh t/apps/cgi/crlf.sh \

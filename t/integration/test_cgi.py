@@ -7,7 +7,7 @@ import struct
 import pytest
 
 from weftlib import TEST_PLUGINS
-from test_cgi_common import APPS, env_of, get, header, needs_cgi, raw
+from test_cgi_common import APPS, body_of, env_of, get, header, needs_cgi, raw, read_all
 
 pytestmark = needs_cgi
 
@@ -37,12 +37,7 @@ def test_keepalive_and_head(weft):
     s.sendall(b"GET /hello.sh HTTP/1.1\r\nHost: x\r\n\r\n"
               b"HEAD /hello.sh HTTP/1.1\r\nHost: x\r\n\r\n"
               b"GET /crlf.sh HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-    out = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        out += chunk
+    out = read_all(s)
     s.close()
     assert out.count(b"HTTP/1.1 200 OK") == 2, out
     assert out.count(b"Hello, World!") == 1, out       # HEAD has no body
@@ -121,19 +116,10 @@ def test_chunked_upload(weft):
         req += b"%x\r\n%s\r\n" % (len(p), p)
     req += b"0\r\n\r\n"
     out = raw(w, req)
-    head, _, body = out.partition(b"\r\n\r\n")
+    head = out.partition(b"\r\n\r\n")[0]
     assert head.startswith(b"HTTP/1.1 200 OK"), head
     assert b"X-Content-Length: none" in head       # unknown length: read to EOF
-    if b"Transfer-Encoding: chunked" in head:
-        decoded, rest = b"", body
-        while True:
-            size, _, rest = rest.partition(b"\r\n")
-            n = int(size, 16)
-            if n == 0:
-                break
-            decoded += rest[:n]
-            rest = rest[n + 2:]
-        body = decoded
+    body = body_of(out)
     assert body == b"".join(pieces)
 
 

@@ -38,23 +38,46 @@ def header(headers, name):
     return None
 
 
+def read_all(s):
+    """Everything a socket receives until the peer closes it."""
+    parts = []
+    while True:
+        try:
+            chunk = s.recv(1 << 20)
+        except socket.timeout:
+            break
+        if not chunk:
+            break
+        parts.append(chunk)
+    return b"".join(parts)
+
+
 def raw(w, data, timeout=10):
     """Send raw bytes; return everything the server sends until it closes."""
     s = w.connect(timeout=timeout)
     try:
         s.sendall(data)
-        out = b""
-        while True:
-            try:
-                chunk = s.recv(65536)
-            except socket.timeout:
-                break
-            if not chunk:
-                break
-            out += chunk
-        return out
+        return read_all(s)
     finally:
         s.close()
+
+
+def dechunk(body):
+    """Decode a chunked body (the bytes after the head)."""
+    parts = []
+    while True:
+        size, _, body = body.partition(b"\r\n")
+        n = int(size, 16)
+        if n == 0:
+            return b"".join(parts)
+        parts.append(body[:n])
+        body = body[n + 2:]
+
+
+def body_of(response):
+    """The body of a raw HTTP/1.1 response, de-chunked if need be."""
+    head, _, body = response.partition(b"\r\n\r\n")
+    return dechunk(body) if b"Transfer-Encoding: chunked" in head else body
 
 
 def env_of(body):
