@@ -19,6 +19,7 @@
 #endif
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -122,12 +123,11 @@ close_fd(int *fd)
     }
 }
 
+/* A fresh pipe end has no status flags to keep: set O_NONBLOCK alone. */
 static int
 nonblocking(int fd)
 {
-    int fl = fcntl(fd, F_GETFL);
-
-    return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    return fcntl(fd, F_SETFL, O_NONBLOCK);
 }
 
 int
@@ -195,6 +195,7 @@ cgi_spawn(cgi_proc_t *p, const cgi_script_t *s, char **envp, int with_stdin)
         in[1] = out[0] = err[0] = -1;
         if (pid_add(&live, &nlive, &live_cap, pid) != 0)
             cgi_api->log(WEFT_LOG_WARN, "cgi: out of memory tracking pid %ld", (long) pid);
+        sched_yield();
     }
 
 done:
