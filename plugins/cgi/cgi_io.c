@@ -290,8 +290,8 @@ timed_out(weft_request_t *r, cgi_req_t *x)
 {
     pump_stderr(x);
     if (x->phase == PHASE_EXIT && x->responded) {
-        cgi_api->log(WEFT_LOG_WARN, "cgi: %s: still running %g s after closing its output: killed its process group",
-                     x->script->filename, EXIT_GRACE);
+        cgi_api->log(WEFT_LOG_WARN, "cgi: %s: closed its output but did not exit: killed its process group",
+                     x->script->filename);
         cgi_kill(&x->proc);
         return WEFT_OK;                         /* the response is whole */
     }
@@ -416,8 +416,14 @@ pump_stdout(weft_request_t *r, cgi_req_t *x)
         n = read(x->proc.out_fd, x->out + off, cgi_conf.buffer_size - off);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0 && errno == EAGAIN)
+        if (n < 0 && errno == EAGAIN) {
+            /* About to wait: a head with no body yet goes out now (the
+             * core sends held body bytes itself before a wait). */
+            if (x->phase == PHASE_BODY && !(r->flags & WEFT_REQ_HEADERS_SENT)
+                && cgi_api->write(r, NULL, 0) != WEFT_OK)
+                return fail(x);
             return WEFT_AGAIN;
+        }
         if (n <= 0) {
             close(x->proc.out_fd);
             x->proc.out_fd = -1;

@@ -14,6 +14,9 @@ plugins_cgi_cgi_la_CFLAGS = $(plugin_cflags)
 plugins_cgi_cgi_la_LDFLAGS = $(plugin_ldflags)
 endif
 
+# The user guide and the example the README's quick start serves.
+EXTRA_DIST += docs/cgi.md examples/cgi/hello.sh
+
 # Tests and the apps they serve (shipped even when cgi.so is not built: the
 # tests then skip, saying why).
 CGI_TESTS = \
@@ -25,7 +28,8 @@ EXTRA_DIST += $(CGI_TESTS) t/integration/test_cgi_common.py \
 	t/apps/cgi/args.sh t/apps/cgi/bad.sh t/apps/cgi/big.sh t/apps/cgi/crlf.sh \
 	t/apps/cgi/echo.sh t/apps/cgi/emptydir/.keep t/apps/cgi/env.sh \
 	t/apps/cgi/hang-after-head.sh t/apps/cgi/hang.sh t/apps/cgi/hello.pl \
-	t/apps/cgi/hello.sh t/apps/cgi/hello.txt t/apps/cgi/noexec.sh \
+	t/apps/cgi/hello.sh t/apps/cgi/hello.txt t/apps/cgi/inherit.pl \
+	t/apps/cgi/linger.sh t/apps/cgi/noexec.sh \
 	t/apps/cgi/noshebang.cgi t/apps/cgi/nph-hello.sh t/apps/cgi/post.pl \
 	t/apps/cgi/redirect-303.sh t/apps/cgi/redirect-client.sh \
 	t/apps/cgi/redirect-local.sh t/apps/cgi/redirect-loop.sh \

@@ -6,7 +6,7 @@ import struct
 
 import pytest
 
-from weftlib import TEST_PLUGINS
+from weftlib import SRCDIR, TEST_PLUGINS
 from test_cgi_common import APPS, body_of, env_of, get, header, needs_cgi, raw, read_all
 
 pytestmark = needs_cgi
@@ -267,3 +267,26 @@ def test_uwsgi_protocol_modifier1_9(weft):
     assert env["DOCUMENT_ROOT"] == "/srv/www"
     assert env["PATH_TRANSLATED"] == "/srv/www/x"
     assert env["REMOTE_ADDR"] == "10.0.0.1"
+
+
+def test_what_a_script_inherits(weft):
+    w = cgi(weft, "--async", "4", "--ugreen") if os.path.exists(
+        os.path.join(os.environ["WEFT_PLUGIN_DIR"], "ugreen.so")) else cgi(weft)
+    status, _, _, body = get(w, "/inherit.pl")
+    assert status == 200
+    lines = body.decode().splitlines()
+    sig = dict(l.split(":\t") for l in lines if l.startswith("Sig"))
+    assert int(sig["SigBlk"], 16) == 0, "the script starts with signals blocked"
+    assert int(sig["SigIgn"], 16) & (1 << (13 - 1)) == 0, "SIGPIPE is ignored in the script"
+    fds = [l.split()[1:] for l in lines if l.startswith("fd ")]
+    assert [fd for fd, _ in fds] == ["0", "1", "2"], fds   # no socket, no log, no pipe
+    assert fds[0][1] == "/dev/null" and fds[1][1].startswith("pipe:")
+
+
+def test_the_example_app(weft):
+    # What the README's quick start serves.
+    w = weft("--cgi", os.path.join(SRCDIR, "examples", "cgi"))
+    status, _, _, body = get(w, "/hello.sh/some/path?name=you")
+    assert status == 200
+    assert b"Hello from a CGI script!" in body
+    assert b"path info:  /some/path\n" in body and b"query:      name=you\n" in body

@@ -129,6 +129,18 @@ def test_timeout_after_the_head_cuts_the_response(weft, tmp_path):
         kill_quietly([grandchild])
 
 
+def test_script_outliving_its_stdout_is_ended(weft):
+    # The response is whole when stdout closes; the script gets a grace
+    # period to exit (at most --cgi-timeout), then its group is killed.
+    w = weft("--plugin", "cgi", "--cgi", APPS, "--cgi-timeout", "1")
+    t0 = time.time()
+    status, _, _, body = get(w, "/linger.sh")
+    assert (status, body) == (200, b"done, but not gone\n")
+    assert time.time() - t0 < 2.5
+    w.wait_log(r"WARN cgi: %s/linger\.sh: closed its output but did not exit" % APPS)
+    assert_no_children(w, timeout=0.5)
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_client_disconnect_kills_the_script(weft, tmp_path, engine):
     w = weft("--plugin", "cgi", "--cgi", APPS, *engine)
