@@ -115,7 +115,7 @@ def wrk(url, connections=100, duration=10, threads=1, script=None, timeout="10s"
     m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if m:
         errors += int(m.group(1))
-    lat = re.search(r"50%\s+(\S+)", out)
+    lat = re.search(r"^\s+50%\s+(\S+)", out, re.M)
     return rps, errors, lat.group(1) if lat else "?"
 
 
@@ -123,11 +123,11 @@ def table(title, rows, base):
     """rows: [(name, rps, errors, extra)], ratios against the row named base."""
     ref = next((r[1] for r in rows if r[0] == base), None)
     print("\n%s" % title)
-    print("%-34s %12s %9s %8s  %s" % ("server", "requests/s", "ratio", "errors",
+    print("%-40s %12s %9s %8s  %s" % ("server", "requests/s", "ratio", "errors",
                                       "notes"))
     for name, rps, errors, extra in rows:
         ratio = "%.2fx" % (rps / ref) if ref else "-"
-        print("%-34s %12.0f %9s %8d  %s" % (name, rps, ratio, errors, extra))
+        print("%-40s %12.0f %9s %8d  %s" % (name, rps, ratio, errors, extra))
     sys.stdout.flush()
 
 

@@ -11,7 +11,9 @@
 #include "conf.h"
 #include "cores.h"
 #include "request.h"
+#include "worker.h"
 #include "log.h"
+#include "loop_serve.h"
 #include "options.h"
 #include "registry.h"
 
@@ -76,4 +78,10 @@ const weft_api_t weft_core_api = {
     .current_request = weft_api_current_request,
 
     .core_main = weft_core_main,
+
+    .listener_count = weft_loop_listener_count,
+    .listener_fd = weft_loop_listener_fd,
+    .accept = weft_loop_accept,
+    .serve_connection = weft_loop_serve_connection,
+    .stop_worker = weft_worker_stop,
 };

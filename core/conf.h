@@ -29,10 +29,31 @@ struct weft_conf_s {
     double           keepalive_timeout; /* --keepalive-timeout, seconds */
     long             max_headers;       /* --max-headers */
 
+    /* processes */
+    int              master;            /* --master */
+    long             processes;         /* --processes */
+    const char      *pidfile;           /* --pidfile */
+    const char      *uid;               /* --uid */
+    const char      *gid;               /* --gid */
+    const char      *chdir_to;          /* --chdir */
+    double           reload_mercy;      /* --worker-reload-mercy, seconds */
+    long             harakiri;          /* --harakiri, seconds (0: off) */
+    long             max_requests;      /* --max-requests (0: off) */
+    long             reload_on_rss;     /* --reload-on-rss, MiB (0: off) */
+
+    /* static files */
+    weft_strlist_t   static_map;        /* --static-map /url=dir */
+    weft_strlist_t   check_static;      /* --check-static dir */
+    weft_strlist_t   static_index;      /* --static-index index.html */
+
+    /* logs */
+    int              disable_logging;   /* --disable-logging: no access lines */
+    const char      *log_format;        /* --log-format: common, json */
+    const char      *logto;             /* --logto FILE */
+
     /* misc */
     int              help;
     int              version;
-    const char      *log_level;
 };
 
 extern weft_conf_t         weft_conf;

@@ -24,7 +24,50 @@
 #define LINGER_SECONDS    2.0
 #define LINGER_MAX_BYTES  (1024 * 1024)
 
+#define STOP_GRACE_SECONDS 2.0   /* for a fresh connection's first request */
+
 unsigned weft_nconns;
+
+static weft_conn_t *live;
+
+static void
+live_link(weft_conn_t *c)
+{
+    c->live_prev = NULL;
+    c->live_next = live;
+    if (live != NULL)
+        live->live_prev = c;
+    live = c;
+}
+
+static void
+live_unlink(weft_conn_t *c)
+{
+    if (c->live_prev != NULL)
+        c->live_prev->live_next = c->live_next;
+    else if (live == c)
+        live = c->live_next;
+    if (c->live_next != NULL)
+        c->live_next->live_prev = c->live_prev;
+}
+
+/* A connection that still owes the worker a request while it stops. */
+static int
+pending(const weft_conn_t *c)
+{
+    return c->state == WEFT_CONN_HEAD && (c->nrequests == 0 || c->in_end > c->in_pos);
+}
+
+unsigned
+weft_conns_pending(void)
+{
+    weft_conn_t *c;
+    unsigned     n = 0;
+
+    for (c = live; c != NULL; c = c->live_next)
+        n += pending(c);
+    return n;
+}
 
 static void conn_read_cb(evutil_socket_t fd, short what, void *arg);
 static void conn_write_cb(evutil_socket_t fd, short what, void *arg);
@@ -87,6 +130,7 @@ weft_http_reason(int status)
     case 502: return "Bad Gateway";
     case 503: return "Service Unavailable";
     case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
     }
     return "Unknown";
 }
@@ -157,16 +201,41 @@ pause_reading(weft_conn_t *c)
 void
 weft_conn_close(weft_conn_t *c)
 {
+    live_unlink(c);
     if (c->queued)
         weft_worker_unqueue(c);
-    event_del(&c->rev);
-    event_del(&c->wev);
+    if (c->evented) {
+        event_del(&c->rev);
+        event_del(&c->wev);
+    }
     close(c->fd);
     weft_outq_clear(&c->outq);
     free(c->in);
     free(c->hdrs);
     free(c);
     weft_nconns--;
+    if (weft_worker_stopping)
+        weft_worker_check_stop();
+}
+
+unsigned
+weft_conns_stop(void)
+{
+    weft_conn_t *c, *next;
+    double       grace = weft_now() + STOP_GRACE_SECONDS;
+
+    for (c = live; c != NULL; c = next) {
+        next = c->live_next;
+        if (c->state != WEFT_CONN_HEAD || !c->evented)
+            continue;
+        if (!pending(c)) {
+            weft_conn_close(c);            /* idle between requests */
+        } else if (c->deadline > grace) {
+            c->deadline = grace;
+            arm_read(c);
+        }
+    }
+    return weft_conns_pending();
 }
 
 void
@@ -185,16 +254,12 @@ weft_conn_close_lingering(weft_conn_t *c)
 }
 
 void
-weft_conn_reject(weft_conn_t *c, int status)
+weft_conn_reject_write(weft_conn_t *c, int status)
 {
     char    buf[512];
     int     n;
     ssize_t w;
 
-    if (status == 0 || c->gone) {
-        weft_conn_close(c);
-        return;
-    }
     n = snprintf(buf, sizeof(buf),
                  "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
                  "Connection: close\r\nDate: %s\r\n\r\n%d %s\n",
@@ -206,6 +271,16 @@ weft_conn_reject(weft_conn_t *c, int status)
     while (w < 0 && errno == EINTR);
     weft_log(WEFT_LOG_INFO, "%s:%s: rejected a request with %d %s", c->peer_addr,
              c->peer_port, status, weft_http_reason(status));
+}
+
+void
+weft_conn_reject(weft_conn_t *c, int status)
+{
+    if (status == 0 || c->gone) {
+        weft_conn_close(c);
+        return;
+    }
+    weft_conn_reject_write(c, status);
     weft_conn_close_lingering(c);
 }
 
@@ -408,8 +483,8 @@ conn_write_cb(evutil_socket_t fd, short what, void *arg)
         weft_core_conn_event(c->core, WEFT_WRITE, (what & EV_TIMEOUT) != 0);
 }
 
-static weft_conn_t *
-conn_new(int fd, weft_listener_t *ls, const struct sockaddr_storage *ss)
+weft_conn_t *
+weft_conn_new(int fd, weft_listener_t *ls, const struct sockaddr_storage *ss, int evented)
 {
     weft_conn_t *c = calloc(1, sizeof(*c));
 
@@ -436,45 +511,61 @@ conn_new(int fd, weft_listener_t *ls, const struct sockaddr_storage *ss)
         strcpy(c->peer_addr, "unix");
         c->peer_port[0] = '\0';
     }
-    event_assign(&c->rev, weft_base, fd, EV_READ | EV_PERSIST, conn_read_cb, c);
-    event_assign(&c->wev, weft_base, fd, EV_WRITE, conn_write_cb, c);
+    if (evented) {
+        event_assign(&c->rev, weft_base, fd, EV_READ | EV_PERSIST, conn_read_cb, c);
+        event_assign(&c->wev, weft_base, fd, EV_WRITE, conn_write_cb, c);
+        c->evented = 1;
+    }
     weft_http_reset(c);
     c->state = WEFT_CONN_HEAD;
     c->keepalive = 1;
     weft_nconns++;
+    live_link(c);
     return c;
+}
+
+int
+weft_conn_accept_fd(weft_listener_t *ls, struct sockaddr_storage *ss)
+{
+    static double last_emfile;
+    socklen_t     len = sizeof(*ss);
+    int           fd, one = 1;
+
+    for (;;) {
+        fd = accept4(ls->fd, (struct sockaddr *) ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd >= 0)
+            break;
+        if (errno == EINTR || errno == ECONNABORTED)
+            continue;
+        if (errno == EMFILE || errno == ENFILE) {
+            if (weft_clock() - last_emfile > 10) {
+                weft_log(WEFT_LOG_ERROR, "cannot accept on %s: %s (raise the open files limit)",
+                         ls->name, strerror(errno));
+                last_emfile = weft_clock();
+            }
+        } else if (errno != EAGAIN) {
+            weft_log(WEFT_LOG_WARN, "accept on %s: %s", ls->name, strerror(errno));
+        }
+        return -1;
+    }
+    if (!ls->is_unix)
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    return fd;
 }
 
 void
 weft_conn_accept(weft_listener_t *ls)
 {
-    static double last_emfile;
-    int           i;
+    int i;
 
     for (i = 0; i < 64; i++) {
         struct sockaddr_storage ss;
-        socklen_t               len = sizeof(ss);
         weft_conn_t            *c;
-        int                     fd, one = 1;
+        int                     fd = weft_conn_accept_fd(ls, &ss);
 
-        fd = accept4(ls->fd, (struct sockaddr *) &ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) {
-            if (errno == EINTR || errno == ECONNABORTED)
-                continue;
-            if (errno == EMFILE || errno == ENFILE) {
-                if (weft_now() - last_emfile > 10) {
-                    weft_log(WEFT_LOG_ERROR, "cannot accept on %s: %s (raise the open files limit)",
-                             ls->name, strerror(errno));
-                    last_emfile = weft_now();
-                }
-            } else if (errno != EAGAIN) {
-                weft_log(WEFT_LOG_WARN, "accept on %s: %s", ls->name, strerror(errno));
-            }
+        if (fd < 0)
             return;
-        }
-        if (!ls->is_unix)
-            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-        c = conn_new(fd, ls, &ss);
+        c = weft_conn_new(fd, ls, &ss, 1);
         if (c == NULL) {
             weft_log(WEFT_LOG_ERROR, "out of memory accepting a connection");
             close(fd);

@@ -49,6 +49,7 @@ struct weft_conn_s {
     unsigned         http10:1;       /* HTTP/1.0 client */
     unsigned         head_seen:1;    /* the first byte of the current head is in */
     unsigned         queued:1;       /* in the worker's FIFO */
+    unsigned         evented:1;      /* rev and wev are libevent events */
 
     /* Input: [in_pos, in_end) is read but not yet consumed. */
     char            *in;
@@ -86,14 +87,25 @@ struct weft_conn_s {
     weft_outq_t      outq;           /* output that waits for the socket */
     weft_acore_t    *core;           /* the core serving it, if any */
     weft_conn_t     *next;           /* FIFO of conns waiting for a core */
+    weft_conn_t     *live_prev;      /* every connection of the worker */
+    weft_conn_t     *live_next;
     unsigned         nrequests;
 
     char             peer_addr[INET6_ADDRSTRLEN];
     char             peer_port[8];
 };
 
-/* Accept every pending connection on a listener. */
+/* Accept every pending connection on a listener (libevent loop). */
 void weft_conn_accept(weft_listener_t *ls);
+
+/* Accept one connection: a non-blocking fd with TCP_NODELAY, or -1 when
+ * there is none for now (errors other than EAGAIN are logged). */
+int  weft_conn_accept_fd(weft_listener_t *ls, struct sockaddr_storage *ss);
+
+/* A connection for an accepted fd; evented: driven by the libevent loop
+ * (otherwise a loop engine's coroutine drives it).  NULL when out of memory. */
+weft_conn_t *weft_conn_new(int fd, weft_listener_t *ls, const struct sockaddr_storage *ss,
+                           int evented);
 
 /* Begin (or resume after a response) reading the next request head. */
 void weft_conn_next_request(weft_conn_t *c);
@@ -103,8 +115,12 @@ void weft_conn_next_request(weft_conn_t *c);
 void weft_conn_close(weft_conn_t *c);
 void weft_conn_close_lingering(weft_conn_t *c);
 
-/* Answer a bad request head with `status` and a short body, then close. */
+/* Answer a bad request head with `status` and a short body, then close
+ * (status 0: just close). */
 void weft_conn_reject(weft_conn_t *c, int status);
+
+/* Only the answer (and its log line), for callers that close themselves. */
+void weft_conn_reject_write(weft_conn_t *c, int status);
 
 /* Read what the socket has into the input buffer (growing it up to
  * `limit`).  Returns bytes read, 0 at EOF, -1 on error, -2 on EAGAIN, -3
@@ -122,5 +138,16 @@ const char *weft_http_reason(int status);
 
 /* Live connections in this worker (for logs and limits). */
 extern unsigned weft_nconns;
+
+/*
+ * Graceful stop: close idle keep-alive connections now, give freshly
+ * accepted ones (whose request may be on its way) a short grace, and let
+ * the ones that are sending a head finish it.  Returns how many connections
+ * still owe a request.
+ */
+unsigned weft_conns_stop(void);
+
+/* How many connections still owe a request (0 once they are all served). */
+unsigned weft_conns_pending(void);
 
 #endif

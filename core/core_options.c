@@ -11,7 +11,9 @@
 
 #include <weft/status.h>
 #include "conf.h"
+#include "inifile.h"
 #include "log.h"
+#include "options.h"
 #include "plugin_loader.h"
 
 weft_conf_t weft_conf = {
@@ -22,6 +24,9 @@ weft_conf_t weft_conf = {
     .socket_timeout = 30.0,
     .keepalive_timeout = 15.0,
     .max_headers = 100,
+    .processes = 1,
+    .reload_mercy = 60.0,
+    .log_format = "common",
 };
 
 unsigned
@@ -36,11 +41,24 @@ set_plugin(const weft_option_t *opt, const char *value, char *err, size_t errlen
     return weft_plugin_load_list(value, 1, err, errlen);
 }
 
+/* Callback values live only during the call (an ini file's line buffer):
+ * keep copies. */
+static const char *
+keep(const char *value, char *err, size_t errlen)
+{
+    char *copy = strdup(value);
+
+    if (copy == NULL)
+        snprintf(err, errlen, "out of memory");
+    return copy;
+}
+
 static int
 set_plugin_dir(const weft_option_t *opt, const char *value, char *err, size_t errlen)
 {
-    weft_conf.plugin_dir = value;
-    weft_plugin_set_dir(value);
+    if ((weft_conf.plugin_dir = keep(value, err, errlen)) == NULL)
+        return WEFT_ERROR;
+    weft_plugin_set_dir(weft_conf.plugin_dir);
     return WEFT_OK;
 }
 
@@ -60,6 +78,50 @@ set_log_level(const weft_option_t *opt, const char *value, char *err, size_t err
 }
 
 static int
+set_ini(const weft_option_t *opt, const char *value, char *err, size_t errlen)
+{
+    return weft_ini_load(value, err, errlen);
+}
+
+static int
+set_log_format(const weft_option_t *opt, const char *value, char *err, size_t errlen)
+{
+    if (strcmp(value, "common") != 0 && strcmp(value, "json") != 0) {
+        snprintf(err, errlen, "'%s' is not a log format (common or json)", value);
+        return WEFT_ERROR;
+    }
+    weft_conf.log_format = keep(value, err, errlen);
+    return weft_conf.log_format ? WEFT_OK : WEFT_ERROR;
+}
+
+static int
+set_logto(const weft_option_t *opt, const char *value, char *err, size_t errlen)
+{
+    const char *path = keep(value, err, errlen);
+
+    if (path == NULL || weft_log_open(path, err, errlen) != WEFT_OK)
+        return WEFT_ERROR;
+    weft_conf.logto = path;
+    return WEFT_OK;
+}
+
+static int
+set_static_map(const weft_option_t *opt, const char *value, char *err, size_t errlen)
+{
+    const char *eq = strchr(value, '=');
+
+    if (value[0] != '/' || eq == NULL || eq[1] == '\0') {
+        snprintf(err, errlen, "'%s' is not /url=directory", value);
+        return WEFT_ERROR;
+    }
+    if (weft_strlist_append(&weft_conf.static_map, value) != WEFT_OK) {
+        snprintf(err, errlen, "out of memory");
+        return WEFT_ERROR;
+    }
+    return WEFT_OK;
+}
+
+static int
 set_octal(const weft_option_t *opt, const char *value, char *err, size_t errlen)
 {
     const char *p = value ? value : "666";
@@ -68,8 +130,8 @@ set_octal(const weft_option_t *opt, const char *value, char *err, size_t errlen)
         snprintf(err, errlen, "'%s' is not an octal mode such as 660", p);
         return WEFT_ERROR;
     }
-    *(const char **) opt->data = p;
-    return WEFT_OK;
+    *(const char **) opt->data = keep(p, err, errlen);
+    return *(const char **) opt->data ? WEFT_OK : WEFT_ERROR;
 }
 
 const weft_option_t weft_core_options[] = {
@@ -109,6 +171,48 @@ const weft_option_t weft_core_options[] = {
       "close a keep-alive connection idle for longer (default 15)", 0.001, 86400, NULL },
     { "max-headers", 0, WEFT_OPT_INT, 0, &weft_conf.max_headers, "N",
       "the most header fields a request may have (default 100; more get 431)", 1, 10000, NULL },
+
+    { "ini", 0, WEFT_OPT_CALLBACK, 0, NULL, "FILE[:SECTION]",
+      "read options from an ini file ([weft] or [uwsgi] section, or SECTION)", 0, 0, set_ini },
+    { "master", 'M', WEFT_OPT_FLAG, 0, &weft_conf.master, NULL,
+      "run a master process that manages the workers", 0, 0, NULL },
+    { "processes", 'p', WEFT_OPT_INT, 0, &weft_conf.processes, "N",
+      "N worker processes (implies --master when over 1)", 1, 1024, NULL },
+    { "workers", 0, WEFT_OPT_INT, 0, &weft_conf.processes, "N",
+      "the same as --processes", 1, 1024, NULL },
+    { "pidfile", 0, WEFT_OPT_STRING, 0, &weft_conf.pidfile, "FILE",
+      "write the master's pid (or the only process's) to FILE", 0, 0, NULL },
+    { "uid", 0, WEFT_OPT_STRING, 0, &weft_conf.uid, "USER",
+      "drop to this user (name or number) after binding", 0, 0, NULL },
+    { "gid", 0, WEFT_OPT_STRING, 0, &weft_conf.gid, "GROUP",
+      "drop to this group (name or number) after binding", 0, 0, NULL },
+    { "chdir", 0, WEFT_OPT_STRING, 0, &weft_conf.chdir_to, "DIR",
+      "change to DIR before loading apps", 0, 0, NULL },
+    { "worker-reload-mercy", 0, WEFT_OPT_DOUBLE, 0, &weft_conf.reload_mercy, "SECONDS",
+      "how long a draining worker may finish its requests before it is killed (default 60)",
+      0, 86400, NULL },
+    { "harakiri", 0, WEFT_OPT_INT, 0, &weft_conf.harakiri, "SECONDS",
+      "kill (and respawn) a worker when one of its requests runs longer (implies --master)",
+      0, 86400 * 7, NULL },
+    { "max-requests", 0, WEFT_OPT_INT, 0, &weft_conf.max_requests, "N",
+      "recycle a worker gracefully after N requests (implies --master)", 0, 1L << 40, NULL },
+    { "reload-on-rss", 0, WEFT_OPT_INT, 0, &weft_conf.reload_on_rss, "MIB",
+      "recycle a worker gracefully when its resident memory exceeds MIB (implies --master)",
+      0, 1L << 30, NULL },
+
+    { "static-map", 0, WEFT_OPT_CALLBACK, 0, NULL, "/URL=DIR",
+      "serve files under DIR for paths under /URL", 0, 0, set_static_map },
+    { "check-static", 0, WEFT_OPT_LIST, 0, &weft_conf.check_static, "DIR",
+      "serve a file from DIR when one matches the path, before the app", 0, 0, NULL },
+    { "static-index", 0, WEFT_OPT_LIST, 0, &weft_conf.static_index, "NAME",
+      "serve DIR/NAME for a directory (no listings are ever made)", 0, 0, NULL },
+
+    { "disable-logging", 0, WEFT_OPT_FLAG, 0, &weft_conf.disable_logging, NULL,
+      "no access log lines (errors and lifecycle are still logged)", 0, 0, NULL },
+    { "log-format", 0, WEFT_OPT_CALLBACK, 0, NULL, "FORMAT",
+      "access lines in common (default) or json format", 0, 0, set_log_format },
+    { "logto", 0, WEFT_OPT_CALLBACK, 0, NULL, "FILE",
+      "send the log (and the apps' stderr) to FILE; SIGUSR1 reopens it", 0, 0, set_logto },
 
     WEFT_OPTION_END
 };

@@ -32,7 +32,10 @@
 #include "cores.h"
 #include "log.h"
 #include "proto.h"
+#include "accesslog.h"
 #include "registry.h"
+#include "scoreboard.h"
+#include "static.h"
 #include "worker.h"
 
 weft_acore_t *weft_current_core;
@@ -91,7 +94,8 @@ weft_cores_init(struct event_base *b, unsigned n)
         c->req.core = c;
         c->req.pub.core = &c->pub;
         c->ready_fd = -1;
-        evtimer_assign(&c->timer, base, NULL, NULL);
+        if (base != NULL)
+            evtimer_assign(&c->timer, base, NULL, NULL);
         c->next_free = free_cores;
         free_cores = c;
     }
@@ -220,6 +224,32 @@ yield(weft_acore_t *c)
         lang->on_resume(&c->pub);
 }
 
+/* No engine: park the core with its waits armed (request() is called
+ * again when one fires).  With a suspend engine the caller then yields. */
+static void
+park(weft_acore_t *c)
+{
+    c->ready_fd = -1;
+    c->timed_out = 0;
+    arm_waits(c);
+    c->state = WEFT_CORE_WAITING;
+}
+
+/* On the core's own context: wait for what it registered. */
+static void loop_wait(weft_acore_t *c);
+
+static void
+wait_registered(weft_acore_t *c)
+{
+    if (weft_loop_engine != NULL) {
+        loop_wait(c);
+        return;
+    }
+    park(c);
+    yield(c);
+    c->state = WEFT_CORE_RUNNING;
+}
+
 /* On the main loop: run a core until it suspends or finishes. */
 static void
 run_slice(weft_acore_t *c, int start)
@@ -302,10 +332,70 @@ block_for_waits(weft_acore_t *c)
     c->deadline = 0;
 }
 
+/*
+ * Loop engine: wait for the core's registered fds, its timer, or (to
+ * notice a client that leaves) its own connection, through the engine.
+ * Bytes the client sends meanwhile (a pipelined request) are kept.
+ */
+static void
+loop_wait(weft_acore_t *c)
+{
+    weft_conn_t *conn = c->req.conn;
+    int          fds[17], events[17];
+    unsigned     n = 0, i, ready, conn_slot = 17;
+
+    for (i = 0; i < c->nwaits && n < 16; i++) {
+        fds[n] = c->waits[i].fd;
+        events[n++] = c->waits[i].events;
+    }
+    if (!conn->eof && !conn->gone && conn->in_end < conn->in_cap) {
+        conn_slot = n;
+        fds[n] = conn->fd;
+        events[n++] = WEFT_READ;
+    }
+    c->ready_fd = -1;
+    c->timed_out = 0;
+    for (;;) {
+        double timeout = c->deadline > 0 ? c->deadline - weft_clock()
+                         : c->nwaits == 0 ? 0 : -1;
+        int    rc;
+
+        if (timeout < 0 && c->deadline > 0)
+            timeout = 0;
+        c->state = WEFT_CORE_WAITING;
+        rc = weft_loop_engine->wait(fds, events, n, timeout, &ready);
+        weft_current_core = c;
+        c->state = WEFT_CORE_RUNNING;
+        if (rc == WEFT_TIMEOUT) {
+            c->timed_out = c->deadline > 0;
+            break;
+        }
+        if (rc != WEFT_OK) {
+            c->aborted = 1;
+            break;
+        }
+        if (ready == conn_slot) {
+            ssize_t got = weft_conn_fill(conn, conn->in_cap);
+            if (got == 0 || got == -1) {
+                conn->eof = 1;
+                weft_core_abort(c, "client went away");
+                break;
+            }
+            if (got == -3)
+                n--;             /* the buffer is full: stop watching */
+            continue;
+        }
+        c->ready_fd = fds[ready];
+        break;
+    }
+    c->nwaits = 0;
+    c->deadline = 0;
+}
+
 /* ------------------------------------------------------------ requests */
 
-void
-weft_core_start(weft_acore_t *c, weft_conn_t *conn)
+int
+weft_core_begin(weft_acore_t *c, weft_conn_t *conn)
 {
     weft_req_t *r = &c->req;
 
@@ -313,7 +403,7 @@ weft_core_start(weft_acore_t *c, weft_conn_t *conn)
     conn->core = c;
     r->conn = conn;
     r->pub.ctx = NULL;
-    r->pub.start_time = weft_now();
+    r->pub.start_time = weft_clock();
     r->warned_blocking = 0;
     weft_resp_reset(r);
     c->nwaits = 0;
@@ -323,19 +413,29 @@ weft_core_start(weft_acore_t *c, weft_conn_t *conn)
     c->timed_out = 0;
 
     if (weft_proto_build_request(conn, r) != WEFT_OK) {
-        int status = conn->head_error;
         conn->core = NULL;
         core_release(c);
-        weft_conn_reject(conn, status);
+        return WEFT_ERROR;
+    }
+    if (weft_static_enabled() && weft_static_route(r) == WEFT_OK)
+        r->lang = &weft_static_language;
+    else if ((r->lang = weft_language_for(r->pub.modifier1)) == NULL)
+        r->lang = &no_language;
+    c->pub.request = &r->pub;
+    weft_scoreboard_begin(c->pub.id, r->pub.method.data, r->pub.method.len, r->pub.uri.data,
+                          r->pub.uri.len, r->pub.start_time);
+    return WEFT_OK;
+}
+
+void
+weft_core_start(weft_acore_t *c, weft_conn_t *conn)
+{
+    if (weft_core_begin(c, conn) != WEFT_OK) {
+        weft_conn_reject(conn, conn->head_error);
         weft_worker_core_freed();
         return;
     }
-    r->lang = weft_language_for(r->pub.modifier1);
-    if (r->lang == NULL)
-        r->lang = &no_language;
-    c->pub.request = &r->pub;
-
-    if (weft_suspend_engine != NULL && r->lang != &no_language)
+    if (weft_suspend_engine != NULL && c->req.lang != &no_language)
         run_slice(c, 1);
     else
         core_step(c);
@@ -355,12 +455,7 @@ weft_core_main(weft_core_t *pub)
         if (rc != WEFT_AGAIN || c->aborted || r->conn->gone)
             break;
         weft_resp_flush(r);
-        c->ready_fd = -1;
-        c->timed_out = 0;
-        arm_waits(c);
-        c->state = WEFT_CORE_WAITING;
-        yield(c);
-        c->state = WEFT_CORE_RUNNING;
+        wait_registered(c);
     }
     c->last_rc = rc == WEFT_AGAIN ? WEFT_ERROR : rc;
     weft_resp_finish(r, c->last_rc);
@@ -412,12 +507,8 @@ core_step(weft_acore_t *c)
     if (rc == WEFT_AGAIN && !c->aborted && !r->conn->gone) {
         weft_resp_flush(r);
         c->last_rc = rc;
-        if (must_drain(c))
-            return;
-        c->ready_fd = -1;
-        c->timed_out = 0;
-        arm_waits(c);
-        c->state = WEFT_CORE_WAITING;
+        if (!must_drain(c))
+            park(c);
         return;
     }
     c->last_rc = rc == WEFT_AGAIN ? WEFT_ERROR : rc;
@@ -460,10 +551,7 @@ drain(weft_acore_t *c, int timed_out)
         finish_parked(c);
         return;
     }
-    c->ready_fd = -1;
-    c->timed_out = 0;
-    arm_waits(c);
-    c->state = WEFT_CORE_WAITING;
+    park(c);
 }
 
 void
@@ -493,10 +581,31 @@ weft_core_abort(weft_acore_t *c, const char *why)
                  c->pub.id);
     conn->gone = 1;
     weft_outq_clear(&conn->outq);
+    if (weft_loop_engine != NULL)
+        return;              /* the core's own wait notices */
     if (c->state == WEFT_CORE_WAITING)
         wake(c, -1, 0);
     else if (c->state == WEFT_CORE_DRAINING)
         drain(c, 0);
+}
+
+void
+weft_core_end(weft_acore_t *c)
+{
+    weft_conn_t *conn = c->req.conn;
+
+    if (base != NULL)
+        disarm_waits(c);
+    c->io_wait = 0;
+    if (c->aborted || conn->gone || c->req.close_after)
+        conn->keepalive = 0;
+    if (conn->keepalive && weft_body_discard(conn) != WEFT_OK)
+        conn->keepalive = 0;
+    weft_scoreboard_end(c->pub.id);
+    weft_accesslog(&c->req);
+    weft_vars_reset(&c->req);
+    core_release(c);
+    weft_worker_request_done();
 }
 
 /* The main loop's end of a request. */
@@ -505,14 +614,7 @@ core_complete(weft_acore_t *c)
 {
     weft_conn_t *conn = c->req.conn;
 
-    disarm_waits(c);
-    c->io_wait = 0;
-    if (c->aborted || conn->gone || c->req.close_after)
-        conn->keepalive = 0;
-    if (conn->keepalive && weft_body_discard(conn) != WEFT_OK)
-        conn->keepalive = 0;
-    weft_vars_reset(&c->req);
-    core_release(c);
+    weft_core_end(c);
     weft_conn_next_request(conn);
     weft_worker_core_freed();
 }
@@ -520,7 +622,8 @@ core_complete(weft_acore_t *c)
 int
 weft_core_can_suspend(void)
 {
-    return weft_suspend_engine != NULL && weft_current_core != NULL;
+    return (weft_suspend_engine != NULL || weft_loop_engine != NULL)
+           && weft_current_core != NULL;
 }
 
 int
@@ -530,6 +633,16 @@ weft_core_wait_conn(weft_acore_t *c, int events, double timeout)
 
     if (c->aborted || conn->gone)
         return WEFT_ERROR;
+    if (weft_loop_engine != NULL && weft_current_core == c) {
+        int      fd = conn->fd, ev = events, rc;
+        unsigned ready;
+
+        rc = weft_loop_engine->wait(&fd, &ev, 1, timeout, &ready);
+        weft_current_core = c;
+        if (rc == WEFT_ERROR)
+            c->aborted = 1;
+        return rc == WEFT_OK ? WEFT_OK : rc == WEFT_TIMEOUT ? WEFT_TIMEOUT : WEFT_ERROR;
+    }
     if (!weft_core_can_suspend()) {
         struct pollfd pfd = { conn->fd, (short) ((events & WEFT_READ ? POLLIN : 0)
                                                  | (events & WEFT_WRITE ? POLLOUT : 0)), 0 };
@@ -555,10 +668,7 @@ weft_core_wait_conn(weft_acore_t *c, int events, double timeout)
 
         c->nwaits = 0;
         c->deadline = (events & WEFT_READ) ? weft_now() + timeout : 0;
-        c->ready_fd = -1;
-        c->timed_out = 0;
-        arm_waits(c);
-        c->state = WEFT_CORE_WAITING;
+        park(c);
         yield(c);
         c->state = WEFT_CORE_RUNNING;
         c->nwaits = saved;
@@ -628,12 +738,7 @@ weft_api_suspend(weft_request_t *r)
         return WEFT_OK;
     }
     weft_resp_flush(&c->req);
-    c->ready_fd = -1;
-    c->timed_out = 0;
-    arm_waits(c);
-    c->state = WEFT_CORE_WAITING;
-    yield(c);
-    c->state = WEFT_CORE_RUNNING;
+    wait_registered(c);
     return c->aborted ? WEFT_ERROR : WEFT_OK;
 }
 

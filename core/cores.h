@@ -61,6 +61,16 @@ weft_acore_t *weft_core_take(void);
 /* Serve the request whose head conn has just completed, on core c. */
 void weft_core_start(weft_acore_t *c, weft_conn_t *conn);
 
+/*
+ * The two ends of a request, for callers that run weft_core_main() on their
+ * own coroutine (loop engines).  begin binds conn's complete head to c and
+ * chooses what serves it; WEFT_ERROR when the head is unusable (c is free
+ * again; reject conn with conn->head_error).  end accounts for the request,
+ * decides keep-alive and frees c.
+ */
+int  weft_core_begin(weft_acore_t *c, weft_conn_t *conn);
+void weft_core_end(weft_acore_t *c);
+
 /* Tear down c's request (client gone): wake it so it unwinds. */
 void weft_core_abort(weft_acore_t *c, const char *why);
 

@@ -22,6 +22,7 @@
 #include "conf.h"
 #include "listen.h"
 #include "log.h"
+#include "reexec.h"
 
 weft_listener_t *weft_listeners;
 unsigned         weft_nlisteners;
@@ -174,6 +175,31 @@ weft_listener_open(weft_listener_t *ls, const char *addr, int proto, int backlog
 }
 
 int
+weft_listener_adopt(weft_listener_t *ls, int fd, const char *addr, int proto)
+{
+    struct sockaddr_storage ss;
+    socklen_t               len = sizeof(ss);
+    char                    sport[NI_MAXSERV];
+
+    memset(ls, 0, sizeof(*ls));
+    ls->fd = fd;
+    ls->proto = proto;
+    ls->modifier1 = -1;
+    ls->name = strdup(addr);
+    if (getsockname(fd, (struct sockaddr *) &ss, &len) != 0) {
+        weft_log(WEFT_LOG_ERROR, "inherited socket %d for %s: %m", fd, addr);
+        return WEFT_ERROR;
+    }
+    ls->is_unix = ss.ss_family == AF_UNIX;
+    if (!ls->is_unix) {
+        getnameinfo((struct sockaddr *) &ss, len, ls->host, sizeof(ls->host), sport,
+                    sizeof(sport), NI_NUMERICHOST | NI_NUMERICSERV);
+        snprintf(ls->port, sizeof(ls->port), "%.7s", sport);
+    }
+    return WEFT_OK;
+}
+
+int
 weft_listeners_open_all(void)
 {
     unsigned n = (unsigned) (weft_conf.uwsgi_sockets.n + weft_conf.http_sockets.n), i, k = 0;
@@ -187,18 +213,26 @@ weft_listeners_open_all(void)
         const char *addr = http ? weft_conf.http_sockets.v[i - weft_conf.uwsgi_sockets.n]
                                 : weft_conf.uwsgi_sockets.v[i];
 
-        if (weft_listener_open(&weft_listeners[k], addr,
-                               http ? WEFT_PROTO_HTTP : WEFT_PROTO_UWSGI,
-                               (int) weft_conf.listen_backlog, weft_conf.chmod_socket,
-                               err, sizeof(err)) != WEFT_OK) {
+        int proto = http ? WEFT_PROTO_HTTP : WEFT_PROTO_UWSGI;
+        int fd = weft_reexec_listener(addr, proto);
+
+        if (fd >= 0) {
+            /* Handed over by the image before a reload: never closed. */
+            if (weft_listener_adopt(&weft_listeners[k], fd, addr, proto) != WEFT_OK)
+                return WEFT_ERROR;
+        } else if (weft_listener_open(&weft_listeners[k], addr, proto,
+                                      (int) weft_conf.listen_backlog, weft_conf.chmod_socket,
+                                      err, sizeof(err)) != WEFT_OK) {
             weft_log(WEFT_LOG_ERROR, "%s", err);
             return WEFT_ERROR;
         }
         if (http)
             weft_listeners[k].modifier1 = (int) weft_conf.http_modifier1;
-        weft_log(WEFT_LOG_INFO, "listening on %s (%s)", addr, http ? "http" : "uwsgi");
+        weft_log(WEFT_LOG_INFO, "%s %s (%s)", fd >= 0 ? "still listening on" : "listening on",
+                 addr, http ? "http" : "uwsgi");
         k++;
     }
     weft_nlisteners = k;
+    weft_reexec_close_unused();
     return WEFT_OK;
 }

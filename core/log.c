@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -14,7 +15,10 @@
 
 int weft_log_level = WEFT_LOG_INFO;
 
-static int log_fd = 2;
+static int         log_fd = 2;
+
+static void write_all(int fd, const char *p, size_t n);
+static const char *log_path;
 
 static const char *const level_names[] = { "ERROR", "WARN", "INFO", "DEBUG" };
 
@@ -25,9 +29,48 @@ weft_log_set_fd(int fd)
 }
 
 int
+weft_log_open(const char *path, char *err, size_t errlen)
+{
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    fflush(stdout);
+    fflush(stderr);
+    if (dup2(fd, 1) < 0 || dup2(fd, 2) < 0) {
+        snprintf(err, errlen, "cannot redirect the log to %s: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    close(fd);
+    log_path = path;
+    log_fd = 2;
+    return 0;
+}
+
+void
+weft_log_reopen(void)
+{
+    char err[512];
+
+    if (log_path != NULL && weft_log_open(log_path, err, sizeof(err)) != 0)
+        weft_log(WEFT_LOG_ERROR, "%s", err);
+    else if (log_path != NULL)
+        weft_log(WEFT_LOG_INFO, "reopened the log %s", log_path);
+}
+
+int
 weft_log_fd(void)
 {
     return log_fd;
+}
+
+void
+weft_log_write(const char *p, size_t n)
+{
+    write_all(log_fd, p, n);
 }
 
 static void

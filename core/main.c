@@ -13,6 +13,7 @@
 #include "log.h"
 #include "options.h"
 #include "plugin_loader.h"
+#include "reexec.h"
 #include "registry.h"
 #include "server.h"
 
@@ -109,6 +110,7 @@ main(int argc, char **argv)
 {
     char err[1024];
 
+    weft_reexec_init(argc, argv);
     weft_options_add_table("core", weft_core_options);
     weft_plugin_set_api(&weft_core_api);
 

@@ -181,8 +181,8 @@ out_of_bounds(const weft_option_t *opt, double v)
     return has_bounds(opt) && (v < opt->min || v > opt->max);
 }
 
-static int
-list_append(weft_strlist_t *l, const char *value)
+int
+weft_strlist_append(weft_strlist_t *l, const char *value)
 {
     const char **v;
     char        *copy;
@@ -237,7 +237,7 @@ weft_option_apply(const weft_option_t *opt, const char *value, const char *where
     }
 
     case WEFT_OPT_LIST:
-        if (list_append(opt->data, value) != WEFT_OK)
+        if (weft_strlist_append(opt->data, value) != WEFT_OK)
             goto nomem;
         return WEFT_OK;
 
@@ -346,6 +346,14 @@ weft_options_parse_argv(int argc, char **argv, weft_option_resolver_pt resolve,
         int                  failed = 0;
 
         if (arg[0] != '-' || arg[1] == '\0') {
+            /* "weft app.ini" reads it, as "uwsgi app.ini" does. */
+            const weft_option_t *ini = weft_options_find("ini", NULL);
+            if (ini != NULL && (strstr(arg, ".ini:") != NULL
+                                || (strlen(arg) > 4 && strcmp(arg + strlen(arg) - 4, ".ini") == 0))) {
+                if (weft_option_apply(ini, arg, "command line", err, errlen) != WEFT_OK)
+                    return WEFT_ERROR;
+                continue;
+            }
             snprintf(err, errlen, "unexpected argument '%s' (options start with --; see weft --help)",
                      arg);
             return WEFT_ERROR;

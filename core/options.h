@@ -33,6 +33,9 @@ int weft_option_takes_arg(const weft_option_t *opt);
 int weft_option_apply(const weft_option_t *opt, const char *value,
                       const char *where, char *err, size_t errlen);
 
+/* Append a copy of value to a list. */
+int weft_strlist_append(weft_strlist_t *l, const char *value);
+
 /* Parse a boolean ("1", "true", "yes", "on" / "0", "false", "no", "off"). */
 int weft_parse_bool(const char *s, int *out);
 

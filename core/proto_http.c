@@ -147,7 +147,11 @@ on_headers_complete(http_parser *p)
     unsigned     i, hosts = 0;
 
     c->head_done = 1;
-    c->http10 = p->http_major == 1 && p->http_minor == 0;
+    if (p->http_major != 1) {
+        c->head_error = 505;
+        return -1;
+    }
+    c->http10 = p->http_minor == 0;
     c->keepalive = http_should_keep_alive(p) ? 1 : 0;
     c->upgrade = p->upgrade ? 1 : 0;
     c->expect_continue = 0;
@@ -251,7 +255,8 @@ weft_http_parse_head(weft_conn_t *c)
     e = execute(c);
     if (e != HPE_OK && e != HPE_PAUSED) {
         if (c->head_error == 0)
-            c->head_error = e == HPE_HEADER_OVERFLOW ? 431 : 400;
+            c->head_error = c->body_error ? c->body_error
+                            : e == HPE_HEADER_OVERFLOW ? 431 : 400;
         weft_log(WEFT_LOG_DEBUG, "bad request head from %s:%s: %s (answering %d)",
                  c->peer_addr, c->peer_port, http_errno_description(e), c->head_error);
         return WEFT_ERROR;
@@ -265,7 +270,7 @@ weft_http_body_step(weft_conn_t *c)
     enum http_errno e;
     size_t          before = c->in_pos;
 
-    if (c->body_done)
+    if (c->body_done || c->body_len > 0)
         return WEFT_OK;
     if (c->in_pos == c->in_end)
         return WEFT_AGAIN;

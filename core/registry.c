@@ -143,11 +143,13 @@ weft_register_loop_engine(const weft_loop_engine_t *engine)
         || nloop_engines == MAX_ENGINES)
         return WEFT_ERROR;
     copy = copy_struct(engine, engine->size, sizeof(*copy),
-                       MIN_SIZE(weft_loop_engine_t, stop), "loop engine");
+                       MIN_SIZE(weft_loop_engine_t, wake), "loop engine");
     if (copy == NULL)
         return WEFT_ERROR;
-    if (copy->run == NULL) {
-        weft_log(WEFT_LOG_ERROR, "loop engine %s has no run function", engine->name);
+    if (copy->run == NULL || copy->stop == NULL || copy->wait == NULL
+        || copy->current == NULL || copy->park == NULL || copy->wake == NULL) {
+        weft_log(WEFT_LOG_ERROR, "loop engine %s lacks run, stop, wait, current, park or wake",
+                 engine->name);
         free(copy);
         return WEFT_ERROR;
     }

@@ -189,6 +189,20 @@ gone(weft_req_t *r, const char *why)
     return WEFT_ERROR;
 }
 
+/* The socket is full and this core may wait: WEFT_OK once it drains. */
+static int
+wait_writable(weft_req_t *r)
+{
+    switch (weft_core_wait_conn(r->core, WEFT_WRITE, weft_conf.socket_timeout)) {
+    case WEFT_OK:
+        return WEFT_OK;
+    case WEFT_TIMEOUT:
+        return gone(r, "client stopped reading the response");
+    default:
+        return WEFT_ERROR;
+    }
+}
+
 /*
  * Write iov to the client.  On a full socket, a core with a suspend engine
  * waits; without one the rest is queued (and drained from the loop).
@@ -218,14 +232,9 @@ send_iov(weft_req_t *r, struct iovec *iov, int n)
             if (!weft_core_can_suspend())
                 return weft_outq_push_iov(&c->outq, iov, n, 0) == WEFT_OK
                            ? WEFT_OK : gone(r, "out of memory");
-            switch (weft_core_wait_conn(r->core, WEFT_WRITE, weft_conf.socket_timeout)) {
-            case WEFT_OK:
-                continue;
-            case WEFT_TIMEOUT:
-                return gone(r, "client stopped reading the response");
-            default:
+            if (wait_writable(r) != WEFT_OK)
                 return WEFT_ERROR;
-            }
+            continue;
         }
         total -= (size_t) w;
         while (n > 0 && (size_t) w >= iov->iov_len) {
@@ -239,6 +248,24 @@ send_iov(weft_req_t *r, struct iovec *iov, int n)
         }
     }
     return WEFT_OK;
+}
+
+/* Room for these was reserved up front. */
+#define APPEND(b, p, n) do { memcpy((b)->data + (b)->len, (p), (n)); (b)->len += (n); } while (0)
+
+static size_t
+format_length(char *out, uint64_t v)
+{
+    char   tmp[24];
+    size_t n = 0, i;
+
+    do {
+        tmp[n++] = (char) ('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    for (i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    return n;
 }
 
 /* Compose the status line and headers into r->head.  `length` is the body's
@@ -255,14 +282,22 @@ build_head(weft_req_t *r, int64_t length)
     r->no_body = (r->pub.flags & WEFT_REQ_HEAD) || code < 200 || code == 204 || code == 304;
 
     h->len = 0;
-    if (weft_buf_reserve(h, r->headers.len + 256) != WEFT_OK)
+    if (weft_buf_reserve(h, r->headers.len + sizeof(r->status) + 256) != WEFT_OK)
         return WEFT_ERROR;
-    h->len = (size_t) snprintf(h->data, h->cap, "HTTP/1.1 %s\r\n", r->status);
-    weft_buf_append(h, r->headers.data, r->headers.len);
+    /* The hot path of every response: plain copies, no printf. */
+    APPEND(h, "HTTP/1.1 ", 9);
+    APPEND(h, r->status, strlen(r->status));
+    APPEND(h, "\r\n", 2);
+    APPEND(h, r->headers.data, r->headers.len);
 
     if (r->app_length < 0 && !(code < 200 || code == 204 || code == 304)) {
-        if (length >= 0)
-            weft_buf_printf(h, "Content-Length: %lld\r\n", (long long) length);
+        if (length >= 0) {
+            char   digits[24];
+            size_t n = format_length(digits, (uint64_t) length);
+            APPEND(h, "Content-Length: ", 16);
+            APPEND(h, digits, n);
+            APPEND(h, "\r\n", 2);
+        }
         else if (r->no_body)
             ;                                   /* HEAD of a streamed body */
         else if (http && !c->http10)
@@ -271,16 +306,21 @@ build_head(weft_req_t *r, int64_t length)
             r->close_after = 1;                 /* delimited by the close */
     }
     if (r->chunked)
-        weft_buf_append(h, "Transfer-Encoding: chunked\r\n", 28);
+        APPEND(h, "Transfer-Encoding: chunked\r\n", 28);
     if (http) {
         if (r->close_after || !c->keepalive)
-            weft_buf_append(h, "Connection: close\r\n", 19);
+            APPEND(h, "Connection: close\r\n", 19);
         else if (c->http10)
-            weft_buf_append(h, "Connection: keep-alive\r\n", 24);
+            APPEND(h, "Connection: keep-alive\r\n", 24);
     }
-    if (!r->app_date)
-        weft_buf_printf(h, "Date: %s\r\n", weft_http_date());
-    return weft_buf_append(h, "\r\n", 2);
+    if (!r->app_date) {
+        const char *date = weft_http_date();
+        APPEND(h, "Date: ", 6);
+        APPEND(h, date, strlen(date));
+        APPEND(h, "\r\n", 2);
+    }
+    APPEND(h, "\r\n", 2);
+    return WEFT_OK;
 }
 
 /*
@@ -442,14 +482,8 @@ weft_resp_sendfile(weft_request_t *pub, int fd, int64_t offset, int64_t len)
                 return gone(r, "out of memory");
             break;
         }
-        switch (weft_core_wait_conn(r->core, WEFT_WRITE, weft_conf.socket_timeout)) {
-        case WEFT_OK:
-            continue;
-        case WEFT_TIMEOUT:
-            return gone(r, "client stopped reading the response");
-        default:
+        if (wait_writable(r) != WEFT_OK)
             return WEFT_ERROR;
-        }
     }
     if (r->chunked) {
         struct iovec iov = { (void *) "\r\n", 2 };

@@ -1,18 +1,30 @@
 /*
- * core/server.c - from parsed options to a serving process: set up the
- * languages (apps load here, before any fork), open the sockets, serve.
+ * core/server.c - from parsed options to a serving process: load the apps
+ * (before any fork), open the sockets, drop privileges, then either serve
+ * in this one process or hand over to the master.
  */
 #include "config.h"
 
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <weft/status.h>
+#include "accesslog.h"
 #include "conf.h"
 #include "listen.h"
 #include "log.h"
+#include "master.h"
 #include "plugin_loader.h"
+#include "reexec.h"
 #include "registry.h"
 #include "server.h"
+#include "static.h"
 #include "worker.h"
 
 static int
@@ -30,10 +42,11 @@ setup_languages(void)
     return WEFT_OK;
 }
 
-static int
-init_worker_languages(unsigned id)
+int
+weft_server_worker(unsigned id)
 {
     unsigned i;
+    int      rc = WEFT_OK;
 
     for (i = 0; i < weft_language_count(); i++) {
         const weft_language_t *lang = weft_language_at(i);
@@ -42,14 +55,7 @@ init_worker_languages(unsigned id)
             return WEFT_ERROR;
         }
     }
-    return WEFT_OK;
-}
-
-static void
-exit_worker_languages(void)
-{
-    unsigned i;
-
+    rc = weft_worker_run(id);
     for (i = 0; i < weft_language_count(); i++) {
         const weft_language_t *lang = weft_language_at(i);
         if (lang->worker_exit != NULL)
@@ -57,12 +63,98 @@ exit_worker_languages(void)
     }
     if (weft_suspend_engine != NULL && weft_suspend_engine->release != NULL)
         weft_suspend_engine->release();
+    return rc;
+}
+
+static int
+drop_privileges(void)
+{
+    if (weft_conf.gid != NULL) {
+        struct group *g = getgrnam(weft_conf.gid);
+        char         *end;
+        gid_t         gid = g ? g->gr_gid : (gid_t) strtoul(weft_conf.gid, &end, 10);
+
+        if (g == NULL && (*end != '\0' || end == weft_conf.gid)) {
+            weft_log(WEFT_LOG_ERROR, "--gid %s: no such group", weft_conf.gid);
+            return WEFT_ERROR;
+        }
+        if (setgroups(0, NULL) != 0 && errno != EPERM) {
+            weft_log(WEFT_LOG_ERROR, "cannot clear supplementary groups: %m");
+            return WEFT_ERROR;
+        }
+        if (setgid(gid) != 0) {
+            weft_log(WEFT_LOG_ERROR, "cannot switch to group %s: %m", weft_conf.gid);
+            return WEFT_ERROR;
+        }
+    }
+    if (weft_conf.uid != NULL) {
+        struct passwd *p = getpwnam(weft_conf.uid);
+        char          *end;
+        uid_t          uid = p ? p->pw_uid : (uid_t) strtoul(weft_conf.uid, &end, 10);
+
+        if (p == NULL && (*end != '\0' || end == weft_conf.uid)) {
+            weft_log(WEFT_LOG_ERROR, "--uid %s: no such user", weft_conf.uid);
+            return WEFT_ERROR;
+        }
+        if (weft_conf.gid == NULL && p != NULL && setgid(p->pw_gid) != 0) {
+            weft_log(WEFT_LOG_ERROR, "cannot switch to %s's group: %m", weft_conf.uid);
+            return WEFT_ERROR;
+        }
+        if (setuid(uid) != 0) {
+            weft_log(WEFT_LOG_ERROR, "cannot switch to user %s: %m", weft_conf.uid);
+            return WEFT_ERROR;
+        }
+        if (uid != 0 && setuid(0) == 0) {
+            weft_log(WEFT_LOG_ERROR, "dropping to user %s did not stick", weft_conf.uid);
+            return WEFT_ERROR;
+        }
+        weft_log(WEFT_LOG_INFO, "running as user %s", weft_conf.uid);
+    }
+    return WEFT_OK;
+}
+
+static int
+write_pidfile(void)
+{
+    FILE *f;
+
+    if (weft_conf.pidfile == NULL)
+        return WEFT_OK;
+    f = fopen(weft_conf.pidfile, "w");
+    if (f == NULL || fprintf(f, "%ld\n", (long) getpid()) < 0 || fclose(f) != 0) {
+        weft_log(WEFT_LOG_ERROR, "cannot write --pidfile %s: %m", weft_conf.pidfile);
+        return WEFT_ERROR;
+    }
+    return WEFT_OK;
+}
+
+/* Options that need a process to watch the workers turn the master on. */
+static void
+decide_master(void)
+{
+    const char *why = NULL;
+
+    if (weft_conf.master)
+        return;
+    if (weft_conf.processes > 1)
+        why = "--processes";
+    else if (weft_conf.harakiri > 0)
+        why = "--harakiri";
+    else if (weft_conf.max_requests > 0)
+        why = "--max-requests";
+    else if (weft_conf.reload_on_rss > 0)
+        why = "--reload-on-rss";
+    if (why != NULL) {
+        weft_log(WEFT_LOG_INFO, "%s needs a master process: running with --master", why);
+        weft_conf.master = 1;
+    }
 }
 
 int
 weft_server_main(void)
 {
     const weft_loaded_plugin_t *p;
+    sigset_t                    none;
     int                         rc;
 
     if (weft_conf.uwsgi_sockets.n == 0 && weft_conf.http_sockets.n == 0) {
@@ -72,19 +164,40 @@ weft_server_main(void)
                     p->desc->version ? p->desc->version : "", p->path);
         return WEFT_ERROR;
     }
-    if (weft_language_count() == 0)
+    /* A re-executed image starts with the old master's signals blocked. */
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+
+    decide_master();
+    if (weft_language_count() == 0 && weft_conf.static_map.n == 0
+        && weft_conf.check_static.n == 0)
         weft_log(WEFT_LOG_WARN, "no language plugin is loaded: every request will get 500 (load one, e.g. --plugin python)");
     if (weft_conf.async > 1 && weft_engine_name() == NULL)
         weft_log(WEFT_LOG_WARN, "--async %ld without a suspend engine: only apps that yield share the worker (add --ugreen, --greenlet or --fiber)",
                  weft_conf.async);
 
-    if (setup_languages() != WEFT_OK)
+    if (weft_conf.chdir_to != NULL && chdir(weft_conf.chdir_to) != 0) {
+        weft_log(WEFT_LOG_ERROR, "--chdir %s: %m", weft_conf.chdir_to);
+        return WEFT_ERROR;
+    }
+    if (weft_static_setup() != WEFT_OK)
         return WEFT_ERROR;
     if (weft_listeners_open_all() != WEFT_OK)
         return WEFT_ERROR;
-    if (init_worker_languages(1) != WEFT_OK)
+    if (drop_privileges() != WEFT_OK)
         return WEFT_ERROR;
-    rc = weft_worker_run(1);
-    exit_worker_languages();
+    if (setup_languages() != WEFT_OK)
+        return WEFT_ERROR;
+    if (write_pidfile() != WEFT_OK)
+        return WEFT_ERROR;
+
+    if (weft_conf.master)
+        return weft_master_run();
+
+    rc = weft_server_worker(1);
+    if (weft_worker_reload) {
+        weft_reexec(NULL, NULL, NULL, 0);
+        return WEFT_ERROR;
+    }
     return rc;
 }

@@ -8,4 +8,8 @@
  * clean stop, WEFT_ERROR (after logging why) otherwise. */
 int weft_server_main(void);
 
+/* In a worker process: start the languages, serve until stopped, let them
+ * go.  WEFT_OK on a clean stop. */
+int weft_server_worker(unsigned id);
+
 #endif

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -17,21 +18,25 @@
 #include <unistd.h>
 
 #include <weft/status.h>
+#include "accesslog.h"
 #include "api.h"
 #include "conf.h"
 #include "cores.h"
 #include "log.h"
 #include "registry.h"
+#include "scoreboard.h"
 #include "worker.h"
 
 struct event_base *weft_base;
 int                weft_worker_stopping;
+int                weft_worker_reload;
 
+static uint64_t      served;
 static weft_conn_t  *fifo_head;
 static weft_conn_t **fifo_tail = &fifo_head;
 static unsigned      fifo_len;
 static int           accepting;
-static struct event  sig_events[3];
+static struct event  sig_events[5];
 static struct event  dispatch_ev;   /* give waiting requests to free cores */
 
 double
@@ -42,6 +47,15 @@ weft_now(void)
     if (weft_base == NULL || event_base_gettimeofday_cached(weft_base, &tv) != 0)
         gettimeofday(&tv, NULL);
     return (double) tv.tv_sec + (double) tv.tv_usec / 1e6;
+}
+
+double
+weft_clock(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
 static void
@@ -106,8 +120,16 @@ weft_worker_unqueue(weft_conn_t *c)
 static void
 maybe_finish_stop(void)
 {
-    if (weft_worker_stopping && weft_cores_busy == 0 && fifo_len == 0)
+    if (weft_worker_stopping && weft_cores_busy == 0 && fifo_len == 0
+        && weft_conns_pending() == 0)
         event_base_loopbreak(weft_base);
+}
+
+void
+weft_worker_check_stop(void)
+{
+    if (weft_loop_engine == NULL && weft_base != NULL)
+        maybe_finish_stop();
 }
 
 /* Start waiting requests on free cores.  Runs from its own event, never
@@ -140,6 +162,14 @@ weft_worker_core_freed(void)
 void
 weft_worker_stop(int graceful)
 {
+    if (weft_loop_engine != NULL) {
+        if (!weft_worker_stopping || !graceful)
+            weft_log(WEFT_LOG_INFO, "worker %u stopping%s: %u requests in flight",
+                     weft_worker_id, graceful ? "" : " now", weft_cores_busy);
+        weft_worker_stopping = 1;
+        weft_loop_engine->stop(graceful);
+        return;
+    }
     if (!graceful) {
         event_base_loopbreak(weft_base);
         return;
@@ -149,25 +179,81 @@ weft_worker_stop(int graceful)
                  weft_worker_id, weft_cores_busy, fifo_len);
     weft_worker_stopping = 1;
     weft_worker_pause_accept();
+    weft_conns_stop();
     maybe_finish_stop();
+}
+
+void
+weft_worker_request_done(void)
+{
+    served++;
+    if (weft_conf.max_requests > 0 && served == (uint64_t) weft_conf.max_requests
+        && !weft_worker_stopping) {
+        weft_log(WEFT_LOG_INFO, "worker %u served %llu requests (--max-requests): recycling",
+                 weft_worker_id, (unsigned long long) served);
+        if (weft_scoreboard_mine >= 0) {
+            weft_scoreboard_worker((unsigned) weft_scoreboard_mine)->recycling = 1;
+            kill(getppid(), SIGUSR2);
+        }
+        weft_worker_stop(1);
+    }
 }
 
 static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
-    weft_worker_stop(sig != SIGQUIT);
+    switch (sig) {
+    case SIGHUP:                   /* only without a master: drain, re-exec */
+        weft_log(WEFT_LOG_INFO, "graceful reload: draining, then restarting in place");
+        weft_worker_reload = 1;
+        weft_worker_stop(1);
+        break;
+    case SIGUSR1:
+        weft_log_reopen();
+        break;
+    default:
+        weft_worker_stop(sig != SIGQUIT);
+    }
+}
+
+/* A loop engine runs the loop; the core serves through it. */
+static int
+run_loop_engine(unsigned id)
+{
+    unsigned n = weft_conf_cores();
+    int      rc;
+
+    if (weft_cores_init(NULL, n) != WEFT_OK)
+        return WEFT_ERROR;
+    if (weft_loop_engine->prepare != NULL && weft_loop_engine->prepare(n) != WEFT_OK) {
+        weft_log(WEFT_LOG_ERROR, "the %s engine could not prepare %u cores",
+                 weft_loop_engine->name, n);
+        return WEFT_ERROR;
+    }
+    if (weft_scoreboard_mine >= 0)
+        weft_scoreboard_worker((unsigned) weft_scoreboard_mine)->ready = 1;
+    weft_log(WEFT_LOG_INFO, "worker %u ready (pid %ld, %u core%s, loop engine %s)", id,
+             (long) getpid(), n, n == 1 ? "" : "s", weft_loop_engine->name);
+    rc = weft_loop_engine->run();
+    weft_accesslog_flush();
+    weft_log(WEFT_LOG_INFO, "worker %u stopped", id);
+    return rc;
 }
 
 int
 weft_worker_run(unsigned id)
 {
-    static const int        sigs[3] = { SIGTERM, SIGINT, SIGQUIT };
+    static const int        sigs[5] = { SIGTERM, SIGINT, SIGQUIT, SIGUSR1, SIGHUP };
+    unsigned                nsigs = weft_scoreboard_mine >= 0 ? 4 : 5;  /* the master has HUP */
     struct event_config    *cfg;
     unsigned                i;
     int                     rc = WEFT_OK;
 
     weft_worker_id = id;
     signal(SIGPIPE, SIG_IGN);
+
+    if (weft_loop_engine != NULL)
+        return run_loop_engine(id);
 
     cfg = event_config_new();
     event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
@@ -182,7 +268,7 @@ weft_worker_run(unsigned id)
         return WEFT_ERROR;
 
     event_assign(&dispatch_ev, weft_base, -1, 0, dispatch_cb, NULL);
-    for (i = 0; i < 3; i++) {
+    for (i = 0; i < nsigs; i++) {
         evsignal_assign(&sig_events[i], weft_base, sigs[i], signal_cb, NULL);
         evsignal_add(&sig_events[i], NULL);
     }
@@ -190,6 +276,8 @@ weft_worker_run(unsigned id)
         event_assign(&weft_listeners[i].ev, weft_base, weft_listeners[i].fd,
                      EV_READ | EV_PERSIST, accept_cb, &weft_listeners[i]);
     weft_worker_resume_accept();
+    if (weft_scoreboard_mine >= 0)
+        weft_scoreboard_worker((unsigned) weft_scoreboard_mine)->ready = 1;
 
     weft_log(WEFT_LOG_INFO, "worker %u ready (pid %ld, %u core%s%s%s)", id, (long) getpid(),
              weft_ncores, weft_ncores == 1 ? "" : "s",
@@ -200,6 +288,7 @@ weft_worker_run(unsigned id)
         weft_log(WEFT_LOG_ERROR, "the event loop failed");
         rc = WEFT_ERROR;
     }
+    weft_accesslog_flush();
     weft_log(WEFT_LOG_INFO, "worker %u stopped", id);
     return rc;
 }

@@ -18,6 +18,15 @@ int  weft_worker_run(unsigned id);
 void weft_worker_stop(int graceful);
 extern int weft_worker_stopping;
 
+/* Set when SIGHUP asked a masterless weft to restart in place. */
+extern int weft_worker_reload;
+
+/* While stopping: leave the loop if nothing is left to serve. */
+void weft_worker_check_stop(void);
+
+/* A request is over: count it for --max-requests. */
+void weft_worker_request_done(void);
+
 /* A conn with a complete head and no free core waits here (the worker
  * stops accepting while anything waits). */
 void         weft_worker_enqueue(weft_conn_t *c);
@@ -30,7 +39,10 @@ void         weft_worker_core_freed(void);
 void         weft_worker_pause_accept(void);
 void         weft_worker_resume_accept(void);
 
-/* Seconds since the epoch, as of this loop turn. */
+/* Seconds since the epoch, as of this loop turn (cheap). */
 double       weft_now(void);
+
+/* Seconds since the epoch, now (for durations). */
+double       weft_clock(void);
 
 #endif

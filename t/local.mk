@@ -23,7 +23,7 @@ check_LTLIBRARIES += \
 	t/plugins/testgood.la t/plugins/needsgood.la t/plugins/dupname.la \
 	t/plugins/failinit.la t/plugins/badmagic.la t/plugins/majorplus.la \
 	t/plugins/minornewer.la t/plugins/shortdesc.la t/plugins/nodesc.la \
-	t/plugins/testapp.la
+	t/plugins/testapp.la t/plugins/testloop.la
 
 t_plugins_testgood_la_SOURCES = t/plugins/testgood.c
 t_plugins_testgood_la_CPPFLAGS = $(test_plugin_cppflags)
@@ -52,32 +52,46 @@ t_plugins_shortdesc_la_LDFLAGS = $(test_plugin_ldflags)
 t_plugins_testapp_la_SOURCES = t/plugins/testapp.c
 t_plugins_testapp_la_CPPFLAGS = $(test_plugin_cppflags)
 t_plugins_testapp_la_LDFLAGS = $(test_plugin_ldflags)
+t_plugins_testloop_la_SOURCES = t/plugins/testloop.c
+t_plugins_testloop_la_CPPFLAGS = $(test_plugin_cppflags)
+t_plugins_testloop_la_LDFLAGS = $(test_plugin_ldflags)
 t_plugins_nodesc_la_SOURCES = t/plugins/nodesc.c
 t_plugins_nodesc_la_LDFLAGS = $(test_plugin_ldflags)
 
 # ------------------------------------------------------------ unit tests
 if HAVE_CUNIT
 unit_cppflags = $(SDK_CPPFLAGS) -I$(top_srcdir)/core $(CUNIT_CFLAGS) $(LIBEVENT_CFLAGS)
-unit_ldadd = $(CUNIT_LIBS) $(LIBEVENT_LIBS) $(HTTP_PARSER_LIBS) $(INIH_LIBS) -lm
+unit_ldadd = $(CORE_LIBS) $(CUNIT_LIBS)
 
-check_PROGRAMS += t/unit/test_options t/unit/test_loader
-TESTS += t/unit/test_options t/unit/test_loader
+check_PROGRAMS += t/unit/test_options t/unit/test_loader t/unit/test_proto
+TESTS += t/unit/test_options t/unit/test_loader t/unit/test_proto
 
-t_unit_test_options_SOURCES = t/unit/test_options.c t/unit/tap.c t/unit/tap.h \
-	core/options.c core/log.c
+t_unit_test_options_SOURCES = t/unit/test_options.c t/unit/tap.c t/unit/tap.h
 t_unit_test_options_CPPFLAGS = $(unit_cppflags)
 t_unit_test_options_LDADD = $(unit_ldadd)
 
-t_unit_test_loader_SOURCES = t/unit/test_loader.c t/unit/tap.c t/unit/tap.h \
-	core/plugin_loader.c core/options.c core/log.c
-t_unit_test_loader_CPPFLAGS = $(unit_cppflags) -DWEFT_PLUGIN_DIR='"/nonexistent"'
+t_unit_test_loader_SOURCES = t/unit/test_loader.c t/unit/tap.c t/unit/tap.h
+t_unit_test_loader_CPPFLAGS = $(unit_cppflags)
 t_unit_test_loader_LDADD = $(unit_ldadd)
+
+t_unit_test_proto_SOURCES = t/unit/test_proto.c t/unit/tap.c t/unit/tap.h
+t_unit_test_proto_CPPFLAGS = $(unit_cppflags)
+t_unit_test_proto_LDADD = $(unit_ldadd)
 endif
 
 # ------------------------------------------------------------ integration
 INTEGRATION_TESTS = \
 	t/integration/test_cli.py \
-	t/integration/test_hello_plugin.py
+	t/integration/test_hello_plugin.py \
+	t/integration/test_http.py \
+	t/integration/test_async.py \
+	t/integration/test_uwsgi.py \
+	t/integration/test_nginx.py \
+	t/integration/test_master.py \
+	t/integration/test_static.py \
+	t/integration/test_logs.py \
+	t/integration/test_ini.py \
+	t/integration/test_loop_engine.py
 TESTS += $(INTEGRATION_TESTS)
 
 EXTRA_DIST += $(INTEGRATION_TESTS) \

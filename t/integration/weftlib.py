@@ -47,13 +47,14 @@ class Weft:
     """A running weft.  Use as a context manager or call stop()."""
 
     def __init__(self, args, port=None, http=True, env=None, wait=True,
-                 allow_errors=(), cwd=None):
+                 allow_errors=(), cwd=None, add_socket=True):
         self.port = port or free_port()
         self.addr = ("127.0.0.1", self.port)
         self.allow_errors = [re.compile(p) for p in allow_errors]
         sock_opt = "--http-socket" if http else "--socket"
         self.args = [WEFT_BIN]
-        if port is not False and not any(a in ("--http-socket", "--socket") for a in args):
+        if add_socket and port is not False \
+                and not any(a in ("--http-socket", "--socket") for a in args):
             self.args += [sock_opt, "127.0.0.1:%d" % self.port]
         self.args += list(args)
         self.logfile = tempfile.NamedTemporaryFile(prefix="weft-log-", suffix=".txt",
@@ -147,3 +148,134 @@ class Weft:
         s = socket.create_connection(self.addr, timeout=timeout)
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return s
+
+
+# -------------------------------------------------------------------- wire
+
+class Response:
+    def __init__(self, status, reason, headers, body, version):
+        self.status = status
+        self.reason = reason
+        self.headers = headers          # list of (name, value)
+        self.body = body
+        self.version = version
+
+    def header(self, name, default=None):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return default
+
+    def __repr__(self):
+        return "<Response %d %s, %d bytes>" % (self.status, self.reason, len(self.body))
+
+
+class Reader:
+    """Reads HTTP/1.1 responses off a socket, one after another."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = b""
+
+    def _more(self):
+        d = self.sock.recv(65536)
+        if not d:
+            raise EOFError("connection closed after %d buffered bytes: %r"
+                           % (len(self.buf), self.buf[:200]))
+        self.buf += d
+
+    def _line(self):
+        while b"\r\n" not in self.buf:
+            self._more()
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def _exactly(self, n):
+        while len(self.buf) < n:
+            self._more()
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def read(self, head=False):
+        """One response; head=True for the answer to a HEAD request."""
+        while True:
+            line = self._line()
+            version, status, reason = (line.decode("latin-1").split(" ", 2) + [""])[:3]
+            headers = []
+            while True:
+                h = self._line()
+                if not h:
+                    break
+                k, v = h.decode("latin-1").split(":", 1)
+                headers.append((k.strip(), v.strip()))
+            if int(status) >= 200 or int(status) == 101:
+                break
+        r = Response(int(status), reason, headers, b"", version)
+        if head or r.status in (204, 304):
+            return r
+        te = r.header("Transfer-Encoding")
+        cl = r.header("Content-Length")
+        if te and te.lower() == "chunked":
+            body = b""
+            while True:
+                size = int(self._line().split(b";")[0], 16)
+                if size == 0:
+                    while self._line():
+                        pass
+                    break
+                body += self._exactly(size)
+                assert self._exactly(2) == b"\r\n", "chunk not followed by CRLF"
+            r.body = body
+        elif cl is not None:
+            r.body = self._exactly(int(cl))
+        else:
+            while True:
+                try:
+                    self._more()
+                except EOFError:
+                    break
+            r.body, self.buf = self.buf, b""
+        return r
+
+
+def http_get(w, path, headers=(), timeout=10, method="GET", body=None):
+    """One request on a new connection (Connection: close)."""
+    s = w.connect(timeout=timeout)
+    try:
+        h = "".join("%s: %s\r\n" % kv for kv in headers)
+        if body is not None:
+            h += "Content-Length: %d\r\n" % len(body)
+        s.sendall(("%s %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n%s\r\n"
+                   % (method, path, h)).encode("latin-1") + (body or b""))
+        return Reader(s).read(head=(method == "HEAD"))
+    finally:
+        s.close()
+
+
+def uwsgi_packet(variables, body=b"", modifier1=0, modifier2=0):
+    """A uwsgi protocol request: header, variables, body."""
+    import struct
+    data = b""
+    for k, v in variables.items():
+        k = k.encode("latin-1") if isinstance(k, str) else k
+        v = v.encode("latin-1") if isinstance(v, str) else v
+        data += struct.pack("<H", len(k)) + k + struct.pack("<H", len(v)) + v
+    return struct.pack("<BHB", modifier1, len(data), modifier2) + data + body
+
+
+def uwsgi_request(w, path="/", method="GET", body=b"", extra=None, modifier1=0, timeout=10):
+    """Send one uwsgi request and read the raw response until close."""
+    path_info, _, query = path.partition("?")
+    v = {"REQUEST_METHOD": method, "REQUEST_URI": path, "PATH_INFO": path_info,
+         "QUERY_STRING": query, "SERVER_PROTOCOL": "HTTP/1.1", "SERVER_NAME": "localhost",
+         "SERVER_PORT": "80", "REMOTE_ADDR": "127.0.0.1", "REMOTE_PORT": "1234",
+         "HTTP_HOST": "localhost"}
+    if body:
+        v["CONTENT_LENGTH"] = str(len(body))
+    v.update(extra or {})
+    s = w.connect(timeout=timeout)
+    try:
+        s.sendall(uwsgi_packet(v, body, modifier1))
+        return Reader(s).read(head=(method == "HEAD"))
+    finally:
+        s.close()

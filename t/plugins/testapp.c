@@ -19,6 +19,10 @@
  *   /error-mid              fails after part of the body
  *   /overflow               recurses until the stack runs out
  *   /ids                    "worker W core C"
+ *   /pid                    the worker's pid
+ *
+ * With WEFT_TESTAPP_FAIL_WORKER=1 in the environment, every worker fails
+ * to start (for the master's respawn backoff).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -295,6 +299,12 @@ testapp_request(weft_request_t *r)
     if (path_is(r, "/overflow"))
         return recurse(1) ? WEFT_OK : WEFT_ERROR;
 
+    if (path_is(r, "/pid")) {
+        char body[32];
+        snprintf(body, sizeof(body), "%ld", (long) getpid());
+        return reply(r, "200 OK", body);
+    }
+
     if (path_is(r, "/ids")) {
         char body[64];
         snprintf(body, sizeof(body), "worker %u core %u", api->worker_id(), r->core->id);
@@ -311,10 +321,23 @@ testapp_request_done(weft_request_t *r)
     r->ctx = NULL;
 }
 
+static int
+testapp_worker_init(unsigned id)
+{
+    const char *fail = getenv("WEFT_TESTAPP_FAIL_WORKER");
+
+    if (fail != NULL && fail[0] == '1') {
+        api->log(WEFT_LOG_ERROR, "testapp: worker %u refuses to start, as asked", id);
+        return WEFT_ERROR;
+    }
+    return WEFT_OK;
+}
+
 static const weft_language_t testapp_language = {
     .size = sizeof(weft_language_t),
     .name = "testapp",
     .modifier1 = 99,
+    .worker_init = testapp_worker_init,
     .request = testapp_request,
     .request_done = testapp_request_done,
 };

@@ -196,6 +196,28 @@ struct weft_api_s {
      * is free and the engine switches back to the main context.
      */
     void         (*core_main)(weft_core_t *core);
+
+    /* ------------------------------------------------ for loop engines */
+
+    /* The worker's listen sockets: how many, and each one's fd. */
+    unsigned     (*listener_count)(void);
+    int          (*listener_fd)(unsigned i);
+
+    /* Accept one connection on listener i: a non-blocking fd, or -1 when
+     * there is none left for now (or the worker is stopping). */
+    int          (*accept)(unsigned i);
+
+    /*
+     * Serve the connection fd (from api->accept(i)) to its end on the
+     * calling coroutine: its request heads, each request on a free core
+     * (waiting, parked, while none is free), keep-alive, and the close.
+     * Every wait goes through the loop engine.  Takes fd over.
+     */
+    void         (*serve_connection)(int fd, unsigned i);
+
+    /* Stop this worker: graceful lets in-flight requests finish first.
+     * From any context. */
+    void         (*stop_worker)(int graceful);
 };
 
 #endif /* WEFT_API_H */

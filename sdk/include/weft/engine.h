@@ -53,18 +53,56 @@ struct weft_suspend_engine_s {
     void  (*release)(void);
 };
 
+/*
+ * A loop engine owns the worker's event loop and its coroutines (gevent's
+ * hub and greenlets, Coro and AnyEvent).  The core does everything else: it
+ * reads and parses requests, gives each a core, runs the language, writes
+ * the response, and keeps harakiri, recycling and graceful stop.  It only
+ * needs the engine to run coroutines and to wait on file descriptors.
+ *
+ * Every function but run() and stop() is called on one of the engine's
+ * coroutines (the one api->serve_connection() runs on).
+ */
 struct weft_loop_engine_s {
     uint32_t     size;        /* sizeof(weft_loop_engine_t) as built */
     const char  *name;        /* "gevent" */
 
-    /* In each worker: prepare ncores cores. */
+    /* In each worker, before run(): make ready for ncores requests at once. */
     int   (*prepare)(unsigned ncores);
 
-    /* Serve until stop() has been called and every core has drained. */
+    /*
+     * Serve until stopped.  Watch every listen socket (api->listener_fd(i),
+     * i < api->listener_count()); when one is readable, take connections
+     * with api->accept(i) until it returns -1, and run
+     * api->serve_connection(fd, i) for each on a coroutine of its own.
+     * Install handlers that call api->stop_worker(1) on SIGTERM and SIGINT
+     * and api->stop_worker(0) on SIGQUIT.  Return once stop() has been
+     * called and every serve_connection() has returned.
+     */
     int   (*run)(void);
 
-    /* Stop accepting; graceful: let running requests finish. */
+    /* From api->stop_worker(): stop accepting.  graceful == 0: also make
+     * every wait() fail at once, so the coroutines unwind now. */
     void  (*stop)(int graceful);
+
+    /*
+     * Suspend the calling coroutine until fds[i] is ready for events[i]
+     * (WEFT_READ, WEFT_WRITE) for some i, or timeout seconds have passed
+     * (timeout < 0: no timeout; n == 0 and timeout == 0: just let the other
+     * ready coroutines run once).  WEFT_OK with *ready = i, WEFT_TIMEOUT, or
+     * WEFT_ERROR when the worker is stopping immediately.
+     */
+    int   (*wait)(const int *fds, const int *events, unsigned n, double timeout,
+                  unsigned *ready);
+
+    /* The calling coroutine, as a handle for wake(). */
+    void *(*current)(void);
+
+    /* Suspend the calling coroutine until wake() is called for it. */
+    void  (*park)(void);
+
+    /* Make a parked coroutine run again (from any coroutine). */
+    void  (*wake)(void *coroutine);
 };
 
 #endif /* WEFT_ENGINE_H */

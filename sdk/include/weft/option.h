@@ -36,8 +36,9 @@ typedef enum {
 
 /*
  * set() for WEFT_OPT_CALLBACK: `value` is NULL for an option that takes no
- * argument.  Return WEFT_OK, or WEFT_ERROR with a message in err (the core
- * prefixes the option name and where it was given).
+ * argument.  It lives only during the call (it may be an ini file's line
+ * buffer): copy what you keep.  Return WEFT_OK, or WEFT_ERROR with a
+ * message in err (the core prefixes the option name and where it was given).
  */
 typedef int (*weft_option_set_pt)(const weft_option_t *opt, const char *value,
                                   char *err, size_t errlen);

@@ -1,0 +1,261 @@
+/*
+ * core/loop_serve.c - serving connections under a loop engine (gevent,
+ * Coro::AnyEvent).
+ *
+ * The engine runs one coroutine per connection and calls
+ * weft_loop_serve_connection() on it.  This file reads request heads with
+ * the same parsers as the libevent path, waits for a free core (parked,
+ * first come first served: a connection holds no core while it is idle or
+ * still sending its head), runs the request with weft_core_main() on the
+ * same coroutine, and keeps the connection alive.  Every wait is the
+ * engine's, so the engine's loop never blocks.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <weft/status.h>
+#include "conf.h"
+#include "conn.h"
+#include "cores.h"
+#include "listen.h"
+#include "log.h"
+#include "loop_serve.h"
+#include "proto.h"
+#include "registry.h"
+#include "worker.h"
+
+#define LINGER_SECONDS 2.0
+#define IDLE_SLICE     1.0      /* idle waits wake this often to see a stop */
+
+/* Coroutines waiting for a free core, oldest first. */
+static void   **waiters;
+static unsigned waiters_head, waiters_len, waiters_cap;
+
+static int
+push_waiter(void *co)
+{
+    if (waiters_len == waiters_cap) {
+        unsigned cap = waiters_cap ? waiters_cap * 2 : 64, i;
+        void   **w = malloc(cap * sizeof(*w));
+        if (w == NULL)
+            return WEFT_ERROR;
+        for (i = 0; i < waiters_len; i++)
+            w[i] = waiters[(waiters_head + i) % waiters_cap];
+        free(waiters);
+        waiters = w;
+        waiters_cap = cap;
+        waiters_head = 0;
+    }
+    waiters[(waiters_head + waiters_len++) % waiters_cap] = co;
+    return WEFT_OK;
+}
+
+void
+weft_loop_core_freed(void)
+{
+    if (waiters_len > 0) {
+        void *co = waiters[waiters_head];
+        waiters_head = (waiters_head + 1) % waiters_cap;
+        waiters_len--;
+        weft_loop_engine->wake(co);
+    }
+}
+
+static weft_acore_t *
+acquire_core(void)
+{
+    weft_acore_t *c;
+
+    while ((c = weft_core_take()) == NULL) {
+        if (push_waiter(weft_loop_engine->current()) != WEFT_OK)
+            return NULL;
+        weft_loop_engine->park();
+    }
+    return c;
+}
+
+/*
+ * Wait for fd until deadline, in slices so a graceful stop is seen within a
+ * second.  On a stop, an idle keep-alive connection (keep == 0) gives up at
+ * once; a fresh one (keep == 1) still gets a moment to send its request.
+ */
+static int
+wait_fd(int fd, int events, double deadline, int keep)
+{
+    int clamped = 0;
+
+    for (;;) {
+        double   left = deadline - weft_clock();
+        unsigned ready;
+        int      rc;
+
+        if (weft_worker_stopping && keep >= 0) {
+            if (keep == 0)
+                return WEFT_ERROR;
+            if (!clamped && left > 2.0) {
+                deadline = weft_clock() + 2.0;
+                left = 2.0;
+            }
+            clamped = 1;
+        }
+        if (left <= 0)
+            return WEFT_TIMEOUT;
+        if (keep >= 0 && left > IDLE_SLICE)
+            left = IDLE_SLICE;
+        rc = weft_loop_engine->wait(&fd, &events, 1, left, &ready);
+        if (rc != WEFT_TIMEOUT)
+            return rc;
+    }
+}
+
+/* Answer a bad head, then read (and drop) what the client still sends for
+ * a moment, so it reads the answer instead of a reset. */
+static void
+reject(weft_conn_t *c, int status)
+{
+    char     buf[4096];
+    double   until = weft_clock() + LINGER_SECONDS;
+    size_t   dropped = 0;
+
+    if (status != 0 && !c->gone) {
+        weft_conn_reject_write(c, status);
+        if (shutdown(c->fd, SHUT_WR) == 0) {
+            while (dropped < (1u << 20) && wait_fd(c->fd, WEFT_READ, until, -1) == WEFT_OK) {
+                ssize_t n = read(c->fd, buf, sizeof(buf));
+                if (n <= 0 && !(n < 0 && errno == EINTR))
+                    break;
+                if (n > 0)
+                    dropped += (size_t) n;
+            }
+        }
+    }
+    weft_conn_close(c);
+}
+
+/* Read until a whole head is in.  WEFT_OK, or WEFT_DONE when the
+ * connection is over (closed, timed out, rejected). */
+static int
+read_head(weft_conn_t *c, int first)
+{
+    double deadline = weft_clock() + (first ? weft_conf.socket_timeout
+                                            : weft_conf.keepalive_timeout);
+    size_t limit = weft_conf.buffer_size + (c->ls->proto == WEFT_PROTO_UWSGI ? 4 : 0);
+
+    c->head_seen = 0;
+    for (;;) {
+        ssize_t n;
+        int     rc;
+
+        if (!c->head_seen && c->in_end > c->in_pos) {
+            c->head_seen = 1;
+            deadline = weft_clock() + weft_conf.socket_timeout;
+        }
+        rc = weft_proto_parse_head(c);
+        if (rc == WEFT_OK)
+            return WEFT_OK;
+        if (rc == WEFT_ERROR) {
+            reject(c, c->head_error);
+            return WEFT_DONE;
+        }
+        if (c->in_end >= limit) {
+            if (c->ls->proto == WEFT_PROTO_UWSGI)
+                weft_log(WEFT_LOG_WARN, "uwsgi packet from %s is over --buffer-size: closing",
+                         c->peer_addr);
+            reject(c, c->ls->proto == WEFT_PROTO_HTTP ? 431 : 0);
+            return WEFT_DONE;
+        }
+        n = weft_conn_fill(c, limit);
+        if (n > 0)
+            continue;
+        if (n == -2) {
+            /* An idle keep-alive connection gives way to a stop; one that
+             * is fresh or mid-head gets to finish. */
+            rc = wait_fd(c->fd, WEFT_READ, deadline, (first || c->head_seen) ? 1 : 0);
+            if (rc == WEFT_OK)
+                continue;
+            if (rc == WEFT_TIMEOUT)
+                weft_log(WEFT_LOG_DEBUG, "%s:%s: %s, closing", c->peer_addr, c->peer_port,
+                         c->head_seen ? "request head not complete in time" : "idle too long");
+        }
+        weft_conn_close(c);
+        return WEFT_DONE;
+    }
+}
+
+void
+weft_loop_serve_connection(int fd, unsigned li)
+{
+    struct sockaddr_storage ss;
+    socklen_t               len = sizeof(ss);
+    weft_conn_t            *c;
+    int                     first = 1;
+
+    if (li >= weft_nlisteners || getpeername(fd, (struct sockaddr *) &ss, &len) != 0) {
+        close(fd);
+        return;
+    }
+    c = weft_conn_new(fd, &weft_listeners[li], &ss, 0);
+    if (c == NULL) {
+        close(fd);
+        return;
+    }
+    for (;;) {
+        weft_acore_t *core;
+
+        if (read_head(c, first) != WEFT_OK)
+            return;
+        first = 0;
+        core = acquire_core();
+        if (core == NULL) {
+            reject(c, 503);
+            return;
+        }
+        if (weft_core_begin(core, c) != WEFT_OK) {
+            weft_loop_core_freed();
+            reject(c, c->head_error);
+            return;
+        }
+        weft_current_core = core;
+        weft_core_main(&core->pub);
+        weft_current_core = NULL;
+        weft_core_end(core);
+        weft_loop_core_freed();
+
+        c->core = NULL;
+        if (!c->keepalive || c->gone || c->eof || weft_worker_stopping) {
+            weft_conn_close(c);
+            return;
+        }
+        c->nrequests++;
+        c->state = WEFT_CONN_HEAD;
+        weft_http_reset(c);
+        weft_conn_compact(c);
+    }
+}
+
+int
+weft_loop_accept(unsigned li)
+{
+    struct sockaddr_storage ss;
+
+    if (li >= weft_nlisteners || weft_worker_stopping)
+        return -1;
+    return weft_conn_accept_fd(&weft_listeners[li], &ss);
+}
+
+unsigned
+weft_loop_listener_count(void)
+{
+    return weft_nlisteners;
+}
+
+int
+weft_loop_listener_fd(unsigned i)
+{
+    return i < weft_nlisteners ? weft_listeners[i].fd : -1;
+}
