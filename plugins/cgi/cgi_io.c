@@ -189,7 +189,7 @@ spawn_error(int err)
     case ENOEXEC:
         return "not an executable format (a script needs a #! line, or a --cgi-helper)";
     case ENOENT:
-        return "its interpreter (the #! line) was not found";
+        return "not found (the script, or the interpreter on its #! line)";
     case EACCES:
     case EPERM:
         return "permission denied";
@@ -313,6 +313,8 @@ follow_redirect(weft_request_t *r, cgi_req_t *x)
     const char     *q = memchr(x->redirect, '?', x->redirect_len);
     size_t          pl = q ? (size_t) (q - x->redirect) : x->redirect_len;
     char           *path = malloc(pl + 1);
+    const char     *prefix;
+    size_t          prefix_len = 0;
     ssize_t         dl;
 
     if (++x->redirects > CGI_MAX_REDIRECTS) {
@@ -325,7 +327,13 @@ follow_redirect(weft_request_t *r, cgi_req_t *x)
         free(path);
         return cgi_reply(r, "404 Not Found");
     }
-    s = cgi_map(path, (size_t) dl, "", 0, &no);
+    /* Under a frontend's SCRIPT_NAME, the target's path starts with it. */
+    prefix = cgi_api->var(r, "SCRIPT_NAME", &prefix_len);
+    if (prefix == NULL || prefix_len == 0 || (size_t) dl <= prefix_len
+        || memcmp(path, prefix, prefix_len) != 0 || path[prefix_len] != '/')
+        prefix_len = 0;
+    s = cgi_map(path + prefix_len, (size_t) dl - prefix_len, prefix_len ? prefix : "",
+                prefix_len, &no);
     free(path);
     if (s == NULL) {
         cgi_api->log(WEFT_LOG_INFO, "cgi: local redirect to %.*s: %d (%s)",
@@ -459,9 +467,9 @@ pump_stdout(weft_request_t *r, cgi_req_t *x)
 
 /* Register every pipe still open, and the deadline. */
 static int
-wait_for_pipes(weft_request_t *r, cgi_req_t *x, double t)
+wait_for_pipes(weft_request_t *r, cgi_req_t *x)
 {
-    double left = x->deadline - t;
+    double left = x->deadline - now();
 
     if (x->proc.out_fd >= 0)
         cgi_api->watch_fd(r, x->proc.out_fd, WEFT_READ, 0);
@@ -498,13 +506,13 @@ cgi_io_pump(weft_request_t *r, cgi_req_t *x)
         if (x->phase != PHASE_EXIT) {
             rc = pump_stdout(r, x);
             if (rc == WEFT_AGAIN)
-                return wait_for_pipes(r, x, t);
+                return wait_for_pipes(r, x);
             if (rc != WEFT_DONE)
                 return rc;
         }
         /* EXIT: stdout is closed. */
         if (!cgi_reap(&x->proc))
-            return wait_for_pipes(r, x, t);
+            return wait_for_pipes(r, x);
         rc = exited(r, x);
         if (rc != WEFT_AGAIN)
             return rc;

@@ -25,7 +25,8 @@ CGI_TESTS = \
 	t/integration/test_cgi_async.py
 TESTS += $(CGI_TESTS)
 EXTRA_DIST += $(CGI_TESTS) t/integration/test_cgi_common.py \
-	t/apps/cgi/args.sh t/apps/cgi/bad.sh t/apps/cgi/big.sh t/apps/cgi/crlf.sh \
+	t/apps/cgi/args.sh t/apps/cgi/bad.sh t/apps/cgi/badinterp.cgi t/apps/cgi/big.sh \
+	t/apps/cgi/crlf.sh \
 	t/apps/cgi/echo.sh t/apps/cgi/emptydir/.keep t/apps/cgi/env.sh \
 	t/apps/cgi/hang-after-head.sh t/apps/cgi/hang.sh t/apps/cgi/hello.pl \
 	t/apps/cgi/hello.sh t/apps/cgi/hello.txt t/apps/cgi/inherit.pl \

@@ -228,11 +228,14 @@ def test_no_argument_injection(weft):
         assert status == 200 and b"argv=0\n" in body, (q, body)
 
 
-def test_script_without_interpreter_line(weft):
-    w = cgi(weft, allow_errors=[r"not an executable format"])
+def test_scripts_that_cannot_be_executed(weft):
+    w = cgi(weft, allow_errors=[r"cannot run it"])
     status, _, _, _ = get(w, "/noshebang.cgi")
     assert status == 500
     w.wait_log(r"noshebang\.cgi: cannot run it: not an executable format")
+    status, _, _, _ = get(w, "/badinterp.cgi")
+    assert status == 500
+    w.wait_log(r"badinterp\.cgi: cannot run it: not found \(the script, or the interpreter")
 
 
 def uwsgi_packet(modifier1, variables):
