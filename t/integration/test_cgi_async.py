@@ -103,7 +103,9 @@ def test_timeout_kills_the_process_group(weft, tmp_path, engine):
     try:
         assert (status, body) == (504, b"504 Gateway Timeout\n")
         assert 0.9 < elapsed < 3.0, elapsed
-        assert gone(grandchild), "the script's grandchild (sleep 100) survived the timeout"
+        # SIGKILL is sent to the group before the 504; dying takes a moment
+        assert wait_until(lambda: gone(grandchild), 5), \
+            "the script's grandchild (sleep 100) survived the timeout"
         assert_no_children(w, timeout=0.5)
         w.wait_log(r"ERROR cgi: %s/hang\.sh: still running after 1 s" % APPS)
     finally:
@@ -123,7 +125,7 @@ def test_timeout_after_the_head_cuts_the_response(weft, tmp_path):
         assert out.startswith(b"HTTP/1.1 200 OK"), out
         assert b"partial" in out
         assert not out.endswith(b"0\r\n\r\n"), "a cut response must not look complete"
-        assert gone(grandchild)
+        assert wait_until(lambda: gone(grandchild), 5)
         assert_no_children(w, timeout=0.5)
     finally:
         kill_quietly([grandchild])

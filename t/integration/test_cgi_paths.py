@@ -5,7 +5,7 @@ import os
 import shutil
 
 from weftlib import run
-from test_cgi_common import APPS, env_of, get, header, needs_cgi, raw
+from test_cgi_common import APPS, children, env_of, get, header, needs_cgi, raw, wait_until
 
 pytestmark = needs_cgi
 
@@ -153,3 +153,19 @@ def test_names_a_shell_would_interpret(weft, tmp_path):
     status, _, _, body = get(w, "/-n.sh?-n")            # a name that looks like an option
     assert (status, body) == (200, b"argc=0\n")
     assert not marker.exists()
+
+
+def test_ini_file_and_several_workers(weft, tmp_path):
+    # The options in a uWSGI-style ini file, repeated keys included, served
+    # by two workers: each reaps its own scripts.
+    ini = tmp_path / "cgi.ini"
+    ini.write_text("[uwsgi]\ncgi = /x=%s\ncgi = /y=%s\ncgi-index = index.sh\n"
+                   "cgi-helper = .pl=perl\ncgi-timeout = 5\nprocesses = 2\n"
+                   % (APPS, os.path.join(APPS, "sub")))
+    w = weft("--ini", str(ini))
+    for _ in range(6):
+        assert get(w, "/x/hello.sh")[::3] == (200, b"Hello, World!\n")
+        assert get(w, "/x/hello.pl")[0] == 200
+        assert get(w, "/y/")[3].startswith(b"index of sub\nscript_name=/y/index.sh\n")
+    for pid in children(w.proc.pid):                 # the workers
+        assert wait_until(lambda: not children(pid)), children(pid)
