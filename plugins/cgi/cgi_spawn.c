@@ -195,6 +195,12 @@ cgi_spawn(cgi_proc_t *p, const cgi_script_t *s, char **envp, int with_stdin)
         in[1] = out[0] = err[0] = -1;
         if (pid_add(&live, &nlive, &live_cap, pid) != 0)
             cgi_api->log(WEFT_LOG_WARN, "cgi: out of memory tracking pid %ld", (long) pid);
+        /*
+         * Let the script run first.  On a busy CPU the worker would
+         * otherwise be woken by each write of its head and go back to
+         * sleep on the pipe (a dozen context switches for a shell "echo"
+         * script instead of three); with a CPU to spare this costs nothing.
+         */
         sched_yield();
     }
 
