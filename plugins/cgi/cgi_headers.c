@@ -218,10 +218,12 @@ cgi_head_apply(weft_request_t *r, const char *buf, size_t len, int nph,
         return CGI_HEAD_REDIRECT;
     }
 
-    if (status != NULL)
-        rc = cgi_api->set_status(r, status, slen);
-    else if (location != NULL)
+    /* A client redirect is a 302 unless the script chose another status
+     * (201 Created with its Location, 301, 303...). */
+    if (!nph && location != NULL && llen > 0 && (status == NULL || memcmp(status, "200", 3) == 0))
         rc = cgi_api->set_status(r, "302 Found", 9);
+    else if (status != NULL)
+        rc = cgi_api->set_status(r, status, slen);
     else
         rc = WEFT_OK;
     if (rc != WEFT_OK) {

@@ -32,7 +32,7 @@ EXTRA_DIST += $(CGI_TESTS) t/integration/test_cgi_common.py \
 	t/apps/cgi/hello.sh t/apps/cgi/hello.txt t/apps/cgi/inherit.pl \
 	t/apps/cgi/linger.sh t/apps/cgi/noexec.sh \
 	t/apps/cgi/noshebang.cgi t/apps/cgi/nph-hello.sh t/apps/cgi/post.pl \
-	t/apps/cgi/redirect-303.sh t/apps/cgi/redirect-client.sh \
+	t/apps/cgi/redirect-200.sh t/apps/cgi/redirect-303.sh t/apps/cgi/redirect-client.sh \
 	t/apps/cgi/redirect-local.sh t/apps/cgi/redirect-loop.sh \
 	t/apps/cgi/redirect-missing.sh t/apps/cgi/redirect-protocol-relative.sh \
 	t/apps/cgi/sleep.sh t/apps/cgi/status.sh t/apps/cgi/stderr.sh \

@@ -169,6 +169,8 @@ def test_client_redirects(weft):
     assert status == 303 and header(headers, "Location") == "/target.sh"
     status, _, headers, _ = get(w, "/redirect-protocol-relative.sh")
     assert status == 302 and header(headers, "Location") == "//example.com/x"
+    status, _, headers, _ = get(w, "/redirect-200.sh")
+    assert status == 302 and header(headers, "Location") == "https://example.com/"
 
 
 def test_redirect_loop_and_missing_target(weft):
