@@ -173,13 +173,17 @@ def test_client_redirects(weft):
     assert status == 302 and header(headers, "Location") == "https://example.com/"
 
 
+def answers(w, path, status, log=None):
+    """GET path: the status must be `status`, and the log must say `log`."""
+    assert get(w, path)[0] == status, path
+    if log is not None:
+        w.wait_log(log)
+
+
 def test_redirect_loop_and_missing_target(weft):
     w = cgi(weft, allow_errors=[r"more than 10 local redirects"])
-    status, _, _, _ = get(w, "/redirect-loop.sh")
-    assert status == 500
-    w.wait_log(r"redirect-loop\.sh: more than 10 local redirects")
-    status, _, _, _ = get(w, "/redirect-missing.sh")
-    assert status == 404
+    answers(w, "/redirect-loop.sh", 500, r"redirect-loop\.sh: more than 10 local redirects")
+    answers(w, "/redirect-missing.sh", 404, r"local redirect to /no-such-script\.sh: 404")
 
 
 def test_nph_script(weft):
@@ -232,12 +236,9 @@ def test_no_argument_injection(weft):
 
 def test_scripts_that_cannot_be_executed(weft):
     w = cgi(weft, allow_errors=[r"cannot run it"])
-    status, _, _, _ = get(w, "/noshebang.cgi")
-    assert status == 500
-    w.wait_log(r"noshebang\.cgi: cannot run it: not an executable format")
-    status, _, _, _ = get(w, "/badinterp.cgi")
-    assert status == 500
-    w.wait_log(r"badinterp\.cgi: cannot run it: not found \(the script, or the interpreter")
+    answers(w, "/noshebang.cgi", 500, r"noshebang\.cgi: cannot run it: not an executable format")
+    answers(w, "/badinterp.cgi", 500,
+            r"badinterp\.cgi: cannot run it: not found \(the script, or the interpreter")
 
 
 def uwsgi_packet(modifier1, variables):
