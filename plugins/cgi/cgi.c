@@ -169,8 +169,13 @@ set_helper(const weft_option_t *opt, const char *value, char *err, size_t errlen
         return WEFT_ERROR;
     }
     h->argv[0] = str_dup(prog, strlen(prog));
-    if (h->argv[0] == NULL)
+    if (h->argv[0] == NULL) {
+        free(words);
+        free(h->argv);
+        free(h->ext);
         goto nomem;
+    }
+    h->words = words;
     h->argc = n;
     h->ext_len = strlen(h->ext);
     cgi_conf.nhelpers++;

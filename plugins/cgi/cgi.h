@@ -41,6 +41,7 @@ typedef struct {
     char       **argv;        /* the interpreter (absolute) and its
                                  arguments, NULL-terminated */
     unsigned     argc;
+    char        *words;       /* the option's words, argv[1..] point in it */
 } cgi_helper_t;
 
 typedef struct {
