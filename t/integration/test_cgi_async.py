@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from weftlib import TEST_PLUGINS
 from test_cgi_common import (APPS, assert_no_children, body_of, children, get, gone,
                              kill_quietly, needs_cgi, needs_ugreen, read_all, read_pids,
                              wait_until)
@@ -238,3 +239,17 @@ def test_graceful_stop_lets_a_script_finish(weft):
     w.stop()
     t.join(10)
     assert results == [(200, b"slept 1\n")]
+
+
+def test_under_a_loop_engine(weft):
+    # The same waits work when a loop engine (here the core's test engine)
+    # owns the loop and the coroutines.
+    testloop = os.path.join(TEST_PLUGINS, "testloop.so")
+    if not os.path.exists(testloop):
+        pytest.fail("t/plugins/testloop.so is not built (make check builds it)")
+    w = weft("--plugin", testloop, "--testloop", "10", "--plugin", "cgi", "--cgi", APPS)
+    t0 = time.time()
+    results = parallel(w, ["/sleep.sh?1"] * 5 + ["/hello.sh"])
+    assert [r[:2] for r in results] == [(200, b"slept 1\n")] * 5 + [(200, b"Hello, World!\n")]
+    assert time.time() - t0 < 2.0
+    assert_no_children(w)
