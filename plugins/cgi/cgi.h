@@ -76,7 +76,7 @@ typedef struct {
 
 /* What cgi_map() decided when it found no script. */
 typedef struct {
-    int          status;       /* 301, 403 or 404 */
+    int          status;       /* 301, 403, 404, or 500 (out of memory) */
     const char  *why;          /* for the log */
 } cgi_refusal_t;
 
@@ -87,8 +87,8 @@ typedef struct {
  * when done, or NULL with *no filled: 404 when nothing maps, 403 when the
  * path is refused (a ".." segment, a symlink out of the root, an
  * extension that is not allowed, not executable, a directory without an
- * index), 301 when a directory was named without its trailing slash.
- * Never follows a path out of the mount's root.
+ * index), 301 when a directory was named without its trailing slash,
+ * 500 when out of memory.  Never follows a path out of the mount's root.
  */
 cgi_script_t *cgi_map(const char *path, size_t len, const char *prefix, size_t prefix_len,
                       cgi_refusal_t *no);
