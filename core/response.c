@@ -397,6 +397,8 @@ weft_resp_write(weft_request_t *pub, const void *buf, size_t len)
     len = clamp(r, len);
     r->body_sent += len;
     if (!r->head_sent) {
+        if (buf == NULL && len == 0)
+            return send_body(r, NULL, 0, 0);    /* flush the head now */
         if (r->held.len + len <= HOLD_MAX) {
             /* Hold it: with luck the app returns and it gets a length. */
             if ((pub->flags & WEFT_REQ_HEAD) == 0 && len > 0
