@@ -288,7 +288,8 @@ build_head(weft_req_t *r, int64_t length)
     APPEND(h, "HTTP/1.1 ", 9);
     APPEND(h, r->status, strlen(r->status));
     APPEND(h, "\r\n", 2);
-    APPEND(h, r->headers.data, r->headers.len);
+    if (r->headers.len > 0)
+        APPEND(h, r->headers.data, r->headers.len);
 
     if (r->app_length < 0 && !(code < 200 || code == 204 || code == 304)) {
         if (length >= 0) {
