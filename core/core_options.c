@@ -46,7 +46,7 @@ set_plugin(const weft_option_t *opt, const char *value, char *err, size_t errlen
 static const char *
 keep(const char *value, char *err, size_t errlen)
 {
-    char *copy = strdup(value);
+    char *copy = weft_option_keep(value);
 
     if (copy == NULL)
         snprintf(err, errlen, "out of memory");

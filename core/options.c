@@ -26,6 +26,32 @@ struct option_table_s {
 static option_table_t  *tables;
 static option_table_t **tables_tail = &tables;
 
+/* Every string value ever set, kept for the life of the process (a value
+ * set twice leaves its first copy here, not leaked). */
+static char   **kept;
+static size_t   nkept, kept_cap;
+
+char *
+weft_option_keep(const char *value)
+{
+    char *copy = strdup(value);
+
+    if (copy == NULL)
+        return NULL;
+    if (nkept == kept_cap) {
+        size_t  cap = kept_cap ? kept_cap * 2 : 32;
+        char  **k = realloc(kept, cap * sizeof(*k));
+        if (k == NULL) {
+            free(copy);
+            return NULL;
+        }
+        kept = k;
+        kept_cap = cap;
+    }
+    kept[nkept++] = copy;
+    return copy;
+}
+
 int
 weft_options_add_table(const char *owner, const weft_option_t *table)
 {
@@ -187,14 +213,13 @@ weft_strlist_append(weft_strlist_t *l, const char *value)
     const char **v;
     char        *copy;
 
-    copy = strdup(value);
     v = realloc(l->v, (l->n + 2) * sizeof(*v));
-    if (copy == NULL || v == NULL) {
-        free(copy);
-        if (v)
-            l->v = v;
+    if (v == NULL)
         return WEFT_ERROR;
-    }
+    l->v = v;
+    copy = weft_option_keep(value);
+    if (copy == NULL)
+        return WEFT_ERROR;
     v[l->n++] = copy;
     v[l->n] = NULL;
     l->v = v;
@@ -229,7 +254,7 @@ weft_option_apply(const weft_option_t *opt, const char *value, const char *where
         return WEFT_OK;
 
     case WEFT_OPT_STRING: {
-        char *copy = strdup(value);
+        char *copy = weft_option_keep(value);
         if (copy == NULL)
             goto nomem;
         *(const char **) opt->data = copy;

@@ -33,6 +33,9 @@ int weft_option_takes_arg(const weft_option_t *opt);
 int weft_option_apply(const weft_option_t *opt, const char *value,
                       const char *where, char *err, size_t errlen);
 
+/* A copy of value that lives as long as the process (option values). */
+char *weft_option_keep(const char *value);
+
 /* Append a copy of value to a list. */
 int weft_strlist_append(weft_strlist_t *l, const char *value);
 

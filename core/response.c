@@ -288,7 +288,8 @@ build_head(weft_req_t *r, int64_t length)
     APPEND(h, "HTTP/1.1 ", 9);
     APPEND(h, r->status, strlen(r->status));
     APPEND(h, "\r\n", 2);
-    APPEND(h, r->headers.data, r->headers.len);
+    if (r->headers.len > 0)
+        APPEND(h, r->headers.data, r->headers.len);
 
     if (r->app_length < 0 && !(code < 200 || code == 204 || code == 304)) {
         if (length >= 0) {
@@ -397,6 +398,8 @@ weft_resp_write(weft_request_t *pub, const void *buf, size_t len)
     len = clamp(r, len);
     r->body_sent += len;
     if (!r->head_sent) {
+        if (buf == NULL && len == 0)
+            return send_body(r, NULL, 0, 0);    /* flush the head now */
         if (r->held.len + len <= HOLD_MAX) {
             /* Hold it: with luck the app returns and it gets a length. */
             if ((pub->flags & WEFT_REQ_HEAD) == 0 && len > 0

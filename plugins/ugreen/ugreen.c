@@ -183,6 +183,12 @@ ugreen_release(void)
     free(ucores);
     ucores = NULL;
     nucores = 0;
+    if (altstack != NULL) {
+        stack_t ss = { .ss_flags = SS_DISABLE };
+        sigaltstack(&ss, NULL);
+        free(altstack);
+        altstack = NULL;
+    }
 }
 
 static const weft_suspend_engine_t ugreen_engine = {

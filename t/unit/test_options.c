@@ -72,6 +72,7 @@ reset(void)
     weft_options_add_table("test", table);
     o_flag = 0;
     o_string = NULL;
+    free(o_list.v);            /* the strings belong to the option code */
     o_list.n = 0;
     o_list.v = NULL;
     o_int = 0;

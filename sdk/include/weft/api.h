@@ -130,8 +130,9 @@ struct weft_api_s {
 
     /*
      * Write body bytes, sending the status line and headers first if they
-     * are not out yet (a missing status is "200 OK").  len 0 only flushes
-     * the headers.  Returns WEFT_OK when the bytes are written or queued,
+     * are not out yet (a missing status is "200 OK").  buf NULL with len 0
+     * sends the headers (and anything held back) now; an empty buffer sends
+     * nothing (PEP 3333: no headers before the first non-empty chunk).  Returns WEFT_OK when the bytes are written or queued,
      * WEFT_ERROR when the client is gone.  Suspends this core on a full
      * socket; without a suspend engine it queues the bytes and the core
      * drains them before calling request() again.

@@ -1,0 +1,324 @@
+/*
+ * plugins/cgi/cgi_map.c - from a URL path to a script, and path safety.
+ *
+ * The longest --cgi mount that is a prefix of the path (at a '/') wins.
+ * Under a directory mount, the path's segments are walked one by one: the
+ * first that names a regular file is the script, and what follows it is
+ * PATH_INFO (Apache's way).  A path that ends at a directory gets its index
+ * script.
+ *
+ * Safety: a ".." segment is refused before anything touches the file
+ * system, so the walk can only go down from the mount's real path.  The
+ * walk uses lstat(); when a component is a symlink, the script's real path
+ * must still be under the mount's real path, or the request is refused.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cgi.h"
+
+static int
+hexval(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+ssize_t
+cgi_unescape(char *dst, const char *src, size_t len)
+{
+    size_t i, o = 0;
+
+    for (i = 0; i < len; i++) {
+        char ch = src[i];
+
+        if (ch == '%' && i + 2 < len && hexval(src[i + 1]) >= 0 && hexval(src[i + 2]) >= 0) {
+            ch = (char) (hexval(src[i + 1]) * 16 + hexval(src[i + 2]));
+            i += 2;
+        }
+        if (ch == '\0')
+            return -1;
+        dst[o++] = ch;
+    }
+    dst[o] = '\0';
+    return (ssize_t) o;
+}
+
+static int
+has_dotdot(const char *p, size_t len)
+{
+    size_t i = 0;
+
+    while (i < len) {
+        size_t start = i;
+
+        while (i < len && p[i] != '/')
+            i++;
+        if (i - start == 2 && p[start] == '.' && p[start + 1] == '.')
+            return 1;
+        i++;
+    }
+    return 0;
+}
+
+static const cgi_mount_t *
+find_mount(const char *path, size_t len)
+{
+    const cgi_mount_t *best = NULL;
+    unsigned           i;
+
+    for (i = 0; i < cgi_conf.nmounts; i++) {
+        const cgi_mount_t *m = &cgi_conf.mounts[i];
+
+        if (len >= m->mount_len && memcmp(path, m->mount, m->mount_len) == 0
+            && (len == m->mount_len || path[m->mount_len] == '/')
+            && (best == NULL || m->mount_len > best->mount_len))
+            best = m;
+    }
+    return best;
+}
+
+static int
+ends_with(const char *s, size_t n, const char *suffix, size_t sn)
+{
+    return n >= sn && memcmp(s + n - sn, suffix, sn) == 0;
+}
+
+static int
+refuse(cgi_refusal_t *no, int status, const char *why)
+{
+    no->status = status;
+    no->why = why;
+    return -1;
+}
+
+/* The status for a failed stat(): 404 when the file is not there. */
+static int
+stat_failed(cgi_refusal_t *no)
+{
+    if (errno == ENOENT || errno == ENOTDIR || errno == ENAMETOOLONG)
+        return refuse(no, 404, "no such script");
+    return refuse(no, 403, "the script cannot be reached");
+}
+
+/* stat() fs, noting in *link whether it (the last component) is a symlink. */
+static int
+stat_noting_links(const char *fs, struct stat *st, int *link)
+{
+    if (lstat(fs, st) != 0)
+        return -1;
+    if (S_ISLNK(st->st_mode)) {
+        *link = 1;
+        return stat(fs, st);
+    }
+    return 0;
+}
+
+/* Whether real path fs stays under root (a real path itself). */
+static int
+inside(const char *fs, const char *root, size_t root_len)
+{
+    char real[PATH_MAX];
+
+    if (realpath(fs, real) == NULL)
+        return 0;
+    if (root_len == 1)
+        return 1;                                   /* root is "/" */
+    return strncmp(real, root, root_len) == 0 && real[root_len] == '/';
+}
+
+/* The checks on the script itself: extension, helper, executable bit. */
+static int
+check_script(const char *base, size_t blen, const struct stat *st,
+             const cgi_helper_t **helper, cgi_refusal_t *no)
+{
+    size_t i;
+
+    if (cgi_conf.allowed_ext.n > 0) {
+        for (i = 0; i < cgi_conf.allowed_ext.n; i++) {
+            const char *e = cgi_conf.allowed_ext.v[i];
+            if (ends_with(base, blen, e, strlen(e)))
+                break;
+        }
+        if (i == cgi_conf.allowed_ext.n)
+            return refuse(no, 403, "the extension is not allowed (--cgi-allowed-ext)");
+    }
+    *helper = NULL;
+    for (i = 0; i < cgi_conf.nhelpers; i++) {
+        const cgi_helper_t *h = &cgi_conf.helpers[i];
+        if (ends_with(base, blen, h->ext, h->ext_len)) {
+            *helper = h;
+            return 0;
+        }
+    }
+    if ((st->st_mode & 0111) == 0)
+        return refuse(no, 403, "the script is not executable");
+    return 0;
+}
+
+/*
+ * Walk rest (the path below the mount) in fs, which holds the mount's path
+ * and has room for rest and an index name.  On success *script_end is where
+ * the script's segment ends in rest (rest_len: the path named a directory
+ * and `index` says which index script serves it).
+ */
+static int
+walk(char *fs, size_t *fs_len, const char *rest, size_t rest_len, size_t *script_end,
+     const char **index, struct stat *st, int *link, cgi_refusal_t *no)
+{
+    size_t pos = 0, n = *fs_len, i;
+
+    *index = NULL;
+    while (pos < rest_len) {
+        size_t start = pos + 1, end = start;
+
+        while (end < rest_len && rest[end] != '/')
+            end++;
+        pos = end;
+        if (end == start)
+            continue;                               /* "//" or the final '/' */
+        fs[n++] = '/';
+        memcpy(fs + n, rest + start, end - start);
+        n += end - start;
+        fs[n] = '\0';
+        if (stat_noting_links(fs, st, link) != 0)
+            return stat_failed(no);
+        if (S_ISREG(st->st_mode)) {
+            *fs_len = n;
+            *script_end = end;
+            return 0;
+        }
+        if (!S_ISDIR(st->st_mode))
+            return refuse(no, 403, "not a regular file");
+    }
+
+    /* A directory. */
+    if (rest_len == 0 || rest[rest_len - 1] != '/')
+        return refuse(no, 301, "a directory: redirecting to its URL with a '/'");
+    for (i = 0; i < cgi_conf.index.n; i++) {
+        const char *name = cgi_conf.index.v[i];
+        size_t      nl = strlen(name);
+
+        fs[n] = '/';
+        memcpy(fs + n + 1, name, nl + 1);
+        if (stat_noting_links(fs, st, link) == 0 && S_ISREG(st->st_mode)) {
+            *fs_len = n + 1 + nl;
+            *script_end = rest_len;
+            *index = name;
+            return 0;
+        }
+    }
+    return refuse(no, 403, cgi_conf.index.n ? "a directory without an index script"
+                                            : "a directory, and no --cgi-index is set");
+}
+
+cgi_script_t *
+cgi_map(const char *path, size_t len, const char *prefix, size_t prefix_len,
+        cgi_refusal_t *no)
+{
+    const cgi_mount_t  *m;
+    const cgi_helper_t *helper;
+    const char         *rest, *index = NULL, *base;
+    size_t              rest_len, fs_len, script_end, max_index = 0, i, dir_len, sn_len,
+                        pi_len, blen;
+    char               *fs, *p;
+    struct stat         st;
+    int                 link = 0;
+    cgi_script_t       *s;
+
+    if (len == 0 || path[0] != '/' || memchr(path, '\0', len) != NULL) {
+        refuse(no, 404, "not a path");
+        return NULL;
+    }
+    if (has_dotdot(path, len)) {
+        refuse(no, 403, "a '..' segment in the path");
+        return NULL;
+    }
+    m = find_mount(path, len);
+    if (m == NULL) {
+        refuse(no, 404, "no --cgi mount serves this path");
+        return NULL;
+    }
+    rest = path + m->mount_len;
+    rest_len = len - m->mount_len;
+
+    for (i = 0; i < cgi_conf.index.n; i++)
+        if (strlen(cgi_conf.index.v[i]) > max_index)
+            max_index = strlen(cgi_conf.index.v[i]);
+    fs = malloc(m->path_len + rest_len + max_index + 2);
+    if (fs == NULL) {
+        refuse(no, 500, "out of memory");
+        return NULL;
+    }
+    memcpy(fs, m->path, m->path_len + 1);
+    fs_len = m->path_len;
+
+    if (m->is_file) {
+        if (stat(fs, &st) != 0) {
+            stat_failed(no);
+            goto fail;
+        }
+        script_end = 0;
+    } else {
+        if (walk(fs, &fs_len, rest, rest_len, &script_end, &index, &st, &link, no) != 0)
+            goto fail;
+        if (link && !inside(fs, m->path, m->path_len)) {
+            refuse(no, 403, "a symlink leads out of the CGI directory");
+            goto fail;
+        }
+    }
+    base = strrchr(fs, '/') + 1;
+    blen = strlen(base);
+    if (check_script(base, blen, &st, &helper, no) != 0)
+        goto fail;
+
+    /* One block: the struct, then filename, dir, SCRIPT_NAME, PATH_INFO. */
+    dir_len = (size_t) (base - fs - 1);
+    sn_len = prefix_len + m->mount_len + script_end + (index ? strlen(index) : 0);
+    pi_len = index ? 0 : rest_len - script_end;
+    s = malloc(sizeof(*s) + fs_len + 1 + (dir_len ? dir_len : 1) + 1 + sn_len + 1 + pi_len + 1);
+    if (s == NULL) {
+        refuse(no, 500, "out of memory");
+        goto fail;
+    }
+    p = (char *) (s + 1);
+    s->mount = m;
+    s->helper = helper;
+    s->filename = p;
+    memcpy(p, fs, fs_len + 1);
+    s->base = p + (base - fs);
+    p += fs_len + 1;
+    s->dir = p;
+    if (dir_len == 0)
+        *p++ = '/';
+    memcpy(p, fs, dir_len);
+    p += dir_len;
+    *p++ = '\0';
+    s->script_name = p;
+    memcpy(p, prefix, prefix_len);
+    memcpy(p + prefix_len, path, m->mount_len + script_end);
+    p += prefix_len + m->mount_len + script_end;
+    if (index) {
+        memcpy(p, index, strlen(index));
+        p += strlen(index);
+    }
+    *p++ = '\0';
+    s->path_info = p;
+    memcpy(p, rest + script_end, pi_len);
+    p[pi_len] = '\0';
+    s->nph = blen > 4 && memcmp(base, "nph-", 4) == 0;
+    free(fs);
+    return s;
+
+fail:
+    free(fs);
+    return NULL;
+}

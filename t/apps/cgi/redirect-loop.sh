@@ -1,0 +1,3 @@
+#!/bin/sh
+echo "Location: /redirect-loop.sh"
+echo

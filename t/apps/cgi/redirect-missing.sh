@@ -1,0 +1,3 @@
+#!/bin/sh
+echo "Location: /no-such-script.sh"
+echo
