@@ -187,6 +187,8 @@ push_head(weft_py_core_t *pc, weft_request_t *r, int64_t length)
         PyErr_Format(PyExc_ValueError, "invalid status %R", pc->status);
         return -1;
     }
+    if (r->status < 200 || r->status == 204 || r->status == 304)
+        length = -1;                /* no body, so no Content-Length */
     for (i = 0; i < PySequence_Fast_GET_SIZE(pc->headers); i++) {
         PyObject   *item = PySequence_Fast_GET_ITEM(pc->headers, i);
         const char *name, *value;
