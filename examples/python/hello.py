@@ -1,4 +1,9 @@
-"""The smallest WSGI app: weft --plugin python --http-socket :8080 --wsgi-file examples/python/hello.py"""
+"""The smallest WSGI app.  From a build tree:
+
+    ./weft --plugin-dir .plugins --http-socket :8080 --wsgi-file examples/python/hello.py
+
+then open http://localhost:8080/.  See docs/python.md.
+"""
 
 
 def application(environ, start_response):

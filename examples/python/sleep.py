@@ -1,7 +1,7 @@
 """Many slow requests on one worker, without threads.
 
-    weft --plugin-dir .plugins --http-socket :8080 --wsgi-file examples/python/sleep.py \
-         --async 100 --greenlet        # or --ugreen
+    ./weft --plugin-dir .plugins --http-socket :8080 --wsgi-file examples/python/sleep.py \
+           --async 100 --greenlet        # or --ugreen
 
 Each request sleeps without holding the worker: a hundred of them at once
 still take about a second.  Try /?0.25 for a quarter of a second.  The same

@@ -5,7 +5,6 @@ import os
 import re
 import shutil
 import socket
-import subprocess
 import sys
 import time
 
@@ -334,8 +333,13 @@ def test_home_runs_python_from_a_virtualenv(weft, tmp_path):
     w = weft("--plugin", "python", "--wsgi-file", str(app))
     prefix, python = wc.http(w, "GET", "/").body.decode().split()
     w.stop()
+    # A virtualenv as `python -m venv --without-pip` makes it (without
+    # needing Debian's python3-venv): pyvenv.cfg next to bin/python.
     venv = tmp_path / "venv"
-    subprocess.run([python, "-m", "venv", "--without-pip", str(venv)], check=True)
+    (venv / "bin").mkdir(parents=True)
+    os.symlink(python, venv / "bin" / "python")
+    (venv / "pyvenv.cfg").write_text("home = %s\ninclude-system-site-packages = false\n"
+                                     % os.path.dirname(python))
     w = weft("--plugin", "python", "--home", str(venv), "--wsgi-file", str(app))
     assert wc.http(w, "GET", "/").body.decode().split() == [str(venv), str(venv / "bin" / "python")]
 
