@@ -4,8 +4,8 @@
            --async 100 --greenlet        # or --ugreen
 
 Each request sleeps without holding the worker: a hundred of them at once
-still take about a second.  Try /?0.25 for a quarter of a second.  Written
-with `import uwsgi as weft` it runs unchanged under uWSGI's async mode too.
+still take about a second.  Try /?0.25 for a quarter of a second.  Apps
+written for uWSGI's async mode (`import uwsgi`) run the same way.
 """
 import weft
 
