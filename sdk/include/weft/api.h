@@ -219,6 +219,11 @@ struct weft_api_s {
     /* Stop this worker: graceful lets in-flight requests finish first.
      * From any context. */
     void         (*stop_worker)(int graceful);
+
+    /* ------------------------------------------------ the server, again */
+
+    /* How many worker processes serve (--processes; 1 without). */
+    unsigned     (*worker_count)(void);
 };
 
 #endif /* WEFT_API_H */
