@@ -48,6 +48,7 @@ struct weft_req_s {
     unsigned                no_body:1;    /* HEAD, 1xx, 204, 304 */
     unsigned                overflowed:1; /* the app wrote past its Content-Length */
     unsigned                warned_blocking:1;
+    unsigned                cork:1;       /* the next send has more to follow */
 };
 
 static inline weft_req_t *
