@@ -92,4 +92,5 @@ const weft_api_t weft_core_api = {
     .stop_worker = weft_worker_stop,
 
     .worker_count = api_worker_count,
+    .percent_decode = weft_percent_decode,
 };

@@ -224,6 +224,14 @@ struct weft_api_s {
 
     /* How many worker processes serve (--processes; 1 without). */
     unsigned     (*worker_count)(void);
+
+    /*
+     * Percent-decode len bytes of src into dst, which has room for len + 1
+     * bytes (dst may be src), and NUL-terminate it, as PATH_INFO is
+     * decoded.  Returns the decoded length, or -1 when the result would
+     * hold a NUL byte.
+     */
+    ssize_t      (*percent_decode)(char *dst, const char *src, size_t len);
 };
 
 #endif /* WEFT_API_H */
