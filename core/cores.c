@@ -330,7 +330,7 @@ block_for_waits(weft_acore_t *c)
         return;                 /* nothing to wait for: just carry on */
 
     if (!c->req.warned_blocking) {
-        weft_log(WEFT_LOG_WARN, "%.*s %.*s waits without a suspend engine: the whole worker waits with it (add --ugreen, --greenlet or --fiber)",
+        weft_log(WEFT_LOG_WARN, "%.*s %.*s waits without a suspend engine: the whole worker waits with it (add a suspend engine: --ugreen, or --greenlet for Python)",
                  (int) c->req.pub.method.len, c->req.pub.method.data,
                  (int) c->req.pub.uri.len, c->req.pub.uri.data);
         c->req.warned_blocking = 1;
