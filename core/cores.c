@@ -1,5 +1,5 @@
 /*
- * core/cores.c - async cores and the wait API.
+ * core/cores.c - async cores: the pool, and running a request on a core.
  *
  * A core runs its request in one of two ways:
  *
@@ -16,12 +16,12 @@
  *
  * Either way the main loop finishes a request (next request on the
  * connection, core back to the pool) in core_complete(), never from inside
- * the core.
+ * the core.  (Under a loop engine, loop_serve.c runs weft_core_main() on the
+ * engine's coroutine between weft_core_begin() and weft_core_end().)  How a
+ * core waits is in wait.c.
  */
 #include "config.h"
 
-#include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +36,7 @@
 #include "registry.h"
 #include "scoreboard.h"
 #include "static.h"
+#include "wait.h"
 #include "worker.h"
 
 weft_acore_t *weft_current_core;
@@ -82,6 +83,7 @@ weft_cores_init(struct event_base *b, unsigned n)
     unsigned i;
 
     base = b;
+    weft_waits_init(b);
     cores = calloc(n, sizeof(*cores));
     if (cores == NULL) {
         weft_log(WEFT_LOG_ERROR, "out of memory for %u cores", n);
@@ -160,87 +162,9 @@ core_release(weft_acore_t *c)
     weft_cores_busy--;
 }
 
-/* ------------------------------------------------------------ waits */
-
-static void wake(weft_acore_t *c, int fd, int timed_out);
-
-static void
-wait_cb(evutil_socket_t fd, short what, void *arg)
-{
-    wake(arg, (int) fd, 0);
-}
-
-static void
-timer_cb(evutil_socket_t fd, short what, void *arg)
-{
-    weft_acore_t *c = arg;
-
-    wake(c, -1, c->tick ? 0 : 1);
-}
-
-static void
-set_deadline(weft_acore_t *c, double when)
-{
-    if (c->deadline == 0 || when < c->deadline)
-        c->deadline = when;
-}
-
-static struct timeval
-tv_until(double when)
-{
-    struct timeval tv;
-    double         d = when - weft_now();
-
-    if (d < 0)
-        d = 0;
-    tv.tv_sec = (time_t) d;
-    tv.tv_usec = (suseconds_t) ((d - (double) tv.tv_sec) * 1e6);
-    return tv;
-}
-
-/* Put the core's registered waits into the loop.  With nothing to wait
- * for, it waits for the next loop turn (after the loop has polled I/O). */
-static void
-arm_waits(weft_acore_t *c)
-{
-    unsigned i;
-
-    for (i = 0; i < c->nwaits; i++) {
-        weft_wait_t *w = &c->waits[i];
-        event_assign(&w->ev, base, w->fd,
-                     (short) ((w->events & WEFT_READ ? EV_READ : 0)
-                              | (w->events & WEFT_WRITE ? EV_WRITE : 0)),
-                     wait_cb, c);
-        event_add(&w->ev, NULL);
-    }
-    event_assign(&c->timer, base, -1, 0, timer_cb, c);
-    if (c->deadline > 0) {
-        struct timeval tv = tv_until(c->deadline);
-        c->tick = 0;
-        evtimer_add(&c->timer, &tv);
-    } else if (c->nwaits == 0 && c->io_wait == 0) {
-        struct timeval zero = { 0, 0 };
-        c->tick = 1;
-        evtimer_add(&c->timer, &zero);
-    }
-}
-
-static void
-disarm_waits(weft_acore_t *c)
-{
-    unsigned i;
-
-    for (i = 0; i < c->nwaits; i++)
-        event_del(&c->waits[i].ev);
-    c->nwaits = 0;
-    evtimer_del(&c->timer);
-    c->deadline = 0;
-    c->tick = 0;
-}
-
 /* Switch away from a core to the main loop (suspend engine only). */
-static void
-yield(weft_acore_t *c)
+void
+weft_core_yield(weft_acore_t *c)
 {
     const weft_language_t *lang = c->req.lang;
 
@@ -249,32 +173,6 @@ yield(weft_acore_t *c)
     weft_suspend_engine->suspend(&c->pub);
     if (lang->on_resume)
         lang->on_resume(&c->pub);
-}
-
-/* No engine: park the core with its waits armed (request() is called
- * again when one fires).  With a suspend engine the caller then yields. */
-static void
-park(weft_acore_t *c)
-{
-    c->ready_fd = -1;
-    c->timed_out = 0;
-    arm_waits(c);
-    c->state = WEFT_CORE_WAITING;
-}
-
-/* On the core's own context: wait for what it registered. */
-static void loop_wait(weft_acore_t *c);
-
-static void
-wait_registered(weft_acore_t *c)
-{
-    if (weft_loop_engine != NULL) {
-        loop_wait(c);
-        return;
-    }
-    park(c);
-    yield(c);
-    c->state = WEFT_CORE_RUNNING;
 }
 
 /* On the main loop: run a core until it suspends or finishes. */
@@ -300,10 +198,10 @@ run_slice(weft_acore_t *c, int start)
         core_complete(c);
 }
 
-static void
-wake(weft_acore_t *c, int fd, int timed_out)
+void
+weft_core_wake(weft_acore_t *c, int fd, int timed_out)
 {
-    disarm_waits(c);
+    weft_wait_disarm(c);
     if (c->io_wait & WEFT_WRITE)
         event_del(&c->req.conn->wev);
     c->ready_fd = fd;
@@ -314,109 +212,6 @@ wake(weft_acore_t *c, int fd, int timed_out)
         run_slice(c, 0);
     else
         core_step(c);
-}
-
-/* Block the worker until one of the core's waits fires (no engine). */
-static void
-block_for_waits(weft_acore_t *c)
-{
-    struct pollfd pfd[16];
-    unsigned      i, n = c->nwaits < 16 ? c->nwaits : 16;
-    int           timeout = -1, rc;
-
-    c->ready_fd = -1;
-    c->timed_out = 0;
-    if (n == 0 && c->deadline == 0)
-        return;                 /* nothing to wait for: just carry on */
-
-    if (!c->req.warned_blocking) {
-        weft_log(WEFT_LOG_WARN, "%.*s %.*s waits without a suspend engine: the whole worker waits with it (add a suspend engine: --ugreen, or --greenlet for Python)",
-                 (int) c->req.pub.method.len, c->req.pub.method.data,
-                 (int) c->req.pub.uri.len, c->req.pub.uri.data);
-        c->req.warned_blocking = 1;
-    }
-    for (i = 0; i < n; i++) {
-        pfd[i].fd = c->waits[i].fd;
-        pfd[i].events = (short) ((c->waits[i].events & WEFT_READ ? POLLIN : 0)
-                                 | (c->waits[i].events & WEFT_WRITE ? POLLOUT : 0));
-        pfd[i].revents = 0;
-    }
-    if (c->deadline > 0) {
-        double d = c->deadline - weft_now();
-        timeout = d > 0 ? (int) (d * 1000 + 0.5) : 0;
-    }
-    do
-        rc = poll(pfd, n, timeout);
-    while (rc < 0 && errno == EINTR);
-    if (rc == 0)
-        c->timed_out = 1;
-    for (i = 0; rc > 0 && i < n; i++)
-        if (pfd[i].revents) {
-            c->ready_fd = pfd[i].fd;
-            break;
-        }
-    c->nwaits = 0;
-    c->deadline = 0;
-}
-
-/*
- * Loop engine: wait for the core's registered fds, its timer, or (to
- * notice a client that leaves) its own connection, through the engine.
- * Bytes the client sends meanwhile (a pipelined request) are kept.
- */
-static void
-loop_wait(weft_acore_t *c)
-{
-    weft_conn_t *conn = c->req.conn;
-    int          fds[17], events[17];
-    unsigned     n = 0, i, ready, conn_slot = 17;
-
-    for (i = 0; i < c->nwaits && n < 16; i++) {
-        fds[n] = c->waits[i].fd;
-        events[n++] = c->waits[i].events;
-    }
-    if (!conn->eof && !conn->gone && conn->in_end < conn->in_cap) {
-        conn_slot = n;
-        fds[n] = conn->fd;
-        events[n++] = WEFT_READ;
-    }
-    c->ready_fd = -1;
-    c->timed_out = 0;
-    for (;;) {
-        double timeout = c->deadline > 0 ? c->deadline - weft_clock()
-                         : c->nwaits == 0 ? 0 : -1;
-        int    rc;
-
-        if (timeout < 0 && c->deadline > 0)
-            timeout = 0;
-        c->state = WEFT_CORE_WAITING;
-        rc = weft_loop_engine->wait(fds, events, n, timeout, &ready);
-        weft_current_core = c;
-        c->state = WEFT_CORE_RUNNING;
-        if (rc == WEFT_TIMEOUT) {
-            c->timed_out = c->deadline > 0;
-            break;
-        }
-        if (rc != WEFT_OK) {
-            c->aborted = 1;
-            break;
-        }
-        if (ready == conn_slot) {
-            ssize_t got = weft_conn_fill(conn, conn->in_cap);
-            if (got == 0 || got == -1) {
-                conn->eof = 1;
-                weft_core_abort(c, "client went away");
-                break;
-            }
-            if (got == -3)
-                n--;             /* the buffer is full: stop watching */
-            continue;
-        }
-        c->ready_fd = fds[ready];
-        break;
-    }
-    c->nwaits = 0;
-    c->deadline = 0;
 }
 
 /* ------------------------------------------------------------ requests */
@@ -482,7 +277,7 @@ weft_core_main(weft_core_t *pub)
         if (rc != WEFT_AGAIN || c->aborted || r->conn->gone)
             break;
         weft_resp_flush(r);
-        wait_registered(c);
+        weft_wait_registered(c);
     }
     c->last_rc = rc == WEFT_AGAIN ? WEFT_ERROR : rc;
     weft_resp_finish(r, c->last_rc);
@@ -510,7 +305,7 @@ must_drain(weft_acore_t *c)
     if (weft_outq_empty(&conn->outq) || conn->gone)
         return 0;
     {
-        struct timeval tv = tv_until(weft_now() + weft_conf.socket_timeout);
+        struct timeval tv = weft_tv_until(weft_now() + weft_conf.socket_timeout);
         event_add(&conn->wev, &tv);
     }
     c->state = WEFT_CORE_DRAINING;
@@ -535,7 +330,7 @@ core_step(weft_acore_t *c)
         weft_resp_flush(r);
         c->last_rc = rc;
         if (!must_drain(c))
-            park(c);
+            weft_wait_park(c);
         return;
     }
     c->last_rc = rc == WEFT_AGAIN ? WEFT_ERROR : rc;
@@ -552,7 +347,7 @@ drain(weft_acore_t *c, int timed_out)
     int          rc = timed_out ? WEFT_ERROR : weft_outq_drain(&conn->outq, conn->fd);
 
     if (rc == WEFT_AGAIN) {
-        struct timeval tv = tv_until(weft_now() + weft_conf.socket_timeout);
+        struct timeval tv = weft_tv_until(weft_now() + weft_conf.socket_timeout);
         event_add(&conn->wev, &tv);
         return;
     }
@@ -578,7 +373,7 @@ drain(weft_acore_t *c, int timed_out)
         finish_parked(c);
         return;
     }
-    park(c);
+    weft_wait_park(c);
 }
 
 void
@@ -589,7 +384,7 @@ weft_core_conn_event(weft_acore_t *c, int events, int timed_out)
         return;
     }
     if (c->state == WEFT_CORE_WAITING && (c->io_wait & events))
-        wake(c, c->req.conn->fd, timed_out);
+        weft_core_wake(c, c->req.conn->fd, timed_out);
 }
 
 void
@@ -611,7 +406,7 @@ weft_core_abort(weft_acore_t *c, const char *why)
     if (weft_loop_engine != NULL)
         return;              /* the core's own wait notices */
     if (c->state == WEFT_CORE_WAITING)
-        wake(c, -1, 0);
+        weft_core_wake(c, -1, 0);
     else if (c->state == WEFT_CORE_DRAINING)
         drain(c, 0);
 }
@@ -622,7 +417,7 @@ weft_core_end(weft_acore_t *c)
     weft_conn_t *conn = c->req.conn;
 
     if (base != NULL)
-        disarm_waits(c);
+        weft_wait_disarm(c);
     c->io_wait = 0;
     if (c->aborted || conn->gone || c->req.close_after)
         conn->keepalive = 0;
@@ -646,164 +441,3 @@ core_complete(weft_acore_t *c)
     weft_worker_core_freed();
 }
 
-int
-weft_core_can_suspend(void)
-{
-    return (weft_suspend_engine != NULL || weft_loop_engine != NULL)
-           && weft_current_core != NULL;
-}
-
-int
-weft_core_wait_conn(weft_acore_t *c, int events, double timeout)
-{
-    weft_conn_t *conn = c->req.conn;
-
-    if (c->aborted || conn->gone)
-        return WEFT_ERROR;
-    if (weft_loop_engine != NULL && weft_current_core == c) {
-        int      fd = conn->fd, ev = events, rc;
-        unsigned ready;
-
-        rc = weft_loop_engine->wait(&fd, &ev, 1, timeout, &ready);
-        weft_current_core = c;
-        if (rc == WEFT_ERROR)
-            c->aborted = 1;
-        return rc == WEFT_OK ? WEFT_OK : rc == WEFT_TIMEOUT ? WEFT_TIMEOUT : WEFT_ERROR;
-    }
-    if (!weft_core_can_suspend()) {
-        struct pollfd pfd = { conn->fd, (short) ((events & WEFT_READ ? POLLIN : 0)
-                                                 | (events & WEFT_WRITE ? POLLOUT : 0)), 0 };
-        int           rc;
-
-        do
-            rc = poll(&pfd, 1, (int) (timeout * 1000));
-        while (rc < 0 && errno == EINTR);
-        return rc > 0 ? WEFT_OK : rc == 0 ? WEFT_TIMEOUT : WEFT_ERROR;
-    }
-
-    c->io_wait = events;
-    if (events & WEFT_WRITE) {
-        struct timeval tv = tv_until(weft_now() + timeout);
-        event_add(&conn->wev, &tv);
-    }
-    if (events & WEFT_READ)
-        weft_conn_resume_reading(conn);
-    /* The app's own registrations wait for its next suspend. */
-    {
-        unsigned saved = c->nwaits;
-        double   saved_deadline = c->deadline;
-
-        c->nwaits = 0;
-        c->deadline = (events & WEFT_READ) ? weft_now() + timeout : 0;
-        park(c);
-        yield(c);
-        c->state = WEFT_CORE_RUNNING;
-        c->nwaits = saved;
-        c->deadline = saved_deadline;
-    }
-    c->io_wait = 0;
-    if (c->aborted || conn->gone)
-        return WEFT_ERROR;
-    return c->timed_out ? WEFT_TIMEOUT : WEFT_OK;
-}
-
-/* ------------------------------------------------------------ the API */
-
-static weft_acore_t *
-core_of(weft_request_t *r)
-{
-    return (weft_acore_t *) r->core;
-}
-
-int
-weft_api_watch_fd(weft_request_t *r, int fd, int events, double timeout)
-{
-    weft_acore_t *c = core_of(r);
-
-    if (fd < 0 || (events & (WEFT_READ | WEFT_WRITE)) == 0)
-        return WEFT_ERROR;
-    if (c->nwaits == c->waits_cap) {
-        unsigned     cap = c->waits_cap ? c->waits_cap * 2 : 4;
-        weft_wait_t *w = realloc(c->waits, cap * sizeof(*w));
-        if (w == NULL)
-            return WEFT_ERROR;
-        c->waits = w;
-        c->waits_cap = cap;
-    }
-    c->waits[c->nwaits].fd = fd;
-    c->waits[c->nwaits].events = (short) events;
-    c->waits[c->nwaits].core = c;
-    c->nwaits++;
-    if (timeout > 0)
-        set_deadline(c, weft_now() + timeout);
-    return WEFT_OK;
-}
-
-int
-weft_api_watch_timer(weft_request_t *r, double seconds)
-{
-    set_deadline(core_of(r), weft_now() + (seconds > 0 ? seconds : 0));
-    return WEFT_OK;
-}
-
-int
-weft_api_suspend(weft_request_t *r)
-{
-    weft_acore_t *c = core_of(r);
-
-    if (c != weft_current_core) {
-        weft_log(WEFT_LOG_ERROR, "suspend() called for core %u from outside it", c->pub.id);
-        return WEFT_ERROR;
-    }
-    if (c->aborted) {
-        c->nwaits = 0;
-        c->deadline = 0;
-        return WEFT_ERROR;
-    }
-    if (!weft_core_can_suspend()) {
-        block_for_waits(c);
-        return WEFT_OK;
-    }
-    weft_resp_flush(&c->req);
-    wait_registered(c);
-    return c->aborted ? WEFT_ERROR : WEFT_OK;
-}
-
-int
-weft_api_ready_fd(weft_request_t *r)
-{
-    return core_of(r)->ready_fd;
-}
-
-int
-weft_api_timed_out(weft_request_t *r)
-{
-    return core_of(r)->timed_out;
-}
-
-int
-weft_api_wait_fd(weft_request_t *r, int fd, int events, double timeout)
-{
-    weft_acore_t *c = core_of(r);
-
-    if (weft_api_watch_fd(r, fd, events, timeout) != WEFT_OK)
-        return WEFT_ERROR;
-    if (weft_api_suspend(r) != WEFT_OK)
-        return WEFT_ERROR;
-    if (c->ready_fd == fd)
-        return WEFT_OK;
-    return c->timed_out ? WEFT_TIMEOUT : WEFT_OK;
-}
-
-int
-weft_api_sleep(weft_request_t *r, double seconds)
-{
-    weft_api_watch_timer(r, seconds);
-    return weft_api_suspend(r);
-}
-
-weft_request_t *
-weft_api_current_request(void)
-{
-    return weft_current_core ? &weft_current_core->req.pub : NULL;
-}
