@@ -21,6 +21,7 @@ REASONS = {
     "python": "the python plugin is not built (apt-get install python3-dev)",
     "ugreen": "ugreen.so is not built",
     "greenlet": "greenlet.so is not built (apt-get install python3-greenlet python-greenlet-dev)",
+    "gevent": "gevent.so is not built (apt-get install python3-gevent python-greenlet-dev)",
 }
 
 
