@@ -99,8 +99,11 @@ weft_py_log_exception(int level, const char *fmt, ...)
 void
 weft_py_log_request_exception(weft_request_t *r, const char *what)
 {
-    if (r->flags & WEFT_REQ_CLIENT_GONE) {
-        /* Not the app's fault: no traceback, no error. */
+    weft_py_core_t *pc = r->ctx;
+
+    if ((r->flags & WEFT_REQ_CLIENT_GONE) || (pc != NULL && pc->aborted)) {
+        /* Not the app's fault (the client left, or a hard stop failed the
+         * request's waits): no traceback, no error. */
         PyObject   *type, *value, *tb, *s;
         const char *msg = NULL;
 
@@ -108,8 +111,10 @@ weft_py_log_request_exception(weft_request_t *r, const char *what)
         s = value ? PyObject_Str(value) : NULL;
         if (s != NULL)
             msg = PyUnicode_AsUTF8(s);
-        weft_py_api->log(WEFT_LOG_INFO, "%.*s %.*s: the client went away; the app stopped (%s: %s)",
+        weft_py_api->log(WEFT_LOG_INFO, "%.*s %.*s: %s; the app stopped (%s: %s)",
                          (int) r->method.len, r->method.data, (int) r->uri.len, r->uri.data,
+                         (r->flags & WEFT_REQ_CLIENT_GONE) ? "the client went away"
+                                                           : "the request was cut short",
                          type ? ((PyTypeObject *) type)->tp_name : "?", msg ? msg : "");
         PyErr_Clear();
         Py_XDECREF(s);

@@ -109,6 +109,8 @@ struct weft_py_core_s {
     unsigned          has_length:1;   /* the app sent a Content-Length */
     unsigned          streaming:1;    /* iterating an iterator, not a list */
     unsigned          waits:1;        /* the app registered waits (weft.*) */
+    unsigned          aborted:1;      /* a wait or write failed: the request
+                                         is being cut short */
     PyObject         *status;         /* start_response()'s status (str) */
     PyObject         *headers;        /* and its headers (list) */
     PyObject         *result;         /* what the app returned */

@@ -221,6 +221,7 @@ write_body(weft_py_core_t *pc, weft_request_t *r, const char *p, Py_ssize_t n)
     if (push_head(pc, r, -1) < 0)
         return -1;
     if (weft_py_api->write(r, p, (size_t) n) != WEFT_OK) {
+        pc->aborted = 1;
         PyErr_SetString(PyExc_OSError, "weft: the client went away");
         return -1;
     }
@@ -572,6 +573,7 @@ send_file(weft_py_core_t *pc, weft_request_t *r, PyObject *res)
     if (push_head(pc, r, length) < 0)
         return WEFT_ERROR;
     if (length > 0 && weft_py_api->sendfile(r, fd, offset, length) != WEFT_OK) {
+        pc->aborted = 1;
         PyErr_SetString(PyExc_OSError, "weft: the client went away");
         return WEFT_ERROR;
     }
@@ -681,6 +683,7 @@ weft_py_response_done(weft_py_core_t *pc)
     Py_CLEAR(pc->status);
     Py_CLEAR(pc->headers);
     pc->started = pc->headers_out = pc->has_length = pc->streaming = pc->waits = 0;
+    pc->aborted = 0;
 }
 
 int

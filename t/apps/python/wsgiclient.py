@@ -35,6 +35,15 @@ def variant(id, *values, plugin=None):
     return pytest.param(*values, id=id, marks=[needs(plugin)] if plugin else [])
 
 
+# In an engine's arguments: the test's number of cores (--gevent N).
+CORES = "{cores}"
+
+
+def engine_args(args, cores):
+    """An engine's arguments with CORES replaced by cores."""
+    return [str(cores) if a == CORES else a for a in args]
+
+
 def app(name):
     """The path of a test app in t/apps/python."""
     return os.path.join(HERE, name)
