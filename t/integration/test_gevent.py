@@ -72,6 +72,21 @@ def test_a_greenlet_per_connection(weft):
     assert len(ids) == 4
 
 
+def test_processes_with_a_master(weft):
+    """Two workers, each with its own hub (the app ran gevent's hub at
+    import, in the master)."""
+    w = serve(weft, 10, "--master", "--processes", "2", "--gevent-monkey-patch")
+    w.wait_log(r"worker 2 ready")
+    pids = set()
+    for _ in range(20):             # which worker accepts is the kernel's choice
+        res = wc.many(w, ["/pid?s=0.2"] * 10)
+        assert all(status == 200 for status, _ in res), res
+        pids |= {body for _, body in res}
+        if len(pids) == 2:
+            break
+    assert len(pids) == 2
+
+
 # ------------------------------------------------------------------ gevent's own waits
 
 def test_gevent_sleep_cooperates_without_patching(weft):
@@ -267,3 +282,25 @@ def test_max_requests_recycles_the_worker(weft):
     pids = [get(w, "/whoami?s=0").body.split()[0] for _ in range(8)]
     assert pids[0] == pids[1] == pids[2] != pids[3]
     w.wait_log(r"finished draining")
+
+
+# ------------------------------------------------------------------ gevent's own switches
+
+def in_flight(w, path):
+    """Start a request and leave it running."""
+    s = w.connect()
+    s.sendall(b"GET %s HTTP/1.1\r\nHost: t\r\n\r\n" % path.encode())
+    return s
+
+
+def test_after_gevents_own_wait_a_big_response_waits_for_its_client(weft):
+    """gevent switches back to a request after its gevent.sleep() without
+    going through weft; its big response must still wait on its own socket
+    while another request is in flight (python.so's out_of_step())."""
+    w = serve(weft, 4)
+    a = in_flight(w, "/big?size=30000000&s=0.3")
+    time.sleep(0.1)
+    b = in_flight(w, "/gevent-sleep?s=1.5")
+    time.sleep(0.8)                 # a's socket is full by now
+    assert len(Reader(a).read().body) == 30000000
+    assert Reader(b).read().body.startswith(b"slept 1.")

@@ -9,8 +9,10 @@ blocking calls that cooperate once monkey-patched (--gevent-monkey-patch).
     /patched                 which modules gevent has patched
     /greenlet                this request's greenlet: id, and is it the hub
     /big?size=N&s=F          gevent.sleep(F), then N bytes
+    /write?size=N&s=F        gevent.sleep(F), then N bytes through write()
     /input?s=F               gevent.sleep(F), then reads wsgi.input: its md5
     /ids?s=F                 gevent.sleep(F), then weft.core_id()
+    /pid?s=F                 time.sleep(F), then the worker's pid
 """
 import hashlib
 import os
@@ -25,6 +27,9 @@ import greenlet
 
 import weft
 
+# The hub runs once at import: before the fork, unless --lazy-apps, so the
+# workers get a hub made in their parent (gevent.reinit() in each).
+gevent.spawn(lambda: None).join()
 
 def answer(start_response, text):
     body = text if isinstance(text, bytes) else text.encode()
@@ -83,9 +88,21 @@ def application(env, start_response):
         start_response("200 OK", [("Content-Type", "application/octet-stream")])
         return [b"x" * size]
 
+    if path == "/write":
+        gevent.sleep(s)
+        size = int(q.get("size", "1000000"))
+        write = start_response("200 OK", [("Content-Type", "application/octet-stream"),
+                                          ("Content-Length", str(size))])
+        write(b"x" * size)
+        return []
+
     if path == "/input":
         gevent.sleep(s)
         return answer(start_response, hashlib.md5(env["wsgi.input"].read()).hexdigest())
+
+    if path == "/pid":
+        time.sleep(s)
+        return answer(start_response, str(os.getpid()))
 
     if path == "/ids":
         gevent.sleep(s)
