@@ -316,21 +316,25 @@ waiting_co(void)
     return co;
 }
 
-/* An io watcher for co on fd: the connection's own are kept. */
+/* An io watcher for co on fd: the connection's own are kept (unless the
+ * same one is in this wait already). */
 static PyObject *
 watcher(weft_gv_co_t *co, int fd, int events, unsigned *owned)
 {
-    PyObject *w;
+    unsigned i;
 
     if (fd == co->fd && events > 0 && events < 4) {
+        for (i = 0; i < co->narmed && co->armed[i] != co->conn_io[events]; i++)
+            ;
         if (co->conn_io[events] == NULL)
             co->conn_io[events] = weft_gv_io(fd, events);
-        *owned = 0;
-        return co->conn_io[events];
+        if (i == co->narmed || co->conn_io[events] == NULL) {
+            *owned = 0;
+            return co->conn_io[events];
+        }
     }
-    w = weft_gv_io(fd, events);
     *owned = 1;
-    return w;
+    return weft_gv_io(fd, events);
 }
 
 int

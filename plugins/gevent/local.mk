@@ -13,4 +13,4 @@ endif
 GEVENT_TESTS = t/integration/test_gevent.py
 GEVENT_TEST_APPS = t/apps/python/gevent_app.py
 TESTS += $(GEVENT_TESTS)
-EXTRA_DIST += $(GEVENT_TESTS) $(GEVENT_TEST_APPS)
+EXTRA_DIST += $(GEVENT_TESTS) $(GEVENT_TEST_APPS) bench/apps/sleep_gevent.py
