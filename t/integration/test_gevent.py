@@ -87,6 +87,15 @@ def test_processes_with_a_master(weft):
     assert len(pids) == 2
 
 
+def test_the_apps_threads_run_while_the_worker_waits(weft):
+    """The hub holds the GIL only while it runs: a real thread of the app's
+    counts on while the worker is idle."""
+    w = serve(weft, 4)
+    get(w, "/thread")
+    time.sleep(1)
+    assert int(get(w, "/thread").body) > 100
+
+
 # ------------------------------------------------------------------ gevent's own waits
 
 def test_gevent_sleep_cooperates_without_patching(weft):

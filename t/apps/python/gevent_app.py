@@ -13,11 +13,14 @@ blocking calls that cooperate once monkey-patched (--gevent-monkey-patch).
     /input?s=F               gevent.sleep(F), then reads wsgi.input: its md5
     /ids?s=F                 gevent.sleep(F), then weft.core_id()
     /pid?s=F                 time.sleep(F), then the worker's pid
+    /thread                  how far a thread of the app's own has counted
+                             (started by the first call)
 """
 import hashlib
 import os
 import select
 import socket
+import threading
 import time
 from urllib.parse import parse_qsl
 
@@ -30,6 +33,15 @@ import weft
 # The hub runs once at import: before the fork, unless --lazy-apps, so the
 # workers get a hub made in their parent (gevent.reinit() in each).
 gevent.spawn(lambda: None).join()
+
+COUNT = [0, None]
+
+
+def count():
+    while True:
+        COUNT[0] += 1
+        time.sleep(0.001)
+
 
 def answer(start_response, text):
     body = text if isinstance(text, bytes) else text.encode()
@@ -103,6 +115,12 @@ def application(env, start_response):
     if path == "/pid":
         time.sleep(s)
         return answer(start_response, str(os.getpid()))
+
+    if path == "/thread":
+        if COUNT[1] is None:
+            COUNT[1] = threading.Thread(target=count, daemon=True)
+            COUNT[1].start()
+        return answer(start_response, str(COUNT[0]))
 
     if path == "/ids":
         gevent.sleep(s)
