@@ -146,7 +146,11 @@ def run_case(name, argv, port, url_path, rows, connections=100, duration=10, env
         rps, errors, lat = wrk(url, connections, duration, script=script)
         extra = "p50 %s" % lat
         if rss:
-            extra += ", worker RSS %.1f MiB" % (s.rss_kib() / 1024.0)
+            # right after the run, and once the server has had 3 quiet
+            # seconds (weft hands a burst's memory back after one)
+            now = s.rss_kib() / 1024.0
+            time.sleep(3)
+            extra += ", worker RSS %.1f MiB (%.1f after 3 s)" % (now, s.rss_kib() / 1024.0)
         rows.append((name, rps, errors, extra))
     finally:
         s.stop()

@@ -8,7 +8,10 @@
   3. the idle resident memory of a weft worker with --async 1000 --ugreen.
 
 Run from the build tree after `make check` (which builds the test plugin):
-    python3 bench/engine.py [seconds]
+    python3 bench/engine.py [seconds] [sleep-seconds]
+
+The sleep case wants a long run (default 60 s): wrk starts all 1,000
+connections at once, so a run of D seconds completes at most D-1 rounds.
 """
 import os
 import sys
@@ -20,11 +23,12 @@ from benchlib import (HERE, PLUGIN_DIR, TEST_PLUGINS, WEFT, Server, free_port, h
                       run_case, table)
 
 SECONDS = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+SLEEP_SECONDS = int(sys.argv[2]) if len(sys.argv) > 2 else 60
 TESTAPP = os.path.join(TEST_PLUGINS, "testapp.so")
 
 
 def weft_argv(port, *extra):
-    return [WEFT, "--plugin-dir", PLUGIN_DIR, "--plugin", TESTAPP,
+    return [WEFT, "--plugin-dir", PLUGIN_DIR, "--plugin", TESTAPP, "--disable-logging",
             "--http-socket", "127.0.0.1:%d" % port, "--listen", "4096"] + list(extra)
 
 
@@ -52,10 +56,10 @@ def uwsgi_sleep_argv(port, engine):
     return argv
 
 
-def case(name, argv_fn, path, rows, connections=100, rss=False, **kw):
+def case(name, argv_fn, path, rows, connections=100, rss=False, duration=None, **kw):
     port = free_port()
     run_case(name, argv_fn(port), port, path, rows, connections=connections,
-             duration=SECONDS, rss=rss, **kw)
+             duration=duration or SECONDS, rss=rss, **kw)
 
 
 def main():
@@ -73,13 +77,13 @@ def main():
     rows = []
     case("weft --async 1000 --ugreen",
          lambda p: weft_argv(p, "--async", "1000", "--ugreen"), "/sleep?s=1", rows,
-         connections=1000, rss=True, warmup=0)
+         connections=1000, rss=True, warmup=0, duration=SLEEP_SECONDS)
     if have("uwsgi"):
         for engine in ("greenlet", "ugreen"):
             case("uWSGI --async 1000 --%s" % engine,
                  lambda p, e=engine: uwsgi_sleep_argv(p, e), "/", rows, connections=1000,
-                 rss=True, warmup=0)
-    table("1000 concurrent one-second sleeps, one worker, %ds" % SECONDS, rows,
+                 rss=True, warmup=0, duration=SLEEP_SECONDS)
+    table("1000 concurrent one-second sleeps, one worker, %ds" % SLEEP_SECONDS, rows,
           "weft --async 1000 --ugreen")
 
     port = free_port()

@@ -42,6 +42,12 @@ api_worker_id(void)
     return weft_worker_id;
 }
 
+static unsigned
+api_worker_count(void)
+{
+    return weft_conf.processes > 0 ? (unsigned) weft_conf.processes : 1;
+}
+
 const weft_api_t weft_core_api = {
     .size = sizeof(weft_api_t),
     .abi_major = WEFT_ABI_MAJOR,
@@ -84,4 +90,7 @@ const weft_api_t weft_core_api = {
     .accept = weft_loop_accept,
     .serve_connection = weft_loop_serve_connection,
     .stop_worker = weft_worker_stop,
+
+    .worker_count = api_worker_count,
+    .percent_decode = weft_percent_decode,
 };

@@ -109,6 +109,33 @@ weft_cores_init(struct event_base *b, unsigned n)
     return WEFT_OK;
 }
 
+void
+weft_cores_shrink(void)
+{
+    unsigned i;
+
+    for (i = 0; i < weft_ncores; i++) {
+        weft_acore_t *c = &cores[i];
+
+        if (c->state != WEFT_CORE_FREE)
+            continue;
+        free(c->req.arena);
+        free(c->req.vars);
+        c->req.arena = NULL;
+        c->req.vars = NULL;
+        c->req.arena_cap = 0;
+        c->req.vars_cap = 0;
+        weft_buf_free(&c->req.headers);
+        weft_buf_free(&c->req.head);
+        weft_buf_free(&c->req.held);
+        free(c->waits);
+        c->waits = NULL;
+        c->waits_cap = 0;
+        if (weft_suspend_engine != NULL && weft_suspend_engine->shrink != NULL)
+            weft_suspend_engine->shrink(&c->pub);
+    }
+}
+
 weft_acore_t *
 weft_core_take(void)
 {
@@ -303,7 +330,7 @@ block_for_waits(weft_acore_t *c)
         return;                 /* nothing to wait for: just carry on */
 
     if (!c->req.warned_blocking) {
-        weft_log(WEFT_LOG_WARN, "%.*s %.*s waits without a suspend engine: the whole worker waits with it (add --ugreen, --greenlet or --fiber)",
+        weft_log(WEFT_LOG_WARN, "%.*s %.*s waits without a suspend engine: the whole worker waits with it (add a suspend engine: --ugreen, or --greenlet for Python)",
                  (int) c->req.pub.method.len, c->req.pub.method.data,
                  (int) c->req.pub.uri.len, c->req.pub.uri.data);
         c->req.warned_blocking = 1;

@@ -55,6 +55,10 @@ struct weft_acore_s {
 /* Allocate n cores for this worker, on `base`. */
 int  weft_cores_init(struct event_base *base, unsigned n);
 
+/* Give back the buffers idle cores kept from earlier requests (after a
+ * burst, when the worker has gone quiet). */
+void weft_cores_shrink(void);
+
 /* A free core, or NULL when all are busy. */
 weft_acore_t *weft_core_take(void);
 

@@ -407,6 +407,15 @@ weft_options_parse_argv(int argc, char **argv, weft_option_resolver_pt resolve,
             }
         } else {
             opt = weft_options_find_short(arg[1], NULL);
+            if (opt == NULL && resolve != NULL) {
+                /* A plugin's short option loads it too ("-w app"). */
+                char short_name[3] = { '-', arg[1], '\0' };
+                int  rc = resolve(short_name, err, errlen);
+                if (rc == WEFT_ERROR)
+                    return WEFT_ERROR;
+                if (rc == WEFT_OK)
+                    opt = weft_options_find_short(arg[1], NULL);
+            }
             if (opt == NULL) {
                 snprintf(err, errlen, "unknown option -%c (see weft --help)", arg[1]);
                 return WEFT_ERROR;

@@ -46,8 +46,8 @@ int weft_parse_bool(const char *s, int *out);
 int weft_parse_size(const char *s, size_t *out);
 
 /*
- * Try to make `name` known (load its plugin).  Returns WEFT_OK when it may
- * now be found, WEFT_DECLINED when nobody provides it, WEFT_ERROR when
+ * Try to make `name` known (load its plugin); a short option comes as "-x".
+ * Returns WEFT_OK when it may now be found, WEFT_DECLINED when nobody provides it, WEFT_ERROR when
  * loading failed (err says why).
  */
 typedef int (*weft_option_resolver_pt)(const char *name, char *err, size_t errlen);

@@ -367,9 +367,14 @@ has_option(const weft_plugin_t *desc, const char *name)
 
     if (desc->options == NULL)
         return 0;
-    for (o = desc->options; o->name != NULL; o++)
-        if (strcmp(o->name, name) == 0)
+    for (o = desc->options; o->name != NULL; o++) {
+        if (name[0] == '-' && name[1] != '\0' && name[2] == '\0') {
+            if (o->short_name == name[1])
+                return 1;
+        } else if (strcmp(o->name, name) == 0) {
             return 1;
+        }
+    }
     return 0;
 }
 

@@ -48,7 +48,7 @@ int weft_plugin_load_list(const char *list, int explicit_load, char *err, size_t
 
 /*
  * The options resolver: look through the installed plugins for one that
- * provides option `name` and load it.  WEFT_OK when loaded, WEFT_DECLINED
+ * provides option `name` ("-x" for a short one) and load it.  WEFT_OK when loaded, WEFT_DECLINED
  * when none provides it, WEFT_ERROR when loading it failed.
  */
 int weft_plugin_resolve_option(const char *name, char *err, size_t errlen);

@@ -382,7 +382,6 @@ weft_http_build_request(weft_conn_t *c, weft_req_t *r)
         c->head_error = 400;                /* %00 in the path */
         return WEFT_ERROR;
     }
-    decoded[dl] = '\0';
     pv->value_len = (uint32_t) dl;
     ADD("QUERY_STRING", query, queryl);
     ADD("SERVER_PROTOCOL", c->http10 ? "HTTP/1.0" : "HTTP/1.1", 8);

@@ -48,6 +48,7 @@ struct weft_req_s {
     unsigned                no_body:1;    /* HEAD, 1xx, 204, 304 */
     unsigned                overflowed:1; /* the app wrote past its Content-Length */
     unsigned                warned_blocking:1;
+    unsigned                cork:1;       /* the next send has more to follow */
 };
 
 static inline weft_req_t *
@@ -78,8 +79,9 @@ void weft_vars_index(weft_req_t *r);
 /* The value of a variable (NUL-terminated) or NULL; api->var. */
 const char *weft_var_get(weft_request_t *r, const char *name, size_t *len);
 
-/* Percent-decode src into dst (which has room for srclen bytes); returns
- * the decoded length, or -1 for a decoded NUL byte. */
+/* Percent-decode src into dst (room for srclen + 1 bytes; dst may be src)
+ * and NUL-terminate it; returns the decoded length, or -1 when the result
+ * would hold a NUL byte.  api->percent_decode. */
 ssize_t weft_percent_decode(char *dst, const char *src, size_t srclen);
 
 /* ---------------------------------------------------------------- body.c */

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -222,7 +223,18 @@ send_iov(weft_req_t *r, struct iovec *iov, int n)
         return weft_outq_push_iov(&c->outq, iov, n, 0) == WEFT_OK ? WEFT_OK
                                                                    : gone(r, "out of memory");
     while (total > 0) {
-        ssize_t w = writev(c->fd, iov, n);
+        ssize_t w;
+
+        if (r->cork) {
+            /* a sendfile follows: let the head share its first packet */
+            struct msghdr mh;
+            memset(&mh, 0, sizeof(mh));
+            mh.msg_iov = iov;
+            mh.msg_iovlen = (size_t) n;
+            w = sendmsg(c->fd, &mh, MSG_MORE | MSG_NOSIGNAL);
+        } else {
+            w = writev(c->fd, iov, n);
+        }
 
         if (w < 0) {
             if (errno == EINTR)
@@ -441,7 +453,11 @@ weft_resp_sendfile(weft_request_t *pub, int fd, int64_t offset, int64_t len)
     r->body_sent += (uint64_t) len;
 
     if (!r->head_sent || r->held.len > 0) {
-        if (send_body(r, NULL, 0, 0) != WEFT_OK)
+        int rc;
+        r->cork = len > 0 && !r->no_body && !(r->pub.flags & WEFT_REQ_HEAD);
+        rc = send_body(r, NULL, 0, 0);
+        r->cork = 0;
+        if (rc != WEFT_OK)
             return WEFT_ERROR;
     }
     if (r->no_body || len == 0)

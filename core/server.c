@@ -173,7 +173,7 @@ weft_server_main(void)
         && weft_conf.check_static.n == 0)
         weft_log(WEFT_LOG_WARN, "no language plugin is loaded: every request will get 500 (load one, e.g. --plugin python)");
     if (weft_conf.async > 1 && weft_engine_name() == NULL)
-        weft_log(WEFT_LOG_WARN, "--async %ld without a suspend engine: only apps that yield share the worker (add --ugreen, --greenlet or --fiber)",
+        weft_log(WEFT_LOG_WARN, "--async %ld without a suspend engine: only apps that yield share the worker (add a suspend engine: --ugreen, or --greenlet for Python)",
                  weft_conf.async);
 
     if (weft_conf.chdir_to != NULL && chdir(weft_conf.chdir_to) != 0) {

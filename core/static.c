@@ -3,11 +3,15 @@
  * through the async engine like any request: sendfile, and the core
  * suspends (or queues, without an engine) when the socket is full.
  *
- * Paths are checked before anything is opened: a ".." segment (after the
- * one percent-decoding PATH_INFO gets, so %2e%2e counts) is refused, and the
- * resolved file must lie inside the resolved root, so a symlink cannot lead
- * out of it.  A file that is not there falls through to the app, as in
- * uWSGI; a directory is served only through --static-index, never listed.
+ * A ".." segment (after the one percent-decoding PATH_INFO gets, so
+ * %2e%2e counts) is refused outright.  Files are opened relative to the
+ * root's directory fd with openat2(RESOLVE_BENEATH): the kernel itself
+ * refuses any resolution that would leave the root, in one system call.
+ * Where it refuses an absolute symlink (which may point back inside), and on
+ * kernels without openat2 (before 5.6), the path is resolved with realpath()
+ * and must lie inside the resolved root.  A
+ * file that is not there falls through to the app, as in uWSGI; a directory
+ * is served only through --static-index, never listed.
  */
 #include "config.h"
 
@@ -18,7 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,16 +41,19 @@ typedef struct {
     size_t   prefix_len;
     char    *root;            /* resolved directory */
     size_t   root_len;
+    int      fd;              /* the directory, for openat2 */
 } static_root_t;
 
 typedef struct {
-    int      status;          /* answer this status (403), or 0 to serve */
-    int      fd;
-    char     path[PATH_MAX];
+    int         status;       /* answer this status (403), or 0 to serve */
+    int         fd;           /* the open file */
+    struct stat st;
+    char        name[256];    /* its last path component, for the type */
 } static_ctx_t;
 
 static static_root_t *roots;
 static unsigned       nroots;
+static int            have_openat2 = 1;
 
 static int
 add_root(const char *prefix, size_t plen, const char *dir)
@@ -68,6 +77,11 @@ add_root(const char *prefix, size_t plen, const char *dir)
     r->prefix_len = plen == 1 && prefix[0] == '/' ? 0 : plen;
     r->root = strdup(resolved);
     r->root_len = strlen(resolved);
+    r->fd = open(resolved, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (r->fd < 0) {
+        weft_log(WEFT_LOG_ERROR, "static files: cannot open %s: %m", resolved);
+        return WEFT_ERROR;
+    }
     return r->prefix && r->root ? WEFT_OK : WEFT_ERROR;
 }
 
@@ -134,32 +148,80 @@ inside(const static_root_t *root, const char *resolved)
                || root->root_len == 1);
 }
 
-/* A regular file to serve for candidate, following --static-index for
- * directories; 0 when there is none. */
+/*
+ * Open rel (relative to root) without leaving it.  Returns the fd, -1 when
+ * there is no such file, -2 when the path would leave the root.
+ */
 static int
-pick_file(const static_root_t *root, const char *candidate, char *out)
+open_beneath(const static_root_t *root, const char *rel)
 {
-    struct stat st;
-    char        tmp[PATH_MAX];
-    size_t      i;
+    char resolved[PATH_MAX], path[PATH_MAX];
+    int  fd;
 
-    if (realpath(candidate, out) == NULL)
-        return 0;
-    if (!inside(root, out))
+    if (have_openat2) {
+        struct open_how how;
+
+        memset(&how, 0, sizeof(how));
+        how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+        how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+        fd = (int) syscall(SYS_openat2, root->fd, rel, &how, sizeof(how));
+        if (fd >= 0)
+            return fd;
+        if (errno == ENOSYS)
+            have_openat2 = 0;
+        else if (errno != EXDEV)
+            return -1;
+        /* EXDEV: an absolute symlink on the way, which may still point
+         * inside: the slow path below decides. */
+    }
+    if ((size_t) snprintf(path, sizeof(path), "%s/%s", root->root, rel) >= sizeof(path)
+        || realpath(path, resolved) == NULL)
         return -1;
-    if (stat(out, &st) != 0)
+    if (!inside(root, resolved))
+        return -2;
+    fd = open(resolved, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    return fd >= 0 ? fd : -1;
+}
+
+/*
+ * The file to serve for rel: 1 with x->fd and x->st set, 0 when there is
+ * none (the app gets the request), -1 when the path leads out of the root.
+ * A directory is served through --static-index only.
+ */
+static int
+pick_file(const static_root_t *root, const char *rel, static_ctx_t *x)
+{
+    char   path[PATH_MAX];
+    size_t i;
+    int    fd = open_beneath(root, rel[0] ? rel : ".");
+
+    if (fd == -2)
+        return -1;
+    if (fd < 0)
         return 0;
-    if (S_ISREG(st.st_mode))
+    if (fstat(fd, &x->st) == 0 && S_ISREG(x->st.st_mode)) {
+        x->fd = fd;
         return 1;
-    if (!S_ISDIR(st.st_mode))
-        return -1;
+    }
+    if (!S_ISDIR(x->st.st_mode)) {
+        close(fd);
+        return -1;                          /* a device, a fifo, a socket */
+    }
+    close(fd);
     for (i = 0; i < weft_conf.static_index.n; i++) {
-        if ((size_t) snprintf(tmp, sizeof(tmp), "%s/%s", out, weft_conf.static_index.v[i])
-            >= sizeof(tmp))
+        if ((size_t) snprintf(path, sizeof(path), "%s%s%s", rel,
+                              rel[0] && rel[strlen(rel) - 1] != '/' ? "/" : "",
+                              weft_conf.static_index.v[i]) >= sizeof(path))
             continue;
-        if (realpath(tmp, out) != NULL && inside(root, out) && stat(out, &st) == 0
-            && S_ISREG(st.st_mode))
+        fd = open_beneath(root, path);
+        if (fd == -2)
+            return -1;
+        if (fd >= 0 && fstat(fd, &x->st) == 0 && S_ISREG(x->st.st_mode)) {
+            x->fd = fd;
             return 1;
+        }
+        if (fd >= 0)
+            close(fd);
     }
     return 0;
 }
@@ -169,6 +231,7 @@ weft_static_route(weft_req_t *r)
 {
     const weft_str_t *path = &r->pub.path_info;
     const weft_str_t *m = &r->pub.method;
+    static_ctx_t      x;
     unsigned          i;
 
     if (!((m->len == 3 && memcmp(m->data, "GET", 3) == 0)
@@ -177,9 +240,9 @@ weft_static_route(weft_req_t *r)
 
     for (i = 0; i < nroots; i++) {
         const static_root_t *root = &roots[i];
-        const char          *rel;
+        const char          *rel, *slash;
         size_t               rl;
-        char                 candidate[PATH_MAX], resolved[PATH_MAX];
+        char                 relpath[PATH_MAX];
         int                  found;
 
         if (path->len < root->prefix_len
@@ -194,20 +257,33 @@ weft_static_route(weft_req_t *r)
                      r->pub.remote_addr.data);
             return new_ctx(r, 403) ? WEFT_OK : WEFT_DECLINED;
         }
-        if ((size_t) snprintf(candidate, sizeof(candidate), "%s/%.*s", root->root, (int) rl,
-                              rel) >= sizeof(candidate))
+        while (rl > 0 && rel[0] == '/') {
+            rel++;
+            rl--;
+        }
+        if (rl >= sizeof(relpath))
             continue;
-        found = pick_file(root, candidate, resolved);
+        memcpy(relpath, rel, rl);
+        relpath[rl] = '\0';
+
+        memset(&x, 0, sizeof(x));
+        x.fd = -1;
+        found = pick_file(root, relpath, &x);
         if (found < 0) {
             weft_log(WEFT_LOG_WARN, "%.*s: refused: it leads outside %s",
                      (int) r->pub.uri.len, r->pub.uri.data, root->root);
             return new_ctx(r, 403) ? WEFT_OK : WEFT_DECLINED;
         }
         if (found > 0) {
-            static_ctx_t *x = new_ctx(r, 0);
-            if (x == NULL)
+            static_ctx_t *ctx = new_ctx(r, 0);
+            if (ctx == NULL) {
+                close(x.fd);
                 return WEFT_DECLINED;
-            memcpy(x->path, resolved, strlen(resolved) + 1);
+            }
+            ctx->fd = x.fd;
+            ctx->st = x.st;
+            slash = strrchr(relpath, '/');
+            snprintf(ctx->name, sizeof(ctx->name), "%s", slash ? slash + 1 : relpath);
             return WEFT_OK;
         }
     }
@@ -301,7 +377,7 @@ static_request(weft_request_t *pub)
 {
     weft_req_t   *r = weft_req(pub);
     static_ctx_t *x = pub->ctx;
-    struct stat   st;
+    struct stat  *st = &x->st;
     char          etag[64], lm[64], buf[128];
     const char   *inm, *ims, *range, *ifrange;
     int64_t       from = 0, to = 0;
@@ -310,14 +386,9 @@ static_request(weft_request_t *pub)
     if (x->status)
         return status(r, x->status, "403 Forbidden\n");
 
-    x->fd = open(x->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (x->fd < 0 || fstat(x->fd, &st) != 0 || !S_ISREG(st.st_mode))
-        return status(r, errno == EACCES ? 403 : 404,
-                      errno == EACCES ? "403 Forbidden\n" : "404 Not Found\n");
-
-    snprintf(etag, sizeof(etag), "\"%llx-%llx\"", (unsigned long long) st.st_mtime,
-             (unsigned long long) st.st_size);
-    http_date(lm, sizeof(lm), st.st_mtime);
+    snprintf(etag, sizeof(etag), "\"%llx-%llx\"", (unsigned long long) st->st_mtime,
+             (unsigned long long) st->st_size);
+    http_date(lm, sizeof(lm), st->st_mtime);
 
     inm = weft_var_get(pub, "HTTP_IF_NONE_MATCH", NULL);
     ims = weft_var_get(pub, "HTTP_IF_MODIFIED_SINCE", NULL);
@@ -332,7 +403,7 @@ static_request(weft_request_t *pub)
         struct tm tm;
         memset(&tm, 0, sizeof(tm));
         if (strptime(ims, "%a, %d %b %Y %H:%M:%S GMT", &tm) != NULL
-            && st.st_mtime <= timegm(&tm)) {
+            && st->st_mtime <= timegm(&tm)) {
             status(r, 304, NULL);
             header(r, "ETag", etag);
             header(r, "Last-Modified", lm);
@@ -344,27 +415,27 @@ static_request(weft_request_t *pub)
     ifrange = weft_var_get(pub, "HTTP_IF_RANGE", NULL);
     if (ifrange != NULL && strcmp(ifrange, etag) != 0 && strcmp(ifrange, lm) != 0)
         range = NULL;                             /* changed since: send it all */
-    ranged = parse_range(range, (int64_t) st.st_size, &from, &to);
+    ranged = parse_range(range, (int64_t) st->st_size, &from, &to);
     if (ranged < 0) {
-        snprintf(buf, sizeof(buf), "bytes */%lld", (long long) st.st_size);
+        snprintf(buf, sizeof(buf), "bytes */%lld", (long long) st->st_size);
         status(r, 416, NULL);
         header(r, "Content-Range", buf);
         header(r, "Content-Length", "0");
         return WEFT_OK;
     }
 
-    header(r, "Content-Type", weft_mime_type(x->path));
+    header(r, "Content-Type", weft_mime_type(x->name));
     header(r, "Last-Modified", lm);
     header(r, "ETag", etag);
     header(r, "Accept-Ranges", "bytes");
     if (ranged) {
         status(r, 206, NULL);
         snprintf(buf, sizeof(buf), "bytes %lld-%lld/%lld", (long long) from, (long long) to,
-                 (long long) st.st_size);
+                 (long long) st->st_size);
         header(r, "Content-Range", buf);
     } else {
         from = 0;
-        to = (int64_t) st.st_size - 1;
+        to = (int64_t) st->st_size - 1;
     }
     snprintf(buf, sizeof(buf), "%lld", (long long) (to - from + 1));
     header(r, "Content-Length", buf);

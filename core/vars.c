@@ -220,12 +220,13 @@ weft_percent_decode(char *dst, const char *src, size_t srclen)
             int hi = hexval(src[i + 1]), lo = hexval(src[i + 2]);
             if (hi >= 0 && lo >= 0) {
                 ch = (char) (hi * 16 + lo);
-                if (ch == '\0')
-                    return -1;
                 i += 2;
             }
         }
+        if (ch == '\0')
+            return -1;
         dst[o++] = ch;
     }
+    dst[o] = '\0';
     return (ssize_t) o;
 }

@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,11 +28,16 @@
 #include "scoreboard.h"
 #include "worker.h"
 
+#define TRIM_AFTER_REQUESTS 256
+
 struct event_base *weft_base;
 int                weft_worker_stopping;
 int                weft_worker_reload;
 
 static uint64_t      served;
+static uint64_t      served_at_trim;
+static struct event  trim_ev;       /* hand memory back once a burst is over */
+static int           trim_armed;
 static weft_conn_t  *fifo_head;
 static weft_conn_t **fifo_tail = &fifo_head;
 static unsigned      fifo_len;
@@ -183,10 +189,32 @@ weft_worker_stop(int graceful)
     maybe_finish_stop();
 }
 
+/*
+ * A quiet second after a burst: free what idle cores kept and return the
+ * heap's free pages to the system, so a worker's resident memory follows
+ * its load instead of its peak.
+ */
+static void
+trim_cb(evutil_socket_t fd, short what, void *arg)
+{
+    trim_armed = 0;
+    if (weft_cores_busy != 0)
+        return;
+    weft_cores_shrink();
+    malloc_trim(0);
+    served_at_trim = served;
+}
+
 void
 weft_worker_request_done(void)
 {
     served++;
+    if (weft_cores_busy == 0 && served - served_at_trim >= TRIM_AFTER_REQUESTS
+        && weft_base != NULL && !trim_armed) {
+        struct timeval tv = { 1, 0 };
+        evtimer_add(&trim_ev, &tv);
+        trim_armed = 1;
+    }
     if (weft_conf.max_requests > 0 && served == (uint64_t) weft_conf.max_requests
         && !weft_worker_stopping) {
         weft_log(WEFT_LOG_INFO, "worker %u served %llu requests (--max-requests): recycling",
@@ -268,6 +296,7 @@ weft_worker_run(unsigned id)
         return WEFT_ERROR;
 
     event_assign(&dispatch_ev, weft_base, -1, 0, dispatch_cb, NULL);
+    evtimer_assign(&trim_ev, weft_base, trim_cb, NULL);
     for (i = 0; i < nsigs; i++) {
         evsignal_assign(&sig_events[i], weft_base, sigs[i], signal_cb, NULL);
         evsignal_add(&sig_events[i], NULL);

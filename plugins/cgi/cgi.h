@@ -93,10 +93,6 @@ typedef struct {
 cgi_script_t *cgi_map(const char *path, size_t len, const char *prefix, size_t prefix_len,
                       cgi_refusal_t *no);
 
-/* Percent-decode src into dst (room for len bytes + NUL).  Returns the
- * decoded length, or -1 on a "%00". */
-ssize_t cgi_unescape(char *dst, const char *src, size_t len);
-
 /* ------------------------------------------------------------ cgi_env.c */
 
 /* A local redirect's view of the request (RFC 3875 6.2.2): a GET of

@@ -323,7 +323,7 @@ follow_redirect(weft_request_t *r, cgi_req_t *x)
                      x->script->filename, CGI_MAX_REDIRECTS);
         return cgi_reply(r, "500 Internal Server Error");
     }
-    if (path == NULL || (dl = cgi_unescape(path, x->redirect, pl)) < 0) {
+    if (path == NULL || (dl = cgi_api->percent_decode(path, x->redirect, pl)) < 0) {
         free(path);
         return cgi_reply(r, "404 Not Found");
     }

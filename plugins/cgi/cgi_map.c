@@ -21,38 +21,6 @@
 #include "cgi.h"
 
 static int
-hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
-ssize_t
-cgi_unescape(char *dst, const char *src, size_t len)
-{
-    size_t i, o = 0;
-
-    for (i = 0; i < len; i++) {
-        char ch = src[i];
-
-        if (ch == '%' && i + 2 < len && hexval(src[i + 1]) >= 0 && hexval(src[i + 2]) >= 0) {
-            ch = (char) (hexval(src[i + 1]) * 16 + hexval(src[i + 2]));
-            i += 2;
-        }
-        if (ch == '\0')
-            return -1;
-        dst[o++] = ch;
-    }
-    dst[o] = '\0';
-    return (ssize_t) o;
-}
-
-static int
 has_dotdot(const char *p, size_t len)
 {
     size_t i = 0;

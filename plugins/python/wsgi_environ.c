@@ -142,7 +142,8 @@ weft_py_environ_init(void)
         || tmpl_put("wsgi.url_scheme", PyUnicode_InternFromString("http")) < 0
         || PyDict_SetItemString(tmpl, "wsgi.errors", errors ? errors : Py_None) < 0
         || PyDict_SetItemString(tmpl, "wsgi.multithread", Py_False) < 0
-        || PyDict_SetItemString(tmpl, "wsgi.multiprocess", Py_False) < 0
+        || PyDict_SetItemString(tmpl, "wsgi.multiprocess",
+                                weft_py_api->worker_count() > 1 ? Py_True : Py_False) < 0
         || PyDict_SetItemString(tmpl, "wsgi.run_once", Py_False) < 0
         || PyDict_SetItemString(tmpl, "wsgi.input_terminated", Py_True) < 0
         || PyDict_SetItemString(tmpl, "wsgi.file_wrapper",

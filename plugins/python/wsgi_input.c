@@ -124,7 +124,8 @@ read_known(input_t *in, Py_ssize_t want)
     if (b == NULL)
         return NULL;
     got = have < total ? have : total;
-    memcpy(PyBytes_AS_STRING(b), in->buf + in->pos, got);
+    if (got > 0)
+        memcpy(PyBytes_AS_STRING(b), in->buf + in->pos, got);
     in->pos += got;
     while (got < total) {
         Py_ssize_t n = core_read(in, PyBytes_AS_STRING(b) + got, total - got);

@@ -172,6 +172,17 @@ ugreen_resume(weft_core_t *core)
     swapcontext(&main_ctx, &ucores[core->id].ctx);
 }
 
+/* A free core's stack pages go back to the kernel; the mapping (and its
+ * guard) stays for the core's next request. */
+static void
+ugreen_shrink(weft_core_t *core)
+{
+    ugreen_core_t *u = &ucores[core->id];
+
+    if (u->map != NULL)
+        madvise(u->map + guard_len, stack_size(), MADV_DONTNEED);
+}
+
 static void
 ugreen_release(void)
 {
@@ -199,6 +210,7 @@ static const weft_suspend_engine_t ugreen_engine = {
     .suspend = ugreen_suspend,
     .resume = ugreen_resume,
     .release = ugreen_release,
+    .shrink = ugreen_shrink,
 };
 
 /* ------------------------------------------------------------ plugin */

@@ -38,7 +38,7 @@ def test_help_lists_core_and_installed_plugin_options():
     assert "--http-socket" in r.stdout and "--plugin" in r.stdout
     # testgood is installed in that directory: its options are listed
     assert "plugin testgood (installed" in r.stdout
-    assert "--test-greeting TEXT" in r.stdout
+    assert "-G, --test-greeting TEXT" in r.stdout
     # broken plugins in the same directory are passed over, not fatal
     assert "badmagic" not in r.stdout
 
@@ -127,3 +127,12 @@ def test_plugin_dir_from_environment():
 def test_bad_option_value_names_the_option():
     line = one_error_line(run(["--async", "lots"]))
     assert "--async: 'lots' is not a whole number" in line
+
+
+def test_short_option_loads_its_plugin_on_demand():
+    # -G is testgood's short name for --test-greeting
+    r = run(["--plugin-dir", TEST_PLUGINS, "-G", "hi"])
+    assert "testgood: init" in r.stderr
+    assert "nothing to listen on" in r.stderr
+    line = one_error_line(run(["--plugin-dir", TEST_PLUGINS, "-Z"]))
+    assert "unknown option -Z" in line

@@ -303,6 +303,7 @@ def test_processes_with_a_master(weft, lazy):
             break
     assert {worker for _, worker in seen} == {b"1", b"2"}
     assert len({pid for pid, _ in seen}) == 2
+    assert wc.many(w, ["/multiprocess"])[0] == (200, b"True")
     loads = re.findall(r"python: serving \S+ \(pid (\d+)\)", w.log())
     if lazy:
         assert sorted(loads) == sorted(pid.decode() for pid, _ in seen)

@@ -8,7 +8,7 @@ static const char *greeting;
 static int         flag;
 
 static const weft_option_t options[] = {
-    { "test-greeting", 0, WEFT_OPT_STRING, 0, &greeting, "TEXT",
+    { "test-greeting", 'G', WEFT_OPT_STRING, 0, &greeting, "TEXT",
       "a string option that loads testgood on demand", 0, 0, NULL },
     { "test-flag", 0, WEFT_OPT_FLAG, 0, &flag, NULL, "a flag", 0, 0, NULL },
     WEFT_OPTION_END

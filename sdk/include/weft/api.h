@@ -219,6 +219,19 @@ struct weft_api_s {
     /* Stop this worker: graceful lets in-flight requests finish first.
      * From any context. */
     void         (*stop_worker)(int graceful);
+
+    /* ------------------------------------------------ the server, again */
+
+    /* How many worker processes serve (--processes; 1 without). */
+    unsigned     (*worker_count)(void);
+
+    /*
+     * Percent-decode len bytes of src into dst, which has room for len + 1
+     * bytes (dst may be src), and NUL-terminate it, as PATH_INFO is
+     * decoded.  Returns the decoded length, or -1 when the result would
+     * hold a NUL byte.
+     */
+    ssize_t      (*percent_decode)(char *dst, const char *src, size_t len);
 };
 
 #endif /* WEFT_API_H */

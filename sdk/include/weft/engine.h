@@ -51,6 +51,11 @@ struct weft_suspend_engine_s {
 
     /* In each worker as it stops, after every core has finished. */
     void  (*release)(void);
+
+    /* When the worker has gone quiet after a burst, for each free core:
+     * give back the memory its stack holds (it will not be resumed; its
+     * next start() begins afresh).  May be NULL. */
+    void  (*shrink)(weft_core_t *core);
 };
 
 /*

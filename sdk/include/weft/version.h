@@ -27,9 +27,11 @@
  *
  * Change log
  * ----------
- *  1.0  First ABI: plugin descriptor, weft_api_t (registration, logging,
- *       request variables, body, response, the wait API, cores), language
- *       handlers, suspend engines, loop engines, typed options.
+ *  1.0  First released ABI: the plugin descriptor; weft_api_t (registration
+ *       and engine selection, logging, the server's shape, request
+ *       variables, body, response, the wait API, the core services for
+ *       suspend and loop engines); language handlers; suspend engines; loop
+ *       engines; typed options.
  */
 #ifndef WEFT_VERSION_H
 #define WEFT_VERSION_H

@@ -10,6 +10,7 @@ uWSGI's call patterns: register then suspend(), and register then yield.
     /suspend-alone                   suspend() with nothing registered
     /ids                             worker_id() and core_id()
     /whoami?s=F                      sleeps F (yielding), then: pid and worker
+    /multiprocess                    wsgi.multiprocess
     /outside                         what the API said at import time
 """
 import os
@@ -104,6 +105,9 @@ def application(env, start_response):
             yield uwsgi.async_sleep(float(q.get("s", "0.5")))
             yield b"%d %d" % (os.getpid(), uwsgi.worker_id())
         return gen()
+
+    if path == "/multiprocess":
+        return answer(start_response, str(env["wsgi.multiprocess"]))
 
     if path == "/outside":
         return answer(start_response, OUTSIDE)
