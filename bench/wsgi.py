@@ -8,8 +8,12 @@
      worker (which closes every connection too);
   2. 1,000 concurrent one-second sleeps (bench/apps/sleep_uwsgi.py:
      uwsgi.async_sleep(1) then uwsgi.suspend()) on one worker: weft with
-     uGreen and with greenlet, uWSGI with greenlet and with uGreen; and each
-     worker's resident memory after the run.
+     uGreen, greenlet and gevent, uWSGI with greenlet and with uGreen; and,
+     since uWSGI's gevent mode returns from uwsgi.async_sleep() at once,
+     gevent.sleep(1) (bench/apps/sleep_gevent.py) under weft's and uWSGI's
+     gevent; and each worker's resident memory after the run.
+
+weft --gevent 1000 and uWSGI --gevent 1000 also serve the hello-world case.
 
 wrk opens all 1,000 connections at once and each completes one request a
 second, so a run of D seconds can count at most D - 1 requests per
@@ -28,6 +32,8 @@ HELLO_SECONDS = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 SLEEP_SECONDS = int(sys.argv[2]) if len(sys.argv) > 2 else 60
 HELLO = os.path.join(HERE, "apps", "hello_uwsgi.py")
 SLEEP = os.path.join(HERE, "apps", "sleep_uwsgi.py")
+SLEEP_GEVENT = os.path.join(HERE, "apps", "sleep_gevent.py")
+UWSGI_GEVENT = ["--plugin", "python3,gevent_python3", "--gevent", "1000"]
 
 
 def weft_argv(port, app, *extra):
@@ -38,6 +44,18 @@ def weft_argv(port, app, *extra):
 def uwsgi_argv(port, app, socket_opt, *extra):
     return ["uwsgi", "--plugin", "python3", socket_opt, "127.0.0.1:%d" % port,
             "--wsgi-file", app, "--disable-logging", "--listen", "4096"] + list(extra)
+
+
+def have_gevent():
+    """weft's gevent.so is built."""
+    return os.path.exists(os.path.join(PLUGIN_DIR, "gevent.so"))
+
+
+def have_uwsgi_gevent():
+    """Debian's uwsgi-plugin-gevent-python3 is installed."""
+    return have("uwsgi") and any(
+        os.path.exists(os.path.join(d, "gevent_python3_plugin.so"))
+        for d in ("/usr/lib/uwsgi/plugins", "/usr/lib/uwsgi"))
 
 
 def gunicorn_argv(port):
@@ -59,10 +77,17 @@ def ratio(rows, a, b):
 def hello():
     rows = []
     case("weft", lambda p: weft_argv(p, HELLO), rows, HELLO_SECONDS)
+    if have_gevent():
+        case("weft --gevent 1000", lambda p: weft_argv(p, HELLO, "--gevent", "1000"), rows,
+             HELLO_SECONDS)
     if have("uwsgi"):
         case("uWSGI --http-socket", lambda p: uwsgi_argv(p, HELLO, "--http-socket"), rows,
              HELLO_SECONDS)
         case("uWSGI --http11-socket", lambda p: uwsgi_argv(p, HELLO, "--http11-socket"), rows,
+             HELLO_SECONDS)
+    if have_uwsgi_gevent():
+        case("uWSGI --http-socket --gevent 1000",
+             lambda p: uwsgi_argv(p, HELLO, "--http-socket", *UWSGI_GEVENT), rows,
              HELLO_SECONDS)
     if have("gunicorn"):
         case("gunicorn -w 1 (sync)", gunicorn_argv, rows, HELLO_SECONDS)
@@ -74,24 +99,40 @@ def hello():
           % ratio(rows, "weft", "uWSGI --http11-socket"))
     print("weft / gunicorn:              %s (target >= 8x)"
           % ratio(rows, "weft", "gunicorn -w 1 (sync)"))
+    print("weft --gevent / uWSGI --gevent: %s"
+          % ratio(rows, "weft --gevent 1000", "uWSGI --http-socket --gevent 1000"))
+
+
+def sleep_case(name, argv_fn, rows):
+    case(name, argv_fn, rows, SLEEP_SECONDS, connections=1000, rss=True, warmup=0)
 
 
 def sleeps():
     rows = []
     for engine in ("ugreen", "greenlet"):
-        case("weft --async 1000 --%s" % engine,
-             lambda p, e=engine: weft_argv(p, SLEEP, "--async", "1000", "--" + e), rows,
-             SLEEP_SECONDS, connections=1000, rss=True, warmup=0)
+        sleep_case("weft --async 1000 --%s" % engine,
+                   lambda p, e=engine: weft_argv(p, SLEEP, "--async", "1000", "--" + e), rows)
+    if have_gevent():
+        sleep_case("weft --gevent 1000", lambda p: weft_argv(p, SLEEP, "--gevent", "1000"),
+                   rows)
+        sleep_case("weft --gevent 1000 (gevent.sleep)",
+                   lambda p: weft_argv(p, SLEEP_GEVENT, "--gevent", "1000"), rows)
     if have("uwsgi"):
         for engine in ("greenlet", "ugreen"):
             plugins = "python3,greenlet_python3" if engine == "greenlet" else "python3,ugreen"
-            case("uWSGI --async 1000 --%s" % engine,
-                 lambda p, e=engine, pl=plugins: ["uwsgi", "--plugin", pl, "--http-socket",
-                                                  "127.0.0.1:%d" % p, "--wsgi-file", SLEEP,
-                                                  "--async", "1000", "--" + e, "--listen", "4096",
-                                                  "--disable-logging", "--master",
-                                                  "--processes", "1"],
-                 rows, SLEEP_SECONDS, connections=1000, rss=True, warmup=0)
+            sleep_case("uWSGI --async 1000 --%s" % engine,
+                       lambda p, e=engine, pl=plugins: ["uwsgi", "--plugin", pl, "--http-socket",
+                                                        "127.0.0.1:%d" % p, "--wsgi-file", SLEEP,
+                                                        "--async", "1000", "--" + e, "--listen",
+                                                        "4096", "--disable-logging", "--master",
+                                                        "--processes", "1"],
+                       rows)
+    if have_uwsgi_gevent():
+        sleep_case("uWSGI --gevent 1000 (gevent.sleep)",
+                   lambda p: ["uwsgi"] + UWSGI_GEVENT + [
+                       "--http-socket", "127.0.0.1:%d" % p, "--wsgi-file", SLEEP_GEVENT,
+                       "--listen", "4096", "--disable-logging", "--master", "--processes", "1"],
+                   rows)
     table("1000 concurrent one-second sleeps, one worker, %ds" % SLEEP_SECONDS, rows,
           "weft --async 1000 --greenlet")
     print("targets: >= 980 requests/s on each weft engine; weft's greenlet worker RSS "

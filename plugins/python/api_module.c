@@ -105,6 +105,7 @@ py_suspend(PyObject *self, PyObject *unused)
     pc->waits = 0;                  /* what was registered is waited for now */
     WEFT_PY_BLOCKING(weft_py_api->suspend(pc->r), rc);
     if (rc != WEFT_OK) {
+        pc->aborted = 1;
         PyErr_SetString(PyExc_OSError,
                         "weft: the request is being aborted (the client went away or the worker is stopping)");
         return NULL;

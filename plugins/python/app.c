@@ -1,6 +1,7 @@
 /*
- * plugins/python/app.c - loading the WSGI app, and logging Python
- * exceptions with their tracebacks.
+ * plugins/python/app.c - loading the WSGI app (and the --python-import
+ * modules that go before it), and logging Python exceptions with their
+ * tracebacks.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -98,8 +99,11 @@ weft_py_log_exception(int level, const char *fmt, ...)
 void
 weft_py_log_request_exception(weft_request_t *r, const char *what)
 {
-    if (r->flags & WEFT_REQ_CLIENT_GONE) {
-        /* Not the app's fault: no traceback, no error. */
+    weft_py_core_t *pc = r->ctx;
+
+    if ((r->flags & WEFT_REQ_CLIENT_GONE) || (pc != NULL && pc->aborted)) {
+        /* Not the app's fault (the client left, or a hard stop failed the
+         * request's waits): no traceback, no error. */
         PyObject   *type, *value, *tb, *s;
         const char *msg = NULL;
 
@@ -107,8 +111,10 @@ weft_py_log_request_exception(weft_request_t *r, const char *what)
         s = value ? PyObject_Str(value) : NULL;
         if (s != NULL)
             msg = PyUnicode_AsUTF8(s);
-        weft_py_api->log(WEFT_LOG_INFO, "%.*s %.*s: the client went away; the app stopped (%s: %s)",
+        weft_py_api->log(WEFT_LOG_INFO, "%.*s %.*s: %s; the app stopped (%s: %s)",
                          (int) r->method.len, r->method.data, (int) r->uri.len, r->uri.data,
+                         (r->flags & WEFT_REQ_CLIENT_GONE) ? "the client went away"
+                                                           : "the request was cut short",
                          type ? ((PyTypeObject *) type)->tp_name : "?", msg ? msg : "");
         PyErr_Clear();
         Py_XDECREF(s);
@@ -232,5 +238,48 @@ weft_py_app_load(void)
     }
     weft_py_api->log(WEFT_LOG_INFO, "python: serving %s:%s (pid %ld)", what, callable,
                      (long) getpid());
+    return WEFT_OK;
+}
+
+/*
+ * Import each --python-import MODULE[:FUNCTION] in the order given, calling
+ * FUNCTION() from it when named ("gevent.monkey:patch_all").  Runs just
+ * before the app loads: in the master, or in each worker with --lazy-apps.
+ */
+int
+weft_py_imports_run(void)
+{
+    size_t i;
+
+    for (i = 0; i < weft_py_conf.imports.n; i++) {
+        const char *spec = weft_py_conf.imports.v[i], *colon = strchr(spec, ':');
+        size_t      n = colon ? (size_t) (colon - spec) : strlen(spec);
+        PyObject   *name = PyUnicode_FromStringAndSize(spec, (Py_ssize_t) n);
+        PyObject   *mod = name ? PyImport_Import(name) : NULL;
+
+        Py_XDECREF(name);
+        if (mod != NULL && colon != NULL && colon[1] != '\0') {
+            size_t    fl = strlen(colon + 1);
+            PyObject *fn, *rv = NULL;
+
+            if (fl > 2 && strcmp(colon + 1 + fl - 2, "()") == 0)
+                fl -= 2;                /* "mod:fn()" reads as well */
+            name = PyUnicode_FromStringAndSize(colon + 1, (Py_ssize_t) fl);
+            fn = name ? PyObject_GetAttr(mod, name) : NULL;
+            Py_XDECREF(name);
+            if (fn != NULL)
+                rv = PyObject_CallNoArgs(fn);
+            Py_XDECREF(fn);
+            Py_XDECREF(rv);
+            if (rv == NULL)
+                Py_CLEAR(mod);
+        }
+        if (mod == NULL) {
+            weft_py_log_exception(WEFT_LOG_ERROR, "python: --python-import %s failed:", spec);
+            return WEFT_ERROR;
+        }
+        Py_DECREF(mod);
+        weft_py_api->log(WEFT_LOG_DEBUG, "python: imported %s", spec);
+    }
     return WEFT_OK;
 }

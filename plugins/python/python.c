@@ -3,7 +3,8 @@
  * interpreter's start-up, and the worker life cycle.
  *
  * setup() runs once, before any fork: it starts CPython, extends sys.path,
- * creates the in-app API module and loads the app (unless --lazy-apps).  The
+ * creates the in-app API module, imports the --python-import modules and
+ * loads the app (those two in each worker instead with --lazy-apps).  The
  * master keeps the GIL, so a fork happens with Python's state consistent.
  * worker_init() runs in each worker: it re-initialises Python after a fork,
  * loads a lazy app, creates each core's interpreter state (tstate.c) and
@@ -47,6 +48,10 @@ static const weft_option_t python_options[] = {
       "the same as --home", 0, 0, NULL },
     { "lazy-apps", 0, WEFT_OPT_FLAG, 0, &weft_py_conf.lazy_apps, NULL,
       "load the app in each worker after fork, not once before", 0, 0, NULL },
+    { "python-import", 0, WEFT_OPT_LIST, 0, &weft_py_conf.imports, "MODULE[:FUNCTION]",
+      "import MODULE (and call FUNCTION() from it) before the app loads (repeatable)", 0, 0, NULL },
+    { "pyimport", 0, WEFT_OPT_LIST, 0, &weft_py_conf.imports, "MODULE[:FUNCTION]",
+      "the same as --python-import", 0, 0, NULL },
     WEFT_OPTION_END
 };
 
@@ -167,6 +172,8 @@ python_setup(void)
         || weft_py_environ_init() != WEFT_OK)
         return WEFT_ERROR;
 
+    if (!weft_py_conf.lazy_apps && weft_py_imports_run() != WEFT_OK)
+        return WEFT_ERROR;
     if (weft_py_conf.wsgi_file == NULL && weft_py_conf.module == NULL)
         weft_py_api->log(WEFT_LOG_WARN, "python: no app to serve (give --wsgi-file FILE or --module MODULE): every request gets 500");
     else if (!weft_py_conf.lazy_apps && weft_py_app_load() != WEFT_OK)
@@ -185,6 +192,8 @@ python_worker_init(unsigned worker_id)
         return WEFT_ERROR;
     if (getpid() != setup_pid)
         PyOS_AfterFork_Child();     /* forked: Python's locks and threads */
+    if (weft_py_conf.lazy_apps && weft_py_app == NULL && weft_py_imports_run() != WEFT_OK)
+        return WEFT_ERROR;
     if (weft_py_conf.lazy_apps && weft_py_app == NULL
         && (weft_py_conf.wsgi_file != NULL || weft_py_conf.module != NULL)
         && weft_py_app_load() != WEFT_OK)

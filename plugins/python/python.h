@@ -73,6 +73,7 @@ typedef struct {
     weft_strlist_t  pythonpath;    /* --pythonpath, repeatable */
     const char     *home;          /* --home: a virtualenv */
     int             lazy_apps;     /* --lazy-apps: load in each worker */
+    weft_strlist_t  imports;       /* --python-import MODULE[:FUNCTION] */
 } weft_py_conf_t;
 
 extern weft_py_conf_t weft_py_conf;
@@ -84,8 +85,9 @@ typedef enum {
     WEFT_PY_SHARED = 0,     /* no suspend engine: one thread state */
     WEFT_PY_PERCORE,        /* a stack-switching engine (uGreen): one
                                thread state per core, swapped on switches */
-    WEFT_PY_GREENLET        /* the greenlet engine switches Python's state
-                               itself: one thread state, GIL held by it */
+    WEFT_PY_GREENLET        /* greenlet switches Python's state itself
+                               (the greenlet engine, gevent's loop engine):
+                               one thread state, GIL held by the engine */
 } weft_py_mode_t;
 
 typedef struct weft_py_core_s weft_py_core_t;
@@ -107,10 +109,13 @@ struct weft_py_core_s {
     unsigned          has_length:1;   /* the app sent a Content-Length */
     unsigned          streaming:1;    /* iterating an iterator, not a list */
     unsigned          waits:1;        /* the app registered waits (weft.*) */
+    unsigned          aborted:1;      /* a wait or write failed: the request
+                                         is being cut short */
     PyObject         *status;         /* start_response()'s status (str) */
     PyObject         *headers;        /* and its headers (list) */
     PyObject         *result;         /* what the app returned */
     PyObject         *iter;           /* its iterator, while streaming */
+    PyObject         *chunk;          /* a chunk held back (out_of_step()) */
 
     /* Objects reused from request to request while nobody else holds them. */
     PyObject         *start_response;
@@ -131,6 +136,10 @@ weft_py_core_t *weft_py_current(void);
 extern PyObject *weft_py_app;
 
 int  weft_py_app_load(void);
+
+/* Import the --python-import modules (and call their functions), in order,
+ * before the app loads.  WEFT_ERROR, logged, when one fails. */
+int  weft_py_imports_run(void);
 
 /*
  * Log the raised Python exception with its traceback, one log line per

@@ -27,7 +27,13 @@
  *
  * WEFT_PY_GREENLET: greenlet saves and restores Python's per-thread frame
  * state itself on every switch; there is one thread state, and the engine
- * holds the GIL while a core's greenlet runs.
+ * holds the GIL while a core's greenlet runs.  The gevent loop engine is the
+ * same case: its hub and every connection's greenlet run on the worker's one
+ * thread state with the GIL held (the hub gives it up only while it polls),
+ * and requests interleave whenever a greenlet switches, through weft's
+ * waits or gevent's own (a monkey-patched time.sleep).  enter/leave nest on
+ * the engine's hold (PyGILState_Ensure and Release only count), in any
+ * order across greenlets.
  *
  * WEFT_PY_SHARED (no engine): request() always returns before another core
  * runs, and a generator keeps its frames in itself, so one state serves all.
@@ -79,7 +85,7 @@ weft_py_states_init(unsigned ncores)
 
     if (engine == NULL)
         weft_py_mode = WEFT_PY_SHARED;
-    else if (strcmp(engine, "greenlet") == 0)
+    else if (strcmp(engine, "greenlet") == 0 || strcmp(engine, "gevent") == 0)
         weft_py_mode = WEFT_PY_GREENLET;
     else
         weft_py_mode = WEFT_PY_PERCORE;

@@ -221,6 +221,7 @@ write_body(weft_py_core_t *pc, weft_request_t *r, const char *p, Py_ssize_t n)
     if (push_head(pc, r, -1) < 0)
         return -1;
     if (weft_py_api->write(r, p, (size_t) n) != WEFT_OK) {
+        pc->aborted = 1;
         PyErr_SetString(PyExc_OSError, "weft: the client went away");
         return -1;
     }
@@ -572,19 +573,40 @@ send_file(weft_py_core_t *pc, weft_request_t *r, PyObject *res)
     if (push_head(pc, r, length) < 0)
         return WEFT_ERROR;
     if (length > 0 && weft_py_api->sendfile(r, fd, offset, length) != WEFT_OK) {
+        pc->aborted = 1;
         PyErr_SetString(PyExc_OSError, "weft: the client went away");
         return WEFT_ERROR;
     }
     return WEFT_OK;
 }
 
+/*
+ * Has the core lost track of which request is running?  Under the gevent
+ * loop engine an app that waits gevent's own way (a monkey-patched sleep or
+ * socket) is switched back to by gevent's hub, not through weft, and the
+ * core takes the request that last waited through weft for the running one
+ * until this one does; a write that had to wait would then wait for the
+ * wrong request.  Returning WEFT_AGAIN first has the core wait one loop turn
+ * for this request, which puts it right.  Never true under the other
+ * engines.
+ */
+static int
+out_of_step(weft_request_t *r)
+{
+    return weft_py_api->current_request() != r;
+}
+
 int
 weft_py_respond(weft_py_core_t *pc, weft_request_t *r)
 {
-    int rc;
+    PyObject *chunk;
+    int       rc;
 
     if (pc->iter == NULL) {
         PyObject *res = pc->result;
+
+        if (out_of_step(r))
+            return WEFT_AGAIN;
 
         rc = WEFT_DECLINED;
         if (PyList_CheckExact(res) || PyTuple_CheckExact(res))
@@ -603,12 +625,20 @@ weft_py_respond(weft_py_core_t *pc, weft_request_t *r)
     }
 
     for (;;) {
-        PyObject *chunk = PyIter_Next(pc->iter);
-
-        if (chunk == NULL) {
-            if (PyErr_Occurred())
-                goto fail;
-            break;
+        if (pc->chunk != NULL) {
+            chunk = pc->chunk;
+            pc->chunk = NULL;
+        } else {
+            chunk = PyIter_Next(pc->iter);
+            if (chunk == NULL) {
+                if (PyErr_Occurred())
+                    goto fail;
+                break;
+            }
+            if (out_of_step(r)) {
+                pc->chunk = chunk;
+                return WEFT_AGAIN;
+            }
         }
         rc = write_chunk(pc, r, chunk);
         Py_DECREF(chunk);
@@ -647,11 +677,13 @@ weft_py_response_done(weft_py_core_t *pc)
             Py_XDECREF(rv);
         }
     }
+    Py_CLEAR(pc->chunk);
     Py_CLEAR(pc->iter);
     Py_CLEAR(pc->result);
     Py_CLEAR(pc->status);
     Py_CLEAR(pc->headers);
     pc->started = pc->headers_out = pc->has_length = pc->streaming = pc->waits = 0;
+    pc->aborted = 0;
 }
 
 int

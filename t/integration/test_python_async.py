@@ -1,5 +1,5 @@
 """Async cores with Python: uWSGI's example apps (seed: its async
-documentation) run unchanged under each engine, the in-app API works in both
+documentation) run unchanged under each engine (gevent's loop engine too), the in-app API works in both
 of uWSGI's call patterns, and one worker serves 1,000 concurrent one-second
 sleeps."""
 import os
@@ -16,9 +16,11 @@ import wsgiclient as wc  # noqa: E402
 
 pytestmark = wc.needs("python")
 
+GEVENT = ["--gevent", wc.CORES]
 ENGINES = [wc.variant("no-engine", []),
            wc.variant("ugreen", ["--ugreen"], plugin="ugreen"),
-           wc.variant("greenlet", ["--greenlet"], plugin="greenlet")]
+           wc.variant("greenlet", ["--greenlet"], plugin="greenlet"),
+           wc.variant("gevent", GEVENT, plugin="gevent")]
 SUSPENDING = ENGINES[1:]
 # Each engine with each of uWSGI's call patterns (suspend() without an
 # engine blocks the worker: it has a test of its own).
@@ -26,14 +28,16 @@ MODES = [wc.variant("no-engine-yield", [], "yield"),
          wc.variant("ugreen-yield", ["--ugreen"], "yield", plugin="ugreen"),
          wc.variant("ugreen-suspend", ["--ugreen"], "suspend", plugin="ugreen"),
          wc.variant("greenlet-yield", ["--greenlet"], "yield", plugin="greenlet"),
-         wc.variant("greenlet-suspend", ["--greenlet"], "suspend", plugin="greenlet")]
+         wc.variant("greenlet-suspend", ["--greenlet"], "suspend", plugin="greenlet"),
+         wc.variant("gevent-yield", GEVENT, "yield", plugin="gevent"),
+         wc.variant("gevent-suspend", GEVENT, "suspend", plugin="gevent")]
 # Without an engine, suspend() blocks the worker; the core says so.
 BLOCKING_WARNING = "waits without a suspend engine"
 
 
 def serve(weft, app, cores, engine, **kw):
     return weft("--plugin", "python", "--wsgi-file", wc.app(app), "--async", str(cores),
-                "--listen", "2048", *engine, **kw)
+                "--listen", "2048", *wc.engine_args(engine, cores), **kw)
 
 
 # ------------------------------------------------------------------ the seed's apps

@@ -1,7 +1,8 @@
 """Python's interpreter state across suspended cores (design.md section 4):
 deep recursion, ctypes callbacks (PyGILState_Ensure) and context variables
 inside cores that suspend in the middle of them, many at once, under uGreen
-(one thread state per core) and greenlet."""
+(one thread state per core), greenlet and gevent (one thread state, greenlet
+switching it)."""
 import os
 import random
 import signal
@@ -17,13 +18,14 @@ import wsgiclient as wc  # noqa: E402
 
 pytestmark = wc.needs("python")
 
-ENGINES = [wc.variant("ugreen", "--ugreen", plugin="ugreen"),
-           wc.variant("greenlet", "--greenlet", plugin="greenlet")]
+ENGINES = [wc.variant("ugreen", ["--ugreen"], plugin="ugreen"),
+           wc.variant("greenlet", ["--greenlet"], plugin="greenlet"),
+           wc.variant("gevent", ["--gevent", wc.CORES], plugin="gevent")]
 
 
 def serve(weft, engine, cores=100):
     return weft("--plugin", "python", "--wsgi-file", wc.app("engine_app.py"),
-                "--async", str(cores), engine)
+                "--async", str(cores), *wc.engine_args(engine, cores))
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -80,7 +82,7 @@ def test_context_variables_stay_with_their_request(weft, engine):
 
 @wc.needs("ugreen")
 def test_threading_local_is_per_core_under_ugreen(weft):
-    w = serve(weft, "--ugreen")
+    w = serve(weft, ["--ugreen"])
     res = wc.many(w, ["/threadlocal?v=r%d&sleep=0.%d" % (i, 1 + (3 * i) % 4) for i in range(50)])
     assert res == [(200, b"local r%d" % i) for i in range(50)]
 

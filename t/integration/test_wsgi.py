@@ -279,6 +279,35 @@ def test_wsgi_file_with_any_name(weft, tmp_path):
     assert wc.http(w, "GET", "/").body == b"Hello, World!\n"
 
 
+@pytest.mark.parametrize("lazy", [[], ["--lazy-apps"]], ids=["preloaded", "lazy"])
+def test_python_import_runs_before_the_app(weft, tmp_path, lazy):
+    """--python-import MODULE[:FUNCTION], in order, before the app loads (in
+    the worker with --lazy-apps); a failing one stops weft at start-up."""
+    (tmp_path / "first.py").write_text(
+        "import builtins, os\n"
+        "builtins.WEFT_TEST_IMPORTS = ['first']\n"
+        "def setup():\n"
+        "    builtins.WEFT_TEST_IMPORTS.append('setup in %d' % os.getpid())\n")
+    (tmp_path / "second.py").write_text(
+        "import builtins\nbuiltins.WEFT_TEST_IMPORTS.append('second')\n")
+    (tmp_path / "app.py").write_text(
+        "import builtins\n"
+        "SEEN = list(builtins.WEFT_TEST_IMPORTS)\n"
+        "def application(env, start_response):\n"
+        "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
+        "    return [' '.join(SEEN).encode()]\n")
+    w = weft("--plugin", "python", "--pythonpath", str(tmp_path), "--python-import", "first:setup",
+             "--pyimport", "second", "--wsgi-file", str(tmp_path / "app.py"), *lazy)
+    pid = re.search(r"python: serving \S+ \(pid (\d+)\)", w.log()).group(1)
+    assert wc.http(w, "GET", "/").body == b"first setup in %s second" % pid.encode()
+    r = run(["--plugin", "python", "--http-socket", "127.0.0.1:0", "--pythonpath",
+             str(tmp_path), "--python-import", "first:no_such_function", *lazy,
+             "--wsgi-file", str(tmp_path / "app.py")])
+    assert r.returncode != 0
+    assert "--python-import first:no_such_function failed" in r.stderr
+    assert "AttributeError" in r.stderr
+
+
 def test_lazy_apps_load_in_the_worker(weft):
     w = serve(weft, "--lazy-apps")
     assert wc.http(w, "GET", "/hello").status == 200

@@ -17,7 +17,8 @@ pytestmark = wc.needs("python")
 
 ENGINES = [wc.variant("no-engine", []),
            wc.variant("ugreen", ["--async", "10", "--ugreen"], plugin="ugreen"),
-           wc.variant("greenlet", ["--async", "10", "--greenlet"], plugin="greenlet")]
+           wc.variant("greenlet", ["--async", "10", "--greenlet"], plugin="greenlet"),
+           wc.variant("gevent", ["--gevent", "10"], plugin="gevent")]
 
 # Lines of varied lengths, some longer than the plugin's 16 KiB read step,
 # the last without a newline.

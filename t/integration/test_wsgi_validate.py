@@ -19,7 +19,8 @@ pytestmark = wc.needs("python")
 ENGINES = [wc.variant("no-engine", []),
            wc.variant("async-no-engine", ["--async", "10"]),
            wc.variant("ugreen", ["--async", "10", "--ugreen"], plugin="ugreen"),
-           wc.variant("greenlet", ["--async", "10", "--greenlet"], plugin="greenlet")]
+           wc.variant("greenlet", ["--async", "10", "--greenlet"], plugin="greenlet"),
+           wc.variant("gevent", ["--gevent", "10"], plugin="gevent")]
 
 BODY = b"".join(b"%d: " % i + b"v" * (i % 90) + b"\n" for i in range(5000))
 # The validator's complaints: none may appear.

@@ -21,6 +21,7 @@ REASONS = {
     "python": "the python plugin is not built (apt-get install python3-dev)",
     "ugreen": "ugreen.so is not built",
     "greenlet": "greenlet.so is not built (apt-get install python3-greenlet python-greenlet-dev)",
+    "gevent": "gevent.so is not built (apt-get install python3-gevent python-greenlet-dev)",
 }
 
 
@@ -32,6 +33,15 @@ def needs(plugin):
 def variant(id, *values, plugin=None):
     """A test parameter (values, named id) that needs plugin, if given."""
     return pytest.param(*values, id=id, marks=[needs(plugin)] if plugin else [])
+
+
+# In an engine's arguments: the test's number of cores (--gevent N).
+CORES = "{cores}"
+
+
+def engine_args(args, cores):
+    """An engine's arguments with CORES replaced by cores."""
+    return [str(cores) if a == CORES else a for a in args]
 
 
 def app(name):
