@@ -303,6 +303,17 @@ weft_core_wait_conn(weft_acore_t *c, int events, double timeout)
 
 /* ------------------------------------------------------------ the API */
 
+/* The time now, not when the loop last polled: a timeout the app asks for
+ * is measured from its call, so a sleep never ends early.  Refreshing the
+ * loop's cache keeps weft_tv_until() and libevent on the same instant. */
+static double
+call_time(void)
+{
+    if (base != NULL)
+        event_base_update_cache_time(base);
+    return weft_now();
+}
+
 static weft_acore_t *
 core_of(weft_request_t *r)
 {
@@ -329,14 +340,14 @@ weft_api_watch_fd(weft_request_t *r, int fd, int events, double timeout)
     c->waits[c->nwaits].core = c;
     c->nwaits++;
     if (timeout > 0)
-        set_deadline(c, weft_now() + timeout);
+        set_deadline(c, call_time() + timeout);
     return WEFT_OK;
 }
 
 int
 weft_api_watch_timer(weft_request_t *r, double seconds)
 {
-    set_deadline(core_of(r), weft_now() + (seconds > 0 ? seconds : 0));
+    set_deadline(core_of(r), call_time() + (seconds > 0 ? seconds : 0));
     return WEFT_OK;
 }
 

@@ -284,7 +284,9 @@ weft_worker_run(unsigned id)
         return run_loop_engine(id);
 
     cfg = event_config_new();
-    event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
+    /* PRECISE_TIMER: CLOCK_MONOTONIC instead of the coarse clock, whose
+     * 4 ms ticks would let async_sleep() return before its time. */
+    event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK | EVENT_BASE_FLAG_PRECISE_TIMER);
     weft_base = event_base_new_with_config(cfg);
     event_config_free(cfg);
     if (weft_base == NULL) {
