@@ -135,12 +135,23 @@ weft_http_reason(int status)
     return "Unknown";
 }
 
+/* What `in` points at while a connection has no input buffer: never
+ * written, never freed. */
+static char no_input[1];
+
 ssize_t
 weft_conn_fill(weft_conn_t *c, size_t limit)
 {
     ssize_t n;
 
-    if (c->in_end == c->in_cap) {
+    if (c->in_cap == 0) {
+        char *p = malloc(CONN_BUFFER_START);
+
+        if (p == NULL)
+            return -1;
+        c->in = p;
+        c->in_cap = CONN_BUFFER_START;
+    } else if (c->in_end == c->in_cap) {
         size_t cap;
         char  *p;
 
@@ -179,6 +190,16 @@ weft_conn_compact(weft_conn_t *c)
 }
 
 void
+weft_conn_release_input(weft_conn_t *c)
+{
+    if (c->in_cap == 0 || c->in_pos != c->in_end || c->body_len != 0)
+        return;
+    free(c->in);
+    c->in = no_input;
+    c->in_cap = c->in_pos = c->in_end = 0;
+}
+
+void
 weft_conn_resume_reading(weft_conn_t *c)
 {
     if (c->rev_paused && !c->eof && !c->gone) {
@@ -210,7 +231,8 @@ weft_conn_close(weft_conn_t *c)
     }
     close(c->fd);
     weft_outq_clear(&c->outq);
-    free(c->in);
+    if (c->in_cap != 0)
+        free(c->in);
     free(c->hdrs);
     free(c);
     weft_nconns--;

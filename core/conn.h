@@ -130,6 +130,14 @@ ssize_t weft_conn_fill(weft_conn_t *c, size_t limit);
 /* Move unconsumed input to the front of the buffer. */
 void weft_conn_compact(weft_conn_t *c);
 
+/* While its request waits: give the input buffer back when it holds
+ * nothing unconsumed (the next weft_conn_fill() takes a new one), so a
+ * thousand suspended requests do not keep a thousand empty buffers. */
+void weft_conn_release_input(weft_conn_t *c);
+
+/* The input buffer has room for another read (or is released). */
+#define weft_conn_has_room(c)  ((c)->in_cap == 0 || (c)->in_end < (c)->in_cap)
+
 /* Re-arm the read event after the buffer had filled. */
 void weft_conn_resume_reading(weft_conn_t *c);
 

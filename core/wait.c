@@ -133,6 +133,7 @@ weft_wait_registered(weft_acore_t *c)
         return;
     }
     weft_wait_park(c);
+    weft_conn_release_input(c->req.conn);
     weft_core_yield(c);
     c->state = WEFT_CORE_RUNNING;
 }
@@ -196,7 +197,8 @@ loop_wait(weft_acore_t *c)
         fds[n] = c->waits[i].fd;
         events[n++] = c->waits[i].events;
     }
-    if (!conn->eof && !conn->gone && conn->in_end < conn->in_cap) {
+    weft_conn_release_input(conn);
+    if (!conn->eof && !conn->gone && weft_conn_has_room(conn)) {
         conn_slot = n;
         fds[n] = conn->fd;
         events[n++] = WEFT_READ;
