@@ -4,6 +4,7 @@ of uWSGI's call patterns, and one worker serves 1,000 concurrent one-second
 sleeps."""
 import os
 import selectors
+import socket
 import sys
 import time
 
@@ -100,6 +101,29 @@ def test_sleep_then_suspend_sleeps_concurrently(weft, engine):
     elapsed = time.time() - t
     assert sorted(body for _, body in res) == sorted(b"slept 0.5 on core %d" % i for i in range(10))
     assert 0.45 < elapsed < 2.0, elapsed
+
+
+@pytest.mark.parametrize("engine", SUSPENDING)
+def test_body_sent_while_the_app_sleeps(weft, engine):
+    # A suspended request gives its empty input buffer back; the body that
+    # arrives meanwhile, and the next request on the connection, still come
+    # through whole.
+    w = serve(weft, "sleep_suspend.py", 4, engine)
+    with socket.create_connection(("127.0.0.1", w.port), timeout=10) as s:
+        s.sendall(b"POST /?0.3 HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\n\r\n")
+        time.sleep(0.15)
+        s.sendall(b"hello")
+        time.sleep(0.05)
+        s.sendall(b" world" b"GET /?0.01 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    assert data.count(b"HTTP/1.1 200 OK") == 2, data
+    assert b"slept 0.3 on core 0, read hello world" in data, data
+    assert b"slept 0.01 on core" in data, data
 
 
 def test_suspend_without_an_engine_blocks_but_works(weft):
