@@ -4,7 +4,6 @@ of uWSGI's call patterns, and one worker serves 1,000 concurrent one-second
 sleeps."""
 import os
 import selectors
-import socket
 import sys
 import time
 
@@ -109,18 +108,13 @@ def test_body_sent_while_the_app_sleeps(weft, engine):
     # arrives meanwhile, and the next request on the connection, still come
     # through whole.
     w = serve(weft, "sleep_suspend.py", 4, engine)
-    with socket.create_connection(("127.0.0.1", w.port), timeout=10) as s:
+    with w.connect(timeout=10) as s:
         s.sendall(b"POST /?0.3 HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\n\r\n")
         time.sleep(0.15)
         s.sendall(b"hello")
         time.sleep(0.05)
         s.sendall(b" world" b"GET /?0.01 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+        data = wc.read_to_close(s)
     assert data.count(b"HTTP/1.1 200 OK") == 2, data
     assert b"slept 0.3 on core 0, read hello world" in data, data
     assert b"slept 0.01 on core" in data, data

@@ -298,7 +298,8 @@ def test_python_import_runs_before_the_app(weft, tmp_path, lazy):
         "    return [' '.join(SEEN).encode()]\n")
     w = weft("--plugin", "python", "--pythonpath", str(tmp_path), "--python-import", "first:setup",
              "--pyimport", "second", "--wsgi-file", str(tmp_path / "app.py"), *lazy)
-    pid = re.search(r"python: serving \S+ \(pid (\d+)\)", w.log()).group(1)
+    # With --lazy-apps the worker loads the app after it starts listening.
+    pid = w.wait_log(r"python: serving \S+ \(pid (\d+)\)").group(1)
     assert wc.http(w, "GET", "/").body == b"first setup in %s second" % pid.encode()
     r = run(["--plugin", "python", "--http-socket", "127.0.0.1:0", "--pythonpath",
              str(tmp_path), "--python-import", "first:no_such_function", *lazy,

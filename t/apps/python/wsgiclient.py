@@ -162,20 +162,25 @@ def dechunk(data):
     return out
 
 
+def read_to_close(s):
+    """Everything the server sends on socket s until it closes."""
+    data = b""
+    while True:
+        try:
+            d = s.recv(65536)
+        except ConnectionResetError:
+            break
+        if not d:
+            break
+        data += d
+    return data
+
+
 def raw(w, request, timeout=20):
     """Send raw bytes, read until the server closes; return what came back."""
     s = w.connect(timeout=timeout)
     try:
         s.sendall(request)
-        data = b""
-        while True:
-            try:
-                d = s.recv(65536)
-            except ConnectionResetError:
-                break
-            if not d:
-                break
-            data += d
-        return data
+        return read_to_close(s)
     finally:
         s.close()
