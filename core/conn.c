@@ -135,8 +135,8 @@ weft_http_reason(int status)
     return "Unknown";
 }
 
-/* What `in` points at while a connection has no input buffer: never
- * written, never freed. */
+/* What `in` points at while a connection has no input buffer (before its
+ * first read, and while a request waits): never written, never freed. */
 static char no_input[1];
 
 ssize_t
@@ -512,12 +512,7 @@ weft_conn_new(int fd, weft_listener_t *ls, const struct sockaddr_storage *ss, in
 
     if (c == NULL)
         return NULL;
-    c->in = malloc(CONN_BUFFER_START);
-    if (c->in == NULL) {
-        free(c);
-        return NULL;
-    }
-    c->in_cap = CONN_BUFFER_START;
+    c->in = no_input;               /* the first weft_conn_fill() allocates */
     c->fd = fd;
     c->ls = ls;
     weft_outq_init(&c->outq);

@@ -128,12 +128,12 @@ weft_wait_park(weft_acore_t *c)
 void
 weft_wait_registered(weft_acore_t *c)
 {
+    weft_conn_release_input(c->req.conn);
     if (weft_loop_engine != NULL) {
         loop_wait(c);
         return;
     }
     weft_wait_park(c);
-    weft_conn_release_input(c->req.conn);
     weft_core_yield(c);
     c->state = WEFT_CORE_RUNNING;
 }
@@ -197,7 +197,6 @@ loop_wait(weft_acore_t *c)
         fds[n] = c->waits[i].fd;
         events[n++] = c->waits[i].events;
     }
-    weft_conn_release_input(conn);
     if (!conn->eof && !conn->gone && weft_conn_has_room(conn)) {
         conn_slot = n;
         fds[n] = conn->fd;
