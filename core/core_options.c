@@ -170,7 +170,8 @@ const weft_option_t weft_core_options[] = {
     { "keepalive-timeout", 0, WEFT_OPT_DOUBLE, 0, &weft_conf.keepalive_timeout, "SECONDS",
       "close a keep-alive connection idle for longer (default 15)", 0.001, 86400, NULL },
     { "max-headers", 0, WEFT_OPT_INT, 0, &weft_conf.max_headers, "N",
-      "the most header fields a request may have (default 100; more get 431)", 1, 10000, NULL },
+      "the most header fields a request may have (default 100, at most 1000; more get 431)",
+      1, 1000, NULL },
 
     { "ini", 0, WEFT_OPT_CALLBACK, 0, NULL, "FILE[:SECTION]",
       "read options from an ini file ([weft] or [uwsgi] section, or SECTION)", 0, 0, set_ini },

@@ -139,6 +139,14 @@ name_is(const weft_conn_t *c, const weft_hdr_t *h, const char *name)
     return h->name_len == n && strncasecmp(c->in + h->name_off, name, n) == 0;
 }
 
+/* Two fields with one name (which, as a CGI variable, is one variable). */
+static int
+same_name(const weft_conn_t *c, const weft_hdr_t *a, const weft_hdr_t *b)
+{
+    return a->name_len == b->name_len
+           && strncasecmp(c->in + a->name_off, c->in + b->name_off, a->name_len) == 0;
+}
+
 /* Check the whole head once it is in; decide keep-alive and the body. */
 static int
 on_headers_complete(http_parser *p)
@@ -318,6 +326,9 @@ split_host(const char *h, size_t len, const char **name, size_t *nl, const char 
     }
 }
 
+/* The variables every request has besides its headers. */
+#define FIXED_VARS 9
+
 #define ADD(k, v, vl) do { \
         if (weft_vars_add(r, k, sizeof(k) - 1, v, vl) == NULL) goto overflow; \
     } while (0)
@@ -333,7 +344,7 @@ weft_http_build_request(weft_conn_t *c, weft_req_t *r)
     ssize_t                dl;
     char                  *decoded;
     weft_var_t            *pv;
-    size_t                 head;
+    size_t                 need;
     unsigned               i;
 
     http_parser_url_init(&u);
@@ -360,12 +371,38 @@ weft_http_build_request(weft_conn_t *c, weft_req_t *r)
         }
     }
 
-    /* Every string below fits in twice the head plus the fixed names. */
-    head = c->url_len;
+    for (i = 0; i < c->nhdrs && sname == NULL; i++) {
+        const weft_hdr_t *h = &c->hdrs[i];
+        if (name_is(c, h, "host"))
+            split_host(c->in + h->value_off, h->value_len, &sname, &snl, &sport, &spl);
+    }
+    if (sname == NULL || snl == 0) {
+        sname = c->ls->is_unix ? "localhost" : c->ls->host;
+        snl = strlen(sname);
+    }
+    if (sport == NULL || spl == 0) {
+        sport = c->ls->is_unix ? "" : c->ls->port;
+        spl = strlen(sport);
+    }
+
+    /*
+     * The arena is sized to what this head needs, no more: it is held for
+     * as long as the request waits, so with a thousand requests asleep every
+     * spare byte counts a thousand times.  Each name is counted with its
+     * NUL; a header costs at most "HTTP_" + name + NUL + value + ", ".
+     */
+    need = sizeof("REQUEST_METHOD") + strlen(method) + 1
+           + sizeof("REQUEST_URI") + c->url_len + 1
+           + sizeof("PATH_INFO") + pathl + 1
+           + sizeof("QUERY_STRING") + queryl + 1
+           + sizeof("SERVER_PROTOCOL") + sizeof("HTTP/1.1")
+           + sizeof("SERVER_NAME") + snl + 1
+           + sizeof("SERVER_PORT") + spl + 1
+           + sizeof("REMOTE_ADDR") + sizeof(c->peer_addr)
+           + sizeof("REMOTE_PORT") + sizeof(c->peer_port);
     for (i = 0; i < c->nhdrs; i++)
-        head += (size_t) c->hdrs[i].name_len + c->hdrs[i].value_len;
-    if (weft_vars_reserve(r, 2 * head + 16 * (size_t) c->nhdrs + 1024, c->nhdrs + 16)
-        != WEFT_OK) {
+        need += 5 + (size_t) c->hdrs[i].name_len + 1 + c->hdrs[i].value_len + 2;
+    if (weft_vars_reserve(r, need, c->nhdrs + FIXED_VARS) != WEFT_OK) {
         c->head_error = 500;
         return WEFT_ERROR;
     }
@@ -385,37 +422,38 @@ weft_http_build_request(weft_conn_t *c, weft_req_t *r)
     pv->value_len = (uint32_t) dl;
     ADD("QUERY_STRING", query, queryl);
     ADD("SERVER_PROTOCOL", c->http10 ? "HTTP/1.0" : "HTTP/1.1", 8);
-
-    for (i = 0; i < c->nhdrs && sname == NULL; i++) {
-        const weft_hdr_t *h = &c->hdrs[i];
-        if (name_is(c, h, "host"))
-            split_host(c->in + h->value_off, h->value_len, &sname, &snl, &sport, &spl);
-    }
-    if (sname == NULL || snl == 0) {
-        sname = c->ls->is_unix ? "localhost" : c->ls->host;
-        snl = strlen(sname);
-    }
-    if (sport == NULL || spl == 0) {
-        sport = c->ls->is_unix ? "" : c->ls->port;
-        spl = strlen(sport);
-    }
     ADD("SERVER_NAME", sname, snl);
     ADD("SERVER_PORT", sport, spl);
     ADD("REMOTE_ADDR", c->peer_addr, strlen(c->peer_addr));
     ADD("REMOTE_PORT", c->peer_port, strlen(c->peer_port));
 
+    /* An obsolete line fold becomes spaces (RFC 9112 5.2). */
     for (i = 0; i < c->nhdrs; i++) {
-        const weft_hdr_t *h = &c->hdrs[i];
-        char             *v = c->in + h->value_off;
-        uint32_t          k;
+        char    *v = c->in + c->hdrs[i].value_off;
+        uint32_t k;
 
-        /* An obsolete line fold becomes spaces (RFC 9112 5.2). */
-        for (k = 0; k < h->value_len; k++)
+        for (k = 0; k < c->hdrs[i].value_len; k++)
             if (v[k] == '\r' || v[k] == '\n')
                 v[k] = ' ';
-        if (weft_vars_add_header(r, c->in + h->name_off, h->name_len, v, h->value_len)
-            != WEFT_OK)
+    }
+    /* A field that repeats is one variable, its values joined in order. */
+    for (i = 0; i < c->nhdrs; i++) {
+        const weft_hdr_t *h = &c->hdrs[i];
+        weft_var_t       *var;
+        unsigned          j;
+
+        for (j = 0; j < i && !same_name(c, &c->hdrs[j], h); j++)
+            ;
+        if (j < i)
+            continue;                       /* joined to its first */
+        if (weft_vars_add_header(r, c->in + h->name_off, h->name_len,
+                                 c->in + h->value_off, h->value_len, &var) != WEFT_OK)
             goto overflow;
+        for (j = i + 1; var != NULL && j < c->nhdrs; j++)
+            if (same_name(c, &c->hdrs[j], h)
+                && weft_vars_append_value(r, var, c->in + c->hdrs[j].value_off,
+                                          c->hdrs[j].value_len) != WEFT_OK)
+                goto overflow;
     }
     weft_vars_index(r);
 

@@ -68,10 +68,15 @@ void weft_vars_reset(weft_req_t *r);
 weft_var_t *weft_vars_add(weft_req_t *r, const char *k, size_t kl, const char *v, size_t vl);
 
 /* Add an HTTP header as HTTP_NAME (CONTENT_TYPE and CONTENT_LENGTH without
- * the prefix), joining repeated fields with ", ".  Names with '_' are
- * dropped (they would alias a dashed name).  WEFT_ERROR when out of budget. */
+ * the prefix); *added is the variable, or NULL when the name has a '_' and is
+ * dropped (it would alias a dashed name).  WEFT_ERROR when out of budget. */
 int weft_vars_add_header(weft_req_t *r, const char *name, size_t nl, const char *value,
-                         size_t vl);
+                         size_t vl, weft_var_t **added);
+
+/* Join value to v's, the variable added last: "old, value" ("old; value" for
+ * cookies).  Each repeat of a field costs its own length, so n repeats need
+ * linear room, not quadratic. */
+int weft_vars_append_value(weft_req_t *r, weft_var_t *v, const char *value, size_t vl);
 
 /* Point the request's ready-made fields (method, uri...) at their vars. */
 void weft_vars_index(weft_req_t *r);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/types.h>
 
 #include <weft/status.h>
 #include "request.h"
@@ -88,52 +89,64 @@ weft_vars_add(weft_req_t *r, const char *k, size_t kl, const char *v, size_t vl)
     return var;
 }
 
-int
-weft_vars_add_header(weft_req_t *r, const char *name, size_t nl, const char *value,
-                     size_t vl)
+/* The CGI name of a header field into key (HTTP_NAME; CONTENT_TYPE and
+ * CONTENT_LENGTH bare); its length, 0 when the field is dropped (a name with
+ * '_' would alias a dashed one), or -1 when the name is too long. */
+static ssize_t
+header_key(const char *name, size_t nl, char *key, size_t keysz)
 {
-    char        key[256];
-    size_t      kl, i;
-    unsigned    j;
+    size_t kl, i;
 
     if (memchr(name, '_', nl) != NULL)
-        return WEFT_OK;          /* would alias a dashed name: dropped */
-
-    if (nl == 12 && strncasecmp(name, "content-type", 12) == 0) {
-        kl = 0;
-    } else if (nl == 14 && strncasecmp(name, "content-length", 14) == 0) {
+        return 0;
+    if ((nl == 12 && strncasecmp(name, "content-type", 12) == 0)
+        || (nl == 14 && strncasecmp(name, "content-length", 14) == 0)) {
         kl = 0;
     } else {
         memcpy(key, "HTTP_", 5);
         kl = 5;
     }
-    if (kl + nl >= sizeof(key))
-        return WEFT_ERROR;
+    if (kl + nl >= keysz)
+        return -1;
     for (i = 0; i < nl; i++) {
         char ch = name[i];
         key[kl++] = ch == '-' ? '_' : (ch >= 'a' && ch <= 'z' ? (char) (ch - 32) : ch);
     }
+    return (ssize_t) kl;
+}
 
-    /* A repeated field joins the first one's value: "a, b". */
-    for (j = 0; j < r->pub.nvars; j++) {
-        weft_var_t *v = &r->vars[j];
-        if (v->key_len == kl && memcmp(v->key, key, kl) == 0) {
-            size_t need = v->value_len + 2 + vl;
-            char  *p;
-            if (r->arena_cap - r->arena_len < need + 1)
-                return WEFT_ERROR;
-            p = r->arena + r->arena_len;
-            memcpy(p, v->value, v->value_len);
-            memcpy(p + v->value_len, ", ", 2);
-            memcpy(p + v->value_len + 2, value, vl);
-            p[need] = '\0';
-            r->arena_len += need + 1;
-            v->value = p;
-            v->value_len = (uint32_t) need;
-            return WEFT_OK;
-        }
-    }
-    return weft_vars_add(r, key, kl, value, vl) ? WEFT_OK : WEFT_ERROR;
+int
+weft_vars_add_header(weft_req_t *r, const char *name, size_t nl, const char *value,
+                     size_t vl, weft_var_t **added)
+{
+    char    key[256];
+    ssize_t kl = header_key(name, nl, key, sizeof(key));
+
+    *added = NULL;
+    if (kl < 0)
+        return WEFT_ERROR;
+    if (kl == 0)
+        return WEFT_OK;
+    *added = weft_vars_add(r, key, (size_t) kl, value, vl);
+    return *added != NULL ? WEFT_OK : WEFT_ERROR;
+}
+
+int
+weft_vars_append_value(weft_req_t *r, weft_var_t *v, const char *value, size_t vl)
+{
+    char *end = (char *) v->value + v->value_len;
+    /* Cookie crumbs join as cookies do (RFC 6265 5.4, RFC 9113 8.2.3). */
+    const char *sep = v->key_len == 11 && memcmp(v->key, "HTTP_COOKIE", 11) == 0 ? "; " : ", ";
+
+    /* Only the newest string can grow: it ends the arena. */
+    if (end + 1 != r->arena + r->arena_len || r->arena_cap - r->arena_len < vl + 2)
+        return WEFT_ERROR;
+    memcpy(end, sep, 2);
+    memcpy(end + 2, value, vl);
+    end[2 + vl] = '\0';
+    r->arena_len += vl + 2;
+    v->value_len += (uint32_t) (vl + 2);
+    return WEFT_OK;
 }
 
 static void

@@ -47,6 +47,22 @@ def test_keepalive_reuses_the_connection(app):
     s.close()
 
 
+def test_repeated_fields_become_one_variable(app):
+    # A proxy that splits cookies sends forty Cookie lines: they reach the app
+    # as one HTTP_COOKIE joined with "; ", other repeats joined with ", ".
+    w = app()
+    s = w.connect()
+    crumbs = ["c%02d=%s" % (i, "v" * 90) for i in range(40)]
+    send(s, "GET /vars HTTP/1.1\r\nHost: x\r\n"
+            + "".join("Cookie: %s\r\nX-Seen: %d\r\n" % (c, i) for i, c in enumerate(crumbs))
+            + "Connection: close\r\n\r\n")
+    r = Reader(s).read()
+    assert r.status == 200
+    assert ("HTTP_COOKIE=%s\n" % "; ".join(crumbs)).encode() in r.body
+    assert ("HTTP_X_SEEN=%s\n" % ", ".join(str(i) for i in range(40))).encode() in r.body
+    s.close()
+
+
 def test_http10_keepalive_only_when_asked(app):
     w = app()
     s = w.connect()

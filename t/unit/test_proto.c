@@ -176,6 +176,70 @@ test_http_bad_heads(void)
     CU_ASSERT_EQUAL(http_build("GET / HTTP/1.1\r\nHost: h\r\nBad\x01Name: x\r\n\r\n"), 400);
 }
 
+/*
+ * Repeated fields join, in order, into one variable.  Forty Cookie lines (as
+ * a proxy that splits cookies sends them) used to overflow the arena, which
+ * kept a full copy of the growing value per repeat, and got 431.
+ */
+static void
+test_http_repeated_fields_join(void)
+{
+    char        *head = malloc(65536), *want = malloc(65536);
+    const char  *got;
+    size_t       i, n = 0, w = 0;
+
+    n += (size_t) sprintf(head, "GET / HTTP/1.1\r\nHost: h\r\n");
+    for (i = 0; i < 40; i++) {
+        n += (size_t) sprintf(head + n, "Cookie: c%02zu=%090d\r\nX-Other: %zu\r\n", i, 0, i);
+        w += (size_t) sprintf(want + w, "%sc%02zu=%090d", i ? "; " : "", i, 0);
+    }
+    strcpy(head + n, "\r\n");
+    CU_ASSERT_EQUAL(http_build(head), WEFT_OK);
+    got = var("HTTP_COOKIE");
+    CU_ASSERT_PTR_NOT_NULL(got);
+    if (got != NULL) {
+        CU_ASSERT_STRING_EQUAL(got, want);      /* crumbs join with "; " */
+    }
+    got = var("HTTP_X_OTHER");
+    CU_ASSERT_PTR_NOT_NULL(got);
+    if (got != NULL)
+        CU_ASSERT_EQUAL(strncmp(got, "0, 1, 2, 3, ", 12), 0);
+    /* Each name once: 9 fixed variables, HTTP_HOST, HTTP_COOKIE, HTTP_X_OTHER. */
+    CU_ASSERT_EQUAL(req.pub.nvars, 12);
+
+    /* Names differ in case only: one variable, the first's value first. */
+    CU_ASSERT_EQUAL(http_build("GET / HTTP/1.1\r\nHost: h\r\nx-a: 1\r\nX-B: b\r\n"
+                               "X-A: 2\r\n\r\n"), WEFT_OK);
+    ASSERT_VAR("HTTP_X_A", "1, 2");
+    ASSERT_VAR("HTTP_X_B", "b");
+    free(head);
+    free(want);
+}
+
+/* The arena is sized to the head: the longest URL and every field fit. */
+static void
+test_http_arena_fits_the_head(void)
+{
+    char   *head = malloc(65536);
+    size_t  n;
+
+    n = (size_t) sprintf(head, "GET /");
+    memset(head + n, 'p', 6000);
+    n += 6000;
+    head[n++] = '?';
+    memset(head + n, 'q', 6000);
+    n += 6000;
+    n += (size_t) sprintf(head + n, " HTTP/1.1\r\nHost: [::1]:8081\r\nA: \r\nB:\r\n\r\n");
+    CU_ASSERT_EQUAL(http_build(head), WEFT_OK);
+    CU_ASSERT_EQUAL(req.pub.path_info.len, 6001);
+    CU_ASSERT_EQUAL(req.pub.query_string.len, 6000);
+    ASSERT_VAR("SERVER_NAME", "[::1]");
+    ASSERT_VAR("SERVER_PORT", "8081");
+    ASSERT_VAR("HTTP_A", "");
+    CU_ASSERT(req.arena_len <= req.arena_cap);
+    free(head);
+}
+
 static void
 test_http_limits(void)
 {
@@ -422,6 +486,8 @@ main(void)
         { "request smuggling shapes are 400", test_http_smuggling_shapes },
         { "malformed heads", test_http_bad_heads },
         { "header count and body limits", test_http_limits },
+        { "repeated fields join into one variable", test_http_repeated_fields_join },
+        { "the arena fits the head", test_http_arena_fits_the_head },
         { "an obsolete line fold becomes spaces", test_http_obs_fold },
         { "chunked bodies, good and bad", test_http_chunked },
         { "pipelined requests stay apart", test_http_pipelined },
