@@ -197,6 +197,10 @@ weft_conn_release_input(weft_conn_t *c)
     free(c->in);
     c->in = no_input;
     c->in_cap = c->in_pos = c->in_end = 0;
+    /* The head's field index points into that buffer: it goes too. */
+    free(c->hdrs);
+    c->hdrs = NULL;
+    c->hdrs_cap = c->nhdrs = 0;
 }
 
 void

@@ -120,6 +120,14 @@ void weft_resp_finish(weft_req_t *r, int rc);
 /* Reset the response state for a new request. */
 void weft_resp_reset(weft_req_t *r);
 
+/*
+ * The request is about to wait: give back the response buffers it is not
+ * using (all of them until the head goes out, the empty ones after).  A
+ * thousand sleeping requests would otherwise hold a thousand sets of buffers
+ * their cores kept from earlier responses.
+ */
+void weft_resp_release_idle(weft_req_t *r);
+
 /* The Date header's value for now ("Tue, 25 Nov 2026 17:34:45 GMT"). */
 const char *weft_http_date(void);
 

@@ -69,6 +69,19 @@ weft_resp_reset(weft_req_t *r)
     r->overflowed = 0;
 }
 
+void
+weft_resp_release_idle(weft_req_t *r)
+{
+    /* Once the head is out, a send may be waiting with iovecs into these. */
+    if (r->head_sent)
+        return;
+    weft_buf_free(&r->head);
+    if (r->headers.len == 0)
+        weft_buf_free(&r->headers);
+    if (r->held.len == 0)
+        weft_buf_free(&r->held);
+}
+
 int
 weft_resp_set_status(weft_request_t *pub, const char *status, size_t len)
 {

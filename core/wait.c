@@ -129,6 +129,7 @@ void
 weft_wait_registered(weft_acore_t *c)
 {
     weft_conn_release_input(c->req.conn);
+    weft_resp_release_idle(&c->req);
     if (weft_loop_engine != NULL) {
         loop_wait(c);
         return;
