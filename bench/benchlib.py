@@ -74,14 +74,15 @@ class Server:
                              text=True).stdout.split()
         return [int(p) for p in out] or [self.proc.pid]
 
-    def rss_kib(self):
-        """Largest resident set among its processes (a worker), in KiB."""
+    def rss_kib(self, field="VmRSS"):
+        """Largest resident set among its processes (a worker), in KiB;
+        field="VmHWM" gives the largest peak instead."""
         best = 0
         for pid in self.pids():
             try:
                 with open("/proc/%d/status" % pid) as f:
                     for line in f:
-                        if line.startswith("VmRSS:"):
+                        if line.startswith(field + ":"):
                             best = max(best, int(line.split()[1]))
             except OSError:
                 pass
@@ -131,6 +132,10 @@ def table(title, rows, base):
     sys.stdout.flush()
 
 
+# name -> (peak RSS MiB, RSS MiB after 3 quiet seconds), for cases run with rss=True
+MEMORY = {}
+
+
 def run_case(name, argv, port, url_path, rows, connections=100, duration=10, env=None,
              cwd=None, script=None, rss=False, warmup=2):
     """Start a server, warm it up, measure, stop; append a row."""
@@ -146,11 +151,14 @@ def run_case(name, argv, port, url_path, rows, connections=100, duration=10, env
         rps, errors, lat = wrk(url, connections, duration, script=script)
         extra = "p50 %s" % lat
         if rss:
-            # right after the run, and once the server has had 3 quiet
-            # seconds (weft hands a burst's memory back after one)
-            now = s.rss_kib() / 1024.0
+            # the peak (VmHWM: the most the worker was ever resident, so the
+            # moment of sampling cannot flatter a server that frees early),
+            # and what it holds once it has had 3 quiet seconds (weft hands
+            # a burst's memory back after one)
+            peak = s.rss_kib("VmHWM") / 1024.0
             time.sleep(3)
-            extra += ", worker RSS %.1f MiB (%.1f after 3 s)" % (now, s.rss_kib() / 1024.0)
+            MEMORY[name] = (peak, s.rss_kib() / 1024.0)
+            extra += ", worker RSS peak %.1f MiB (%.1f after 3 s)" % MEMORY[name]
         rows.append((name, rps, errors, extra))
     finally:
         s.stop()

@@ -11,7 +11,13 @@
      uGreen, greenlet and gevent, uWSGI with greenlet and with uGreen; and,
      since uWSGI's gevent mode returns from uwsgi.async_sleep() at once,
      gevent.sleep(1) (bench/apps/sleep_gevent.py) under weft's and uWSGI's
-     gevent; and each worker's resident memory after the run.
+     gevent; and each worker's resident memory: its peak (VmHWM) and what
+     it holds 3 s after the run; and, for scale, the floor under the
+     greenlet engine: CPython embedded alone with 1,000 greenlets suspended
+     in a one-frame app (bench/floor/greenlet_floor.c), no server at all.
+
+Every server runs without an access log (uWSGI --disable-logging, weft
+--disable-logging; gunicorn logs no requests by default).
 
 weft --gevent 1000 and uWSGI --gevent 1000 also serve the hello-world case.
 
@@ -23,10 +29,13 @@ Run from the build tree (weft and .plugins/ built):
     python3 bench/wsgi.py [hello-seconds [sleep-seconds]]
 """
 import os
+import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import HERE, PLUGIN_DIR, WEFT, free_port, have, run_case, table  # noqa: E402
+from benchlib import (HERE, MEMORY, PLUGIN_DIR, SERVER_CPU, WEFT, free_port, have,  # noqa: E402
+                      run_case, table)
 
 HELLO_SECONDS = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 SLEEP_SECONDS = int(sys.argv[2]) if len(sys.argv) > 2 else 60
@@ -38,7 +47,8 @@ UWSGI_GEVENT = ["--plugin", "python3,gevent_python3", "--gevent", "1000"]
 
 def weft_argv(port, app, *extra):
     return [WEFT, "--plugin-dir", PLUGIN_DIR, "--plugin", "python", "--wsgi-file", app,
-            "--http-socket", "127.0.0.1:%d" % port, "--listen", "4096"] + list(extra)
+            "--http-socket", "127.0.0.1:%d" % port, "--listen", "4096",
+            "--disable-logging"] + list(extra)
 
 
 def uwsgi_argv(port, app, socket_opt, *extra):
@@ -137,6 +147,34 @@ def sleeps():
           "weft --async 1000 --greenlet")
     print("targets: >= 980 requests/s on each weft engine; weft's greenlet worker RSS "
           "<= half of uWSGI's greenlet worker")
+    weft_mem = MEMORY.get("weft --async 1000 --greenlet")
+    uwsgi_mem = MEMORY.get("uWSGI --async 1000 --greenlet")
+    if weft_mem and uwsgi_mem:
+        print("weft greenlet / uWSGI greenlet, worker RSS: peak %.2f, after 3 s %.2f"
+              % (weft_mem[0] / uwsgi_mem[0], weft_mem[1] / uwsgi_mem[1]))
+        floor = greenlet_floor(1000)
+        if floor:
+            print("floor: CPython + greenlet alone, 1000 greenlets suspended: %.1f MiB "
+                  "(%.2f of uWSGI's peak)" % (floor, floor / uwsgi_mem[0]))
+
+
+def greenlet_floor(n):
+    """Resident MiB of bench/floor/greenlet_floor.c run with n greenlets, or
+    None when it cannot be built (no C compiler or python3-config)."""
+    python = os.environ.get("PYTHON", "/usr/bin/python3")
+    src = os.path.join(HERE, "floor", "greenlet_floor.c")
+    with tempfile.TemporaryDirectory() as tmp:
+        exe = os.path.join(tmp, "greenlet_floor")
+        try:
+            flags = subprocess.run([python + "-config", "--cflags", "--ldflags", "--embed"],
+                                   capture_output=True, text=True, check=True).stdout.split()
+            subprocess.run(["cc", "-O2", src, "-o", exe] + flags, check=True,
+                           capture_output=True)
+            out = subprocess.run(["taskset", "-c", SERVER_CPU, exe, str(n), python],
+                                 capture_output=True, text=True, check=True).stdout
+        except (OSError, subprocess.CalledProcessError):
+            return None
+    return int(out.split()[-1]) / 1024.0
 
 
 def main():
