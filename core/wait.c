@@ -37,7 +37,6 @@ weft_waits_init(struct event_base *b)
     base = b;
 }
 
-
 static void
 wait_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -123,8 +122,17 @@ weft_wait_park(weft_acore_t *c)
     c->state = WEFT_CORE_WAITING;
 }
 
-/* On the core's own context: wait for what it registered. */
+/* Suspend engine, on the core's own context: arm its waits and switch
+ * away until one fires. */
+static void
+park_and_yield(weft_acore_t *c)
+{
+    weft_wait_park(c);
+    weft_core_yield(c);
+    c->state = WEFT_CORE_RUNNING;
+}
 
+/* On the core's own context: wait for what it registered. */
 void
 weft_wait_registered(weft_acore_t *c)
 {
@@ -134,9 +142,7 @@ weft_wait_registered(weft_acore_t *c)
         loop_wait(c);
         return;
     }
-    weft_wait_park(c);
-    weft_core_yield(c);
-    c->state = WEFT_CORE_RUNNING;
+    park_and_yield(c);
 }
 
 /* Block the worker until one of the core's waits fires (no engine). */
@@ -291,9 +297,7 @@ weft_core_wait_conn(weft_acore_t *c, int events, double timeout)
 
         c->nwaits = 0;
         c->deadline = (events & WEFT_READ) ? weft_now() + timeout : 0;
-        weft_wait_park(c);
-        weft_core_yield(c);
-        c->state = WEFT_CORE_RUNNING;
+        park_and_yield(c);
         c->nwaits = saved;
         c->deadline = saved_deadline;
     }
