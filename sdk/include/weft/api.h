@@ -232,6 +232,116 @@ struct weft_api_s {
      * hold a NUL byte.
      */
     ssize_t      (*percent_decode)(char *dst, const char *src, size_t len);
+
+    /* ================================================ ABI 1.1
+     * Everything below was added in 1.1 (weft/version.h has the log).
+     * A 1.0 plugin never reads these; a 1.1 plugin may rely on each.
+     */
+
+    /* ------------------------------------------------ capabilities */
+
+    /* The WEFT_ENGINE_* flags of the selected suspend or loop engine, or 0
+     * when there is none.  A language decides how it shares its
+     * interpreter between cores from these, never from the engine's name. */
+    uint32_t     (*engine_flags)(void);
+
+    /*
+     * 1 when a wait by r (wait_fd, sleep, suspend, a body read or a write
+     * that must wait) suspends only r and lets the worker serve others; 0
+     * when it blocks the whole worker (no engine, or called off the core's
+     * context).  From the core's context.
+     */
+    int          (*can_suspend)(weft_request_t *r);
+
+    /* ------------------------------------------------ the response, again */
+
+    /*
+     * Declare the body's length: the core sends "Content-Length: n" and
+     * frames the body by it (HEAD and the bodiless statuses send the header
+     * and no body).  Replaces any length given before.  WEFT_ERROR when the
+     * headers are already out.
+     */
+    int          (*set_content_length)(weft_request_t *r, uint64_t n);
+
+    /*
+     * Send fd from `offset` (offset < 0: the fd's current offset) to its end
+     * as the rest of the body, with sendfile(2).  When the headers are not
+     * out and no length was set, the remaining size becomes the
+     * Content-Length.  For wsgi.file_wrapper, Rack's to_path and PSGI
+     * filehandles.  WEFT_DECLINED when fd is not a regular file (read it and
+     * write() instead), WEFT_ERROR when the client is gone.  The fd stays
+     * the caller's: the core is done with it when this returns.
+     */
+    int          (*sendfile_fd)(weft_request_t *r, int fd, int64_t offset);
+
+    /*
+     * Like write(), but the core may keep a reference to buf instead of a
+     * copy until the bytes are out, even after request_done(): a slow client
+     * then holds no core once the app is done.  release(arg) is called
+     * exactly once when the core no longer needs buf, on the worker's main
+     * context or on a core's, never inside another call of this table's;
+     * release may be NULL when buf outlives the request anyway.
+     */
+    int          (*write_ref)(weft_request_t *r, const void *buf, size_t len,
+                              void (*release)(void *arg), void *arg);
+
+    /* ------------------------------------------------ HTTP rules
+     * One source for each rule, shared by the parser, the response path and
+     * every language: call these rather than keep a copy.
+     */
+
+    /* 1 when s is an RFC 9110 token (a valid field name), else 0. */
+    int          (*valid_header_name)(const char *s, size_t len);
+
+    /* 1 when s may be a field value: visible ASCII, obs-text, SP and HTAB;
+     * no CR, LF, NUL or other control byte.  Else 0. */
+    int          (*valid_header_value)(const char *s, size_t len);
+
+    /* The code of a status line without the protocol ("404 Not Found",
+     * "204"): three digits, 100..999, then the end or a space and a reason
+     * that is a valid field value.  -1 when malformed. */
+    int          (*parse_status)(const char *s, size_t len);
+
+    /* A Content-Length value: decimal digits only, no sign, no overflow.
+     * The length, or -1 when malformed. */
+    int64_t      (*parse_content_length)(const char *s, size_t len);
+
+    /* 0 when a response with this status to r carries no body (1xx, 204,
+     * 304, or any status to HEAD), else 1. */
+    int          (*status_has_body)(weft_request_t *r, int status);
+
+    /* ------------------------------------------------ the body, again */
+
+    /*
+     * Read one line of the body into buf: up to and including the next
+     * '\n', or len bytes, or the end of the body, whichever comes first.
+     * Returns the count (0 at the end, -1 as read_body() does).  Mixes with
+     * read_body() in any order.
+     */
+    ssize_t      (*read_line)(weft_request_t *r, void *buf, size_t len);
+
+    /*
+     * Move the body's read position (whence SEEK_SET, SEEK_CUR or
+     * SEEK_END).  Only when r->flags has WEFT_REQ_BODY_REWINDABLE: the core
+     * keeps the body (in memory up to --body-buffer-size, then in an
+     * unlinked temporary file).  SEEK_END and positions past what has
+     * arrived read the rest of the body first.  Returns the new position,
+     * or -1 (errno EINVAL for a bad position, ESPIPE when the body is not
+     * rewindable, EIO when the body could not be read).
+     */
+    int64_t      (*body_seek)(weft_request_t *r, int64_t offset, int whence);
+
+    /* ------------------------------------------------ paths */
+
+    /*
+     * Open path beneath the directory rootfd, the way static files are:
+     * no component may leave the root ("..", an absolute symlink or one
+     * that points outside), and "/" or "" opens the root itself.  flags as
+     * for openat(2) (O_PATH to exec or stat, O_RDONLY to read).  The fd, or
+     * -1 with errno: EXDEV when the path leaves the root, ENOENT, EACCES...
+     * Check and use the same fd (fexecve, fstat): never the path again.
+     */
+    int          (*open_beneath)(int rootfd, const char *path, int flags);
 };
 
 #endif /* WEFT_API_H */

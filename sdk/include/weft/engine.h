@@ -24,6 +24,23 @@
 typedef struct weft_suspend_engine_s weft_suspend_engine_t;
 typedef struct weft_loop_engine_s    weft_loop_engine_t;
 
+/*
+ * What an engine does, in its `flags` (ABI 1.1).  A language chooses how it
+ * shares its interpreter from these (api->engine_flags()), and the core
+ * refuses at start-up a language that declares it cannot live with one of
+ * them (WEFT_LANG_* in weft/language.h).
+ */
+#define WEFT_ENGINE_FOREIGN_STACK 0x0001 /* runs handlers on C stacks it made
+                                            itself (uGreen): the interpreter
+                                            must tolerate a foreign stack, and
+                                            its own state is not switched */
+#define WEFT_ENGINE_OWN_STATE     0x0002 /* switches the interpreter's own
+                                            state with the core (greenlet,
+                                            Ruby fibers, Coro): the language
+                                            keeps one interpreter state */
+#define WEFT_ENGINE_OWNS_LOOP     0x0004 /* owns the event loop (gevent,
+                                            Coro::AnyEvent): a loop engine */
+
 struct weft_suspend_engine_s {
     uint32_t     size;        /* sizeof(weft_suspend_engine_t) as built */
     const char  *name;        /* "ugreen" */
@@ -56,6 +73,10 @@ struct weft_suspend_engine_s {
      * give back the memory its stack holds (it will not be resumed; its
      * next start() begins afresh).  May be NULL. */
     void  (*shrink)(weft_core_t *core);
+
+    /* ABI 1.1: WEFT_ENGINE_* (FOREIGN_STACK or OWN_STATE).  An engine
+     * built for 1.0 has none, and is taken as FOREIGN_STACK. */
+    uint32_t     flags;
 };
 
 /*
@@ -108,6 +129,10 @@ struct weft_loop_engine_s {
 
     /* Make a parked coroutine run again (from any coroutine). */
     void  (*wake)(void *coroutine);
+
+    /* ABI 1.1: WEFT_ENGINE_* flags; OWNS_LOOP is implied.  An engine built
+     * for 1.0 is taken as OWNS_LOOP | OWN_STATE. */
+    uint32_t     flags;
 };
 
 #endif /* WEFT_ENGINE_H */

@@ -37,6 +37,15 @@
 
 typedef struct weft_language_s weft_language_t;
 
+/*
+ * What a language cannot do, in its `flags` (ABI 1.1).  The core refuses a
+ * pairing with an engine that needs it at start-up, naming the language,
+ * the engine and `engine_hint`.
+ */
+#define WEFT_LANG_NO_FOREIGN_STACK 0x0001 /* cannot run on a C stack the
+                                             interpreter did not make
+                                             (Ruby): refuses FOREIGN_STACK */
+
 struct weft_language_s {
     uint32_t     size;        /* sizeof(weft_language_t) as built */
     const char  *name;        /* "python", "cgi", ... */
@@ -49,6 +58,11 @@ struct weft_language_s {
     void  (*on_suspend)(weft_core_t *core);
     void  (*on_resume)(weft_core_t *core);
     void  (*worker_exit)(void);
+
+    /* ABI 1.1 */
+    uint32_t     flags;        /* WEFT_LANG_*: what it cannot do */
+    const char  *engine_hint;  /* the engine option to name when a pairing
+                                  is refused ("--fiber"), or NULL */
 };
 
 #endif /* WEFT_LANGUAGE_H */

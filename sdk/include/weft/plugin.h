@@ -69,11 +69,17 @@ struct weft_plugin_s {
      * Return WEFT_OK, or WEFT_ERROR after logging why.
      */
     int                (*init)(const weft_api_t *api);
+
+    /* ABI 1.1: sizeof(weft_option_t) as built, the stride the core walks
+     * `options` with (WEFT_PLUGIN_HEADER fills it).  A 1.0 plugin has
+     * none; its table has 1.0's layout. */
+    uint32_t             option_size;
 };
 
 #define WEFT_PLUGIN_HEADER \
     .magic = WEFT_PLUGIN_MAGIC, .abi_major = WEFT_ABI_MAJOR, \
-    .abi_minor = WEFT_ABI_MINOR, .size = sizeof(weft_plugin_t)
+    .abi_minor = WEFT_ABI_MINOR, .size = sizeof(weft_plugin_t), \
+    .option_size = sizeof(weft_option_t)
 
 #if defined(__GNUC__)
 #define WEFT_EXPORT __attribute__((visibility("default")))

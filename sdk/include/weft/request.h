@@ -51,6 +51,11 @@ struct weft_core_s {
                                           waits return WEFT_ERROR */
 #define WEFT_REQ_HEADERS_SENT   0x0010 /* the status line and headers are out */
 #define WEFT_REQ_HTTPS          0x0020 /* the client used TLS (HTTPS=on) */
+/* ABI 1.1 */
+#define WEFT_REQ_BODY_REWINDABLE 0x0040 /* the core keeps the body:
+                                           api->body_seek() works */
+#define WEFT_REQ_BODY_COMPLETE  0x0080 /* the whole body has arrived and is
+                                          buffered: reading it never waits */
 
 struct weft_request_s {
     weft_core_t       *core;
@@ -76,6 +81,17 @@ struct weft_request_s {
     double             start_time;     /* when the head was complete (epoch s) */
 
     void              *ctx;            /* plugin: the language's own slot */
+
+    /* ABI 1.1: request facts, derived once by the core so that the WSGI,
+     * Rack, PSGI and CGI environments agree.  NUL-terminated. */
+    weft_str_t         url_scheme;     /* "http" or "https" */
+    weft_str_t         server_name;    /* from Host (without its port), or
+                                          else the listen socket's address */
+    weft_str_t         server_port;    /* from Host, or else the socket's
+                                          port: decimal digits */
+    weft_str_t         script_name;    /* SCRIPT_NAME: the mount point the
+                                          request came under, "" at the root;
+                                          path_info is what follows it */
 };
 
 #endif /* WEFT_REQUEST_H */

@@ -32,6 +32,19 @@
  *       variables, body, response, the wait API, the core services for
  *       suspend and loop engines); language handlers; suspend engines; loop
  *       engines; typed options.
+ *  1.1  Slots at the end of structs, nothing moved:
+ *       weft_suspend_engine_t.shrink (shipped without a bump, logged here);
+ *       weft_api_t.worker_count and .percent_decode (likewise);
+ *       weft_api_t: engine_flags, can_suspend, set_content_length,
+ *       sendfile_fd, write_ref, valid_header_name, valid_header_value,
+ *       parse_status, parse_content_length, status_has_body, read_line,
+ *       body_seek, open_beneath;
+ *       weft_suspend_engine_t.flags, weft_loop_engine_t.flags and the
+ *       WEFT_ENGINE_* constants;
+ *       weft_language_t.flags, .engine_hint and WEFT_LANG_NO_FOREIGN_STACK;
+ *       weft_request_t: url_scheme, server_name, server_port, script_name,
+ *       and the flags WEFT_REQ_BODY_REWINDABLE, WEFT_REQ_BODY_COMPLETE;
+ *       weft_plugin_t.option_size (the options table's stride).
  */
 #ifndef WEFT_VERSION_H
 #define WEFT_VERSION_H
@@ -40,6 +53,6 @@
 #define WEFT_PLUGIN_MAGIC 0x54464557u
 
 #define WEFT_ABI_MAJOR 1
-#define WEFT_ABI_MINOR 0
+#define WEFT_ABI_MINOR 1
 
 #endif /* WEFT_VERSION_H */
