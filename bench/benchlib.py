@@ -21,6 +21,17 @@ BUILD = os.environ.get("WEFT_BUILDDIR", TOP)
 WEFT = os.path.join(BUILD, "weft")
 PLUGIN_DIR = os.path.join(BUILD, ".plugins")
 TEST_PLUGINS = os.path.join(BUILD, "t", "plugins", ".libs")
+# An earlier build to run beside this one in the same run ("no loss since
+# REV" needs both in one table): WEFT_BASELINE_BUILDDIR=/path/to/old/build.
+BASELINE_BUILD = os.environ.get("WEFT_BASELINE_BUILDDIR")
+BASELINE = None
+if BASELINE_BUILD:
+    BASELINE = {
+        "weft": os.path.join(BASELINE_BUILD, "weft"),
+        "plugin_dir": os.path.join(BASELINE_BUILD, ".plugins"),
+        "test_plugins": os.path.join(BASELINE_BUILD, "t", "plugins", ".libs"),
+        "name": os.environ.get("WEFT_BASELINE_NAME", "baseline"),
+    }
 SERVER_CPU = os.environ.get("BENCH_SERVER_CPU", "0")
 CLIENT_CPU = os.environ.get("BENCH_CLIENT_CPU", "1")
 

@@ -19,16 +19,21 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import (HERE, PLUGIN_DIR, TEST_PLUGINS, WEFT, Server, free_port, have,  # noqa: E402
-                      run_case, table)
+from benchlib import (BASELINE, HERE, PLUGIN_DIR, TEST_PLUGINS, WEFT, Server,  # noqa: E402
+                      free_port, have, run_case, table)
 
 SECONDS = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 SLEEP_SECONDS = int(sys.argv[2]) if len(sys.argv) > 2 else 60
 TESTAPP = os.path.join(TEST_PLUGINS, "testapp.so")
 
 
-def weft_argv(port, *extra):
-    return [WEFT, "--plugin-dir", PLUGIN_DIR, "--plugin", TESTAPP, "--disable-logging",
+def weft_argv(port, *extra, build=None):
+    """weft with the C test plugin; build=BASELINE runs the earlier build."""
+    weft, plugins, app = WEFT, PLUGIN_DIR, TESTAPP
+    if build:
+        weft, plugins = build["weft"], build["plugin_dir"]
+        app = os.path.join(build["test_plugins"], "testapp.so")
+    return [weft, "--plugin-dir", plugins, "--plugin", app, "--disable-logging",
             "--http-socket", "127.0.0.1:%d" % port, "--listen", "4096"] + list(extra)
 
 
@@ -70,6 +75,11 @@ def main():
     case("weft, no engine", lambda p: weft_argv(p), "/hello", rows)
     case("weft --async 100 --ugreen", lambda p: weft_argv(p, "--async", "100", "--ugreen"),
          "/hello", rows)
+    if BASELINE:
+        b = BASELINE
+        case("weft %s, no engine" % b["name"], lambda p: weft_argv(p, build=b), "/hello", rows)
+        case("weft %s --async 100 --ugreen" % b["name"],
+             lambda p: weft_argv(p, "--async", "100", "--ugreen", build=b), "/hello", rows)
     if have("nginx"):
         case("nginx return 200", nginx_argv, "/hello", rows)
     table("hello, HTTP keep-alive, 100 connections, %ds" % SECONDS, rows, "nginx return 200")

@@ -34,8 +34,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import (HERE, MEMORY, PLUGIN_DIR, SERVER_CPU, WEFT, free_port, have,  # noqa: E402
-                      run_case, table)
+from benchlib import (BASELINE, HERE, MEMORY, PLUGIN_DIR, SERVER_CPU, WEFT,  # noqa: E402
+                      free_port, have, run_case, table)
 
 HELLO_SECONDS = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 SLEEP_SECONDS = int(sys.argv[2]) if len(sys.argv) > 2 else 60
@@ -45,8 +45,10 @@ SLEEP_GEVENT = os.path.join(HERE, "apps", "sleep_gevent.py")
 UWSGI_GEVENT = ["--plugin", "python3,gevent_python3", "--gevent", "1000"]
 
 
-def weft_argv(port, app, *extra):
-    return [WEFT, "--plugin-dir", PLUGIN_DIR, "--plugin", "python", "--wsgi-file", app,
+def weft_argv(port, app, *extra, build=None):
+    """weft serving app; build=BASELINE runs the earlier build."""
+    weft, plugins = (build["weft"], build["plugin_dir"]) if build else (WEFT, PLUGIN_DIR)
+    return [weft, "--plugin-dir", plugins, "--plugin", "python", "--wsgi-file", app,
             "--http-socket", "127.0.0.1:%d" % port, "--listen", "4096",
             "--disable-logging"] + list(extra)
 
@@ -90,6 +92,13 @@ def hello():
     if have_gevent():
         case("weft --gevent 1000", lambda p: weft_argv(p, HELLO, "--gevent", "1000"), rows,
              HELLO_SECONDS)
+    if BASELINE:
+        b = BASELINE
+        case("weft %s" % b["name"], lambda p: weft_argv(p, HELLO, build=b), rows, HELLO_SECONDS)
+        if have_gevent():
+            case("weft %s --gevent 1000" % b["name"],
+                 lambda p: weft_argv(p, HELLO, "--gevent", "1000", build=b), rows,
+                 HELLO_SECONDS)
     if have("uwsgi"):
         case("uWSGI --http-socket", lambda p: uwsgi_argv(p, HELLO, "--http-socket"), rows,
              HELLO_SECONDS)
@@ -111,6 +120,11 @@ def hello():
           % ratio(rows, "weft", "gunicorn -w 1 (sync)"))
     print("weft --gevent / uWSGI --gevent: %s"
           % ratio(rows, "weft --gevent 1000", "uWSGI --http-socket --gevent 1000"))
+    if BASELINE:
+        n = BASELINE["name"]
+        print("weft / weft %s:                 %s" % (n, ratio(rows, "weft", "weft " + n)))
+        print("weft --gevent / weft %s --gevent: %s"
+              % (n, ratio(rows, "weft --gevent 1000", "weft %s --gevent 1000" % n)))
 
 
 def sleep_case(name, argv_fn, rows):
@@ -181,7 +195,8 @@ def main():
     if not os.path.exists(os.path.join(PLUGIN_DIR, "python.so")):
         sys.exit("build weft and the python plugin first (make)")
     hello()
-    sleeps()
+    if SLEEP_SECONDS > 0:       # "wsgi.py 10 0": the hello-world table only
+        sleeps()
 
 
 if __name__ == "__main__":
