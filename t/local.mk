@@ -83,6 +83,7 @@ endif
 INTEGRATION_TESTS = \
 	t/integration/test_cli.py \
 	t/integration/test_hello_plugin.py \
+	t/integration/test_tiny_language.py \
 	t/integration/test_http.py \
 	t/integration/test_async.py \
 	t/integration/test_uwsgi.py \
