@@ -21,6 +21,7 @@
 #include "log.h"
 #include "options.h"
 #include "plugin_loader.h"
+#include "registry.h"
 
 #ifndef WEFT_PLUGIN_DIR
 #define WEFT_PLUGIN_DIR "/usr/local/lib/weft/plugins"
@@ -216,7 +217,7 @@ activate(const weft_plugin_t *desc, void *dl, const char *path, int explicit_loa
          char *err, size_t errlen)
 {
     weft_loaded_plugin_t *p;
-    int                   i;
+    int                   i, rc;
 
     for (i = 0; i < nloading; i++) {
         if (strcmp(loading[i], desc->name) == 0) {
@@ -241,7 +242,6 @@ activate(const weft_plugin_t *desc, void *dl, const char *path, int explicit_loa
     }
 
     if (desc->requires != NULL && desc->requires[0] != '\0') {
-        int rc;
         loading[nloading++] = desc->name;
         rc = weft_plugin_load_list(desc->requires, 0, err, errlen);
         nloading--;
@@ -268,7 +268,10 @@ activate(const weft_plugin_t *desc, void *dl, const char *path, int explicit_loa
     *loaded_tail = p;
     loaded_tail = &p->next;
 
-    if (desc->init(plugin_api) != WEFT_OK) {
+    weft_registry_set_plugin(desc->name);
+    rc = desc->init(plugin_api);
+    weft_registry_set_plugin(NULL);
+    if (rc != WEFT_OK) {
         snprintf(err, errlen, "plugin '%s' (%s) failed to initialise (see the log above)",
                  desc->name, path);
         return WEFT_ERROR;
