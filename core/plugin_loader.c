@@ -33,7 +33,21 @@
  * weft_plugin_t as that minor defined it. */
 static const size_t descriptor_min_size[] = {
     /* 1.0 */ offsetof(weft_plugin_t, init) + sizeof(((weft_plugin_t *) 0)->init),
+    /* 1.1 */ offsetof(weft_plugin_t, option_size) + sizeof(((weft_plugin_t *) 0)->option_size),
 };
+
+/* Whether a descriptor of d->size bytes has the option_size slot. */
+static int
+has_option_size(const weft_plugin_t *d)
+{
+    return d->size >= offsetof(weft_plugin_t, option_size) + sizeof(d->option_size);
+}
+
+size_t
+weft_plugin_option_stride(const weft_plugin_t *d)
+{
+    return has_option_size(d) ? d->option_size : WEFT_OPTION_SIZE_1_0;
+}
 
 static const weft_api_t     *plugin_api;
 static const char           *plugin_dir_override;
@@ -137,6 +151,11 @@ weft_plugin_check_abi(const void *sym, size_t symsize, unsigned core_major,
     }
     if (d->name == NULL || d->name[0] == '\0' || d->init == NULL) {
         snprintf(err, errlen, "%s: descriptor has no name or no init function", file);
+        return -1;
+    }
+    if (d->options != NULL && weft_plugin_option_stride(d) < WEFT_OPTION_SIZE_1_0) {
+        snprintf(err, errlen, "%s: its options are %zu bytes each, weft ABI %u.x needs at least %zu (fill the descriptor with WEFT_PLUGIN_HEADER)",
+                 file, weft_plugin_option_stride(d), d->abi_major, (size_t) WEFT_OPTION_SIZE_1_0);
         return -1;
     }
     return 0;
@@ -259,7 +278,8 @@ activate(const weft_plugin_t *desc, void *dl, const char *path, int explicit_loa
     p->dl = dl;
     p->explicit_load = explicit_load;
 
-    if (weft_options_add_table(desc->name, desc->options) != WEFT_OK) {
+    if (weft_options_add_table_stride(desc->name, desc->options,
+                                      weft_plugin_option_stride(desc)) != WEFT_OK) {
         snprintf(err, errlen, "out of memory loading %s", path);
         free(p->path);
         free(p);
@@ -370,7 +390,8 @@ has_option(const weft_plugin_t *desc, const char *name)
 
     if (desc->options == NULL)
         return 0;
-    for (o = desc->options; o->name != NULL; o++) {
+    for (o = desc->options; o->name != NULL;
+         o = weft_option_next(o, weft_plugin_option_stride(desc))) {
         if (name[0] == '-' && name[1] != '\0' && name[2] == '\0') {
             if (o->short_name == name[1])
                 return 1;
