@@ -28,6 +28,7 @@
 #include <weft/weft.h>
 #include "options.h"
 #include "plugin_loader.h"
+#include "registry.h"
 #include "tap.h"
 
 #ifndef WEFT_TOP_SRCDIR
@@ -758,6 +759,102 @@ test_stride_too_small_is_refused(void)
                                           "short.so", err, sizeof(err)), -1);
 }
 
+/* ------------------------------------------------------------ capabilities */
+
+static int  se_start(weft_core_t *c) { return WEFT_OK; }
+static void se_switch(weft_core_t *c) { }
+static int  le_run(void) { return WEFT_OK; }
+static void le_stop(int graceful) { }
+static int  le_wait(const int *fds, const int *events, unsigned n, double timeout,
+                    unsigned *ready) { return WEFT_OK; }
+static void *le_current(void) { return NULL; }
+static void le_park(void) { }
+static void le_wake(void *co) { }
+
+/* The flags the core reports for engine `name` once it is selected. */
+static uint32_t
+flags_when_selected(const char *name)
+{
+    uint32_t flags;
+
+    CU_ASSERT_EQUAL_FATAL(weft_select_engine(name), WEFT_OK);
+    flags = weft_engine_flags();
+    weft_suspend_engine = NULL;         /* let the next test select another */
+    weft_loop_engine = NULL;
+    return flags;
+}
+
+static void
+test_engine_flags_and_their_1_0_defaults(void)
+{
+    /* The 1.0 ones have flags past their declared end: the core must not
+     * read them. */
+    static weft_suspend_engine_t se_old, se_new;
+    static weft_loop_engine_t    le_old, le_new;
+
+    se_old = (weft_suspend_engine_t) { .size = (uint32_t) offsetof(weft_suspend_engine_t, flags),
+                                       .name = "se-1.0", .start = se_start,
+                                       .suspend = se_switch, .resume = se_switch,
+                                       .flags = WEFT_ENGINE_OWN_STATE };
+    se_new = (weft_suspend_engine_t) { .size = sizeof(se_new), .name = "se-1.1",
+                                       .start = se_start, .suspend = se_switch,
+                                       .resume = se_switch, .flags = WEFT_ENGINE_OWN_STATE };
+    le_old = (weft_loop_engine_t) { .size = (uint32_t) offsetof(weft_loop_engine_t, flags),
+                                    .name = "le-1.0", .run = le_run, .stop = le_stop,
+                                    .wait = le_wait, .current = le_current, .park = le_park,
+                                    .wake = le_wake, .flags = WEFT_ENGINE_FOREIGN_STACK };
+    le_new = (weft_loop_engine_t) { .size = sizeof(le_new), .name = "le-1.1", .run = le_run,
+                                    .stop = le_stop, .wait = le_wait, .current = le_current,
+                                    .park = le_park, .wake = le_wake, .flags = 0 };
+
+    CU_ASSERT_EQUAL(weft_engine_flags(), 0);                 /* no engine */
+    CU_ASSERT_EQUAL_FATAL(weft_register_suspend_engine(&se_old), WEFT_OK);
+    CU_ASSERT_EQUAL_FATAL(weft_register_suspend_engine(&se_new), WEFT_OK);
+    CU_ASSERT_EQUAL_FATAL(weft_register_loop_engine(&le_old), WEFT_OK);
+    CU_ASSERT_EQUAL_FATAL(weft_register_loop_engine(&le_new), WEFT_OK);
+    CU_ASSERT_EQUAL(flags_when_selected("se-1.0"), WEFT_ENGINE_FOREIGN_STACK);
+    CU_ASSERT_EQUAL(flags_when_selected("se-1.1"), WEFT_ENGINE_OWN_STATE);
+    CU_ASSERT_EQUAL(flags_when_selected("le-1.0"), WEFT_ENGINE_OWNS_LOOP | WEFT_ENGINE_OWN_STATE);
+    CU_ASSERT_EQUAL(flags_when_selected("le-1.1"), WEFT_ENGINE_OWNS_LOOP);
+}
+
+static int lang_request(weft_request_t *r) { return WEFT_OK; }
+
+static void
+test_pairings(void)
+{
+    static weft_language_t old_lang, picky;
+
+    /* A 1.0 language declares nothing, whatever follows its end. */
+    old_lang = (weft_language_t) { .size = (uint32_t) offsetof(weft_language_t, flags),
+                                   .name = "lang-1.0", .modifier1 = 200,
+                                   .request = lang_request,
+                                   .flags = WEFT_LANG_NO_FOREIGN_STACK };
+    CU_ASSERT_EQUAL_FATAL(weft_register_language(&old_lang), WEFT_OK);
+    CU_ASSERT_EQUAL(weft_language_for(200)->flags, 0);
+    CU_ASSERT_PTR_NULL(weft_language_for(200)->engine_hint);
+    CU_ASSERT_EQUAL(weft_select_engine("se-1.0"), WEFT_OK);
+    CU_ASSERT_EQUAL(weft_registry_check_pairings(), WEFT_OK);
+    weft_suspend_engine = NULL;
+
+    picky = (weft_language_t) { .size = sizeof(picky), .name = "picky", .modifier1 = 201,
+                                .request = lang_request, .flags = WEFT_LANG_NO_FOREIGN_STACK,
+                                .engine_hint = "--fiber" };
+    weft_registry_set_plugin("picky-plugin");
+    CU_ASSERT_EQUAL_FATAL(weft_register_language(&picky), WEFT_OK);
+    weft_registry_set_plugin(NULL);
+    CU_ASSERT_EQUAL(weft_registry_check_pairings(), WEFT_OK);        /* no engine */
+    CU_ASSERT_EQUAL(weft_select_engine("se-1.0"), WEFT_OK);          /* FOREIGN_STACK */
+    CU_ASSERT_EQUAL(weft_registry_check_pairings(), WEFT_ERROR);
+    weft_suspend_engine = NULL;
+    CU_ASSERT_EQUAL(weft_select_engine("se-1.1"), WEFT_OK);          /* OWN_STATE */
+    CU_ASSERT_EQUAL(weft_registry_check_pairings(), WEFT_OK);
+    weft_suspend_engine = NULL;
+    CU_ASSERT_EQUAL(weft_select_engine("le-1.0"), WEFT_OK);          /* OWNS_LOOP|OWN_STATE */
+    CU_ASSERT_EQUAL(weft_registry_check_pairings(), WEFT_OK);
+    weft_loop_engine = NULL;
+}
+
 /* ------------------------------------------------------------ --generate */
 
 static int
@@ -801,6 +898,11 @@ main(int argc, char **argv)
         { "slots only grow at the end", test_versions_grow_along_each_struct },
         { NULL, NULL }
     };
+    static const weft_tap_test_t caps[] = {
+        { "engine flags, and the defaults of 1.0 engines", test_engine_flags_and_their_1_0_defaults },
+        { "a language that cannot run on foreign stacks is refused with one", test_pairings },
+        { NULL, NULL }
+    };
     static const weft_tap_test_t stride[] = {
         { "a 1.0 descriptor's options have 1.0's stride", test_stride_of_a_1_0_descriptor },
         { "option_size is the stride the core walks", test_stride_walks_a_bigger_option },
@@ -813,5 +915,6 @@ main(int argc, char **argv)
         return generate();
     weft_tap_suite("abi layout (" ABI_ARCH ")", layout);
     weft_tap_suite("options stride", stride);
+    weft_tap_suite("capabilities", caps);
     return weft_tap_run();
 }
