@@ -13,7 +13,8 @@
  * until the table lists it.  The newest version in the table must be
  * WEFT_ABI_MAJOR.WEFT_ABI_MINOR, and version.h's change log entry for it
  * must name every slot that arrived in it: the table, the minor and the log
- * change together.
+ * change together.  A slot the table says arrived in 1.0 must be in the
+ * frozen 1.0 headers (t/abi/1.0), and each of theirs in the table.
  *
  *   t/unit/test_abi --generate > t/abi/layout-x86_64.txt
  * prints the table for this compiler, keeping each known slot's version and
@@ -47,6 +48,14 @@
 
 #define TABLE_PATH  WEFT_TOP_SRCDIR "/t/abi/layout-" ABI_ARCH ".txt"
 #define HEADER_DIR  WEFT_TOP_SRCDIR "/sdk/include/weft"
+#define FROZEN_1_0  WEFT_TOP_SRCDIR "/t/abi/1.0/weft"
+
+/* Slots the 1.0 headers already had, shipped there without a bump: the
+ * log counts them as 1.1 (weft/version.h). */
+static const char *const shipped_unlogged[] = {
+    "weft_suspend_engine_t.shrink", "weft_api_t.worker_count", "weft_api_t.percent_decode",
+    NULL
+};
 
 /* ------------------------------------------------------------ the compiler */
 
@@ -420,6 +429,51 @@ check_member(const char *type, const char *member, void *data)
     }
 }
 
+typedef struct {
+    unsigned found;
+    unsigned bad;
+    char     names[256][160];   /* "type.member" of each 1.0 slot seen */
+    unsigned nnames;
+} frozen_walk_t;
+
+static int
+is_shipped_unlogged(const char *type, const char *member)
+{
+    char     name[160];
+    unsigned i;
+
+    snprintf(name, sizeof(name), "%s.%s", type, member);
+    for (i = 0; shipped_unlogged[i] != NULL; i++)
+        if (strcmp(shipped_unlogged[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* A slot of the frozen 1.0 headers: the table must have it, as 1.0. */
+static void
+check_frozen_member(const char *type, const char *member, void *data)
+{
+    frozen_walk_t *w = data;
+    const row_t   *r;
+    int            want_minor = is_shipped_unlogged(type, member) ? 1 : 0;
+
+    if (find_slot(type, NULL) == NULL)
+        return;
+    w->found++;
+    if (w->nnames < sizeof(w->names) / sizeof(w->names[0]))
+        snprintf(w->names[w->nnames++], sizeof(w->names[0]), "%s.%s", type, member);
+    r = find_row(type, member);
+    if (r == NULL) {
+        printf("# %s.%s was in ABI 1.0 (t/abi/1.0) but is not in the table: removed (a major bump)\n",
+               type, member);
+        w->bad++;
+    } else if (r->major != 1 || r->minor != want_minor) {
+        printf("# %s.%s: the table (line %u) says it arrived in %d.%d, the frozen headers say 1.%d\n",
+               type, member, r->line, r->major, r->minor, want_minor);
+        w->bad++;
+    }
+}
+
 /* ------------------------------------------------------------ tests */
 
 static void
@@ -516,6 +570,43 @@ test_headers_declare_the_listed_slots(void)
         printf("# the headers declare %u slots of the ABI structs, test_abi.c lists %zu\n",
                w.found, listed);
     CU_ASSERT_EQUAL(w.found, listed);
+}
+
+static void
+test_1_0_slots_are_the_frozen_headers(void)
+{
+    static frozen_walk_t w;
+    unsigned             i, j;
+
+    memset(&w, 0, sizeof(w));
+    for (i = 0; headers[i] != NULL; i++) {
+        char  path[1024];
+        char *text;
+
+        snprintf(path, sizeof(path), "%s/%s", FROZEN_1_0, headers[i]);
+        text = slurp(path);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+        each_member(text, check_frozen_member, &w);
+        free(text);
+    }
+    CU_ASSERT(w.found > 100);
+    CU_ASSERT_EQUAL(w.bad, 0);
+    /* And a row that claims 1.0 must be one of them. */
+    for (i = 0; i < nrows; i++) {
+        char name[160];
+        int  seen = 0;
+
+        if (rows[i].major != 1 || rows[i].minor != 0)
+            continue;
+        snprintf(name, sizeof(name), "%s.%s", rows[i].type, rows[i].slot);
+        for (j = 0; j < w.nnames && !seen; j++)
+            seen = strcmp(w.names[j], name) == 0;
+        if (!seen) {
+            printf("# the table (line %u) says %s arrived in 1.0, but the 1.0 headers (t/abi/1.0) lack it\n",
+                   rows[i].line, name);
+            CU_FAIL("a slot claims 1.0 falsely");
+        }
+    }
 }
 
 static void
@@ -893,6 +984,7 @@ main(int argc, char **argv)
         { "the table lists no slot the ABI lacks", test_table_has_nothing_more },
         { "every struct has the table's size", test_struct_sizes },
         { "the headers declare exactly the listed slots", test_headers_declare_the_listed_slots },
+        { "the table's 1.0 slots are those of the frozen 1.0 headers", test_1_0_slots_are_the_frozen_headers },
         { "the newest version in the table is WEFT_ABI_MAJOR.WEFT_ABI_MINOR", test_newest_version_is_the_abi },
         { "version.h's log names every slot of the newest version", test_log_names_the_newest_slots },
         { "slots only grow at the end", test_versions_grow_along_each_struct },
