@@ -48,6 +48,22 @@ api_worker_count(void)
     return weft_conf.processes > 0 ? (unsigned) weft_conf.processes : 1;
 }
 
+/*
+ * api->can_suspend(r): 1 when a wait by r suspends only r.  Under a loop
+ * engine every wait parks the calling coroutine; under a suspend engine
+ * only when the caller runs on r's own core (weft_core_can_suspend() and
+ * that core is r's).  Without an engine a wait blocks the worker.
+ */
+static int
+api_can_suspend(weft_request_t *r)
+{
+    if (r == NULL)
+        return 0;
+    if (weft_loop_engine != NULL)
+        return 1;
+    return weft_core_can_suspend() && &weft_current_core->pub == r->core;
+}
+
 const weft_api_t weft_core_api = {
     .size = sizeof(weft_api_t),
     .abi_major = WEFT_ABI_MAJOR,
@@ -93,4 +109,8 @@ const weft_api_t weft_core_api = {
 
     .worker_count = api_worker_count,
     .percent_decode = weft_percent_decode,
+
+    /* ABI 1.1 */
+    .engine_flags = weft_engine_flags,
+    .can_suspend = api_can_suspend,
 };

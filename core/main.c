@@ -36,7 +36,7 @@ print_plugin(const weft_plugin_t *d, const char *path, const char *state)
            d->version ? "version" : "", d->version ? d->version : "", path,
            d->summary ? ": " : "", d->summary ? d->summary : "");
     if (d->options != NULL && d->options->name != NULL)
-        weft_options_print_table(d->options, stdout);
+        weft_options_print_table_stride(d->options, weft_plugin_option_stride(d), stdout);
 }
 
 static void

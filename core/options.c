@@ -20,6 +20,7 @@ typedef struct option_table_s option_table_t;
 struct option_table_s {
     const char           *owner;
     const weft_option_t  *options;
+    size_t                stride;       /* bytes from one entry to the next */
     option_table_t       *next;
 };
 
@@ -55,15 +56,24 @@ weft_option_keep(const char *value)
 int
 weft_options_add_table(const char *owner, const weft_option_t *table)
 {
+    return weft_options_add_table_stride(owner, table, sizeof(weft_option_t));
+}
+
+int
+weft_options_add_table_stride(const char *owner, const weft_option_t *table, size_t stride)
+{
     option_table_t *t;
 
     if (table == NULL)
         return WEFT_OK;
+    if (stride < WEFT_OPTION_SIZE_1_0)
+        return WEFT_ERROR;
     t = calloc(1, sizeof(*t));
     if (t == NULL)
         return WEFT_ERROR;
     t->owner = owner;
     t->options = table;
+    t->stride = stride;
     *tables_tail = t;
     tables_tail = &t->next;
     return WEFT_OK;
@@ -94,7 +104,7 @@ weft_options_find(const char *name, const char **owner)
 
     for (t = tables; t != NULL; t = t->next) {
         const weft_option_t *o;
-        for (o = t->options; o->name != NULL; o++) {
+        for (o = t->options; o->name != NULL; o = weft_option_next(o, t->stride)) {
             if (strncmp(o->name, name, len) == 0 && o->name[len] == '\0') {
                 if (owner)
                     *owner = t->owner;
@@ -112,7 +122,7 @@ weft_options_find_short(char c, const char **owner)
 
     for (t = tables; t != NULL; t = t->next) {
         const weft_option_t *o;
-        for (o = t->options; o->name != NULL; o++) {
+        for (o = t->options; o->name != NULL; o = weft_option_next(o, t->stride)) {
             if (o->short_name != 0 && o->short_name == c) {
                 if (owner)
                     *owner = t->owner;
@@ -129,7 +139,7 @@ weft_options_each_table(weft_option_table_pt fn, void *data)
     option_table_t *t;
 
     for (t = tables; t != NULL; t = t->next)
-        fn(t->owner, t->options, data);
+        fn(t->owner, t->options, t->stride, data);
 }
 
 int
@@ -451,10 +461,16 @@ weft_options_parse_argv(int argc, char **argv, weft_option_resolver_pt resolve,
 void
 weft_options_print_table(const weft_option_t *table, void *file)
 {
+    weft_options_print_table_stride(table, sizeof(weft_option_t), file);
+}
+
+void
+weft_options_print_table_stride(const weft_option_t *table, size_t stride, void *file)
+{
     FILE                *f = file;
     const weft_option_t *o;
 
-    for (o = table; o->name != NULL; o++) {
+    for (o = table; o->name != NULL; o = weft_option_next(o, stride)) {
         char left[96];
         int  n;
 

@@ -12,8 +12,34 @@
 #include <stddef.h>
 #include <weft/option.h>
 
-/* Register a table (ending with WEFT_OPTION_END) owned by `owner`. */
+/*
+ * sizeof(weft_option_t) as ABI 1.0 defined it: the stride of a table from a
+ * plugin whose descriptor has no option_size.  Its last slot is `set`; the
+ * struct's alignment has not changed since.
+ */
+#define WEFT_OPTION_SIZE_1_0 \
+    ((offsetof(weft_option_t, set) + sizeof(weft_option_set_pt) + _Alignof(weft_option_t) - 1) \
+     / _Alignof(weft_option_t) * _Alignof(weft_option_t))
+
+/* Register a table (ending with WEFT_OPTION_END) owned by `owner`: the
+ * core's own, whose entries are this core's weft_option_t. */
 int weft_options_add_table(const char *owner, const weft_option_t *table);
+
+/*
+ * Register a plugin's table whose entries are `stride` bytes apart (the
+ * size of weft_option_t it was built with, at least WEFT_OPTION_SIZE_1_0).
+ * Only the slots of 1.0 are read from its entries; a slot added later must
+ * be read only when stride holds it.
+ */
+int weft_options_add_table_stride(const char *owner, const weft_option_t *table,
+                                  size_t stride);
+
+/* The entry after o in a table of that stride. */
+static inline const weft_option_t *
+weft_option_next(const weft_option_t *o, size_t stride)
+{
+    return (const weft_option_t *) (const void *) ((const char *) o + stride);
+}
 
 /* Forget every table (for tests). */
 void weft_options_reset(void);
@@ -59,12 +85,15 @@ typedef int (*weft_option_resolver_pt)(const char *name, char *err, size_t errle
 int weft_options_parse_argv(int argc, char **argv, weft_option_resolver_pt resolve,
                             char *err, size_t errlen);
 
-/* Call fn for every registered table, in registration order. */
+/* Call fn for every registered table (and its stride), in registration
+ * order. */
 typedef void (*weft_option_table_pt)(const char *owner, const weft_option_t *table,
-                                     void *data);
+                                     size_t stride, void *data);
 void weft_options_each_table(weft_option_table_pt fn, void *data);
 
-/* Print a table in --help form. */
+/* Print a table in --help form: the core's own, or a plugin's with its
+ * stride. */
 void weft_options_print_table(const weft_option_t *table, void *file);
+void weft_options_print_table_stride(const weft_option_t *table, size_t stride, void *file);
 
 #endif

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "options.h"
 #include "plugin_loader.h"
+#include "registry.h"
 
 #ifndef WEFT_PLUGIN_DIR
 #define WEFT_PLUGIN_DIR "/usr/local/lib/weft/plugins"
@@ -32,7 +33,21 @@
  * weft_plugin_t as that minor defined it. */
 static const size_t descriptor_min_size[] = {
     /* 1.0 */ offsetof(weft_plugin_t, init) + sizeof(((weft_plugin_t *) 0)->init),
+    /* 1.1 */ offsetof(weft_plugin_t, option_size) + sizeof(((weft_plugin_t *) 0)->option_size),
 };
+
+/* Whether a descriptor of d->size bytes has the option_size slot. */
+static int
+has_option_size(const weft_plugin_t *d)
+{
+    return d->size >= offsetof(weft_plugin_t, option_size) + sizeof(d->option_size);
+}
+
+size_t
+weft_plugin_option_stride(const weft_plugin_t *d)
+{
+    return has_option_size(d) ? d->option_size : WEFT_OPTION_SIZE_1_0;
+}
 
 static const weft_api_t     *plugin_api;
 static const char           *plugin_dir_override;
@@ -138,6 +153,11 @@ weft_plugin_check_abi(const void *sym, size_t symsize, unsigned core_major,
         snprintf(err, errlen, "%s: descriptor has no name or no init function", file);
         return -1;
     }
+    if (d->options != NULL && weft_plugin_option_stride(d) < WEFT_OPTION_SIZE_1_0) {
+        snprintf(err, errlen, "%s: its options are %zu bytes each, weft ABI %u.x needs at least %zu (fill the descriptor with WEFT_PLUGIN_HEADER)",
+                 file, weft_plugin_option_stride(d), d->abi_major, (size_t) WEFT_OPTION_SIZE_1_0);
+        return -1;
+    }
     return 0;
 }
 
@@ -216,7 +236,7 @@ activate(const weft_plugin_t *desc, void *dl, const char *path, int explicit_loa
          char *err, size_t errlen)
 {
     weft_loaded_plugin_t *p;
-    int                   i;
+    int                   i, rc;
 
     for (i = 0; i < nloading; i++) {
         if (strcmp(loading[i], desc->name) == 0) {
@@ -241,7 +261,6 @@ activate(const weft_plugin_t *desc, void *dl, const char *path, int explicit_loa
     }
 
     if (desc->requires != NULL && desc->requires[0] != '\0') {
-        int rc;
         loading[nloading++] = desc->name;
         rc = weft_plugin_load_list(desc->requires, 0, err, errlen);
         nloading--;
@@ -259,7 +278,8 @@ activate(const weft_plugin_t *desc, void *dl, const char *path, int explicit_loa
     p->dl = dl;
     p->explicit_load = explicit_load;
 
-    if (weft_options_add_table(desc->name, desc->options) != WEFT_OK) {
+    if (weft_options_add_table_stride(desc->name, desc->options,
+                                      weft_plugin_option_stride(desc)) != WEFT_OK) {
         snprintf(err, errlen, "out of memory loading %s", path);
         free(p->path);
         free(p);
@@ -268,7 +288,10 @@ activate(const weft_plugin_t *desc, void *dl, const char *path, int explicit_loa
     *loaded_tail = p;
     loaded_tail = &p->next;
 
-    if (desc->init(plugin_api) != WEFT_OK) {
+    weft_registry_set_plugin(desc->name);
+    rc = desc->init(plugin_api);
+    weft_registry_set_plugin(NULL);
+    if (rc != WEFT_OK) {
         snprintf(err, errlen, "plugin '%s' (%s) failed to initialise (see the log above)",
                  desc->name, path);
         return WEFT_ERROR;
@@ -367,7 +390,8 @@ has_option(const weft_plugin_t *desc, const char *name)
 
     if (desc->options == NULL)
         return 0;
-    for (o = desc->options; o->name != NULL; o++) {
+    for (o = desc->options; o->name != NULL;
+         o = weft_option_next(o, weft_plugin_option_stride(desc))) {
         if (name[0] == '-' && name[1] != '\0' && name[2] == '\0') {
             if (o->short_name == name[1])
                 return 1;

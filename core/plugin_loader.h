@@ -36,6 +36,14 @@ int weft_plugin_check_abi(const void *sym, size_t symsize, unsigned core_major,
                           size_t errlen);
 
 /*
+ * The stride of d's options table: its option_size when the descriptor is
+ * big enough to hold that slot (1.1 and newer), else the size of
+ * weft_option_t in 1.0 (WEFT_OPTION_SIZE_1_0).  weft_plugin_check_abi()
+ * refuses a table whose stride is smaller than that.
+ */
+size_t weft_plugin_option_stride(const weft_plugin_t *d);
+
+/*
  * Load a plugin by name ("python", found in the plugin directory) or by
  * path (anything with a '/').  explicit_load: named by --plugin, so naming
  * it twice is an error.  Loads what it requires first, registers its

@@ -25,6 +25,12 @@ static unsigned               nloop_engines;
 const weft_suspend_engine_t *weft_suspend_engine;
 const weft_loop_engine_t    *weft_loop_engine;
 
+/* Which plugin registered each language and engine (for messages). */
+static const char            *registering_plugin;
+static const char            *language_plugins[MAX_LANGUAGES];
+static const char            *suspend_plugins[MAX_ENGINES];
+static const char            *loop_plugins[MAX_ENGINES];
+
 /* A zero-filled copy of `full` bytes holding the plugin's `given` bytes. */
 static void *
 copy_struct(const void *src, uint32_t given, size_t full, size_t minimum, const char *what)
@@ -43,6 +49,15 @@ copy_struct(const void *src, uint32_t given, size_t full, size_t minimum, const 
 }
 
 #define MIN_SIZE(type, last) (offsetof(type, last) + sizeof(((type *) 0)->last))
+
+/* Whether a struct of `given` bytes holds the slot `last` of type. */
+#define HOLDS(given, type, last) ((size_t) (given) >= MIN_SIZE(type, last))
+
+void
+weft_registry_set_plugin(const char *plugin)
+{
+    registering_plugin = plugin;
+}
 
 int
 weft_register_language(const weft_language_t *lang)
@@ -71,6 +86,9 @@ weft_register_language(const weft_language_t *lang)
                        MIN_SIZE(weft_language_t, worker_exit), "language");
     if (copy == NULL)
         return WEFT_ERROR;
+    /* A 1.0 language has no flags (zero-filled): it declares nothing it
+     * cannot do. */
+    language_plugins[nlanguages] = registering_plugin;
     languages[nlanguages++] = copy;
     return WEFT_OK;
 }
@@ -130,6 +148,9 @@ weft_register_suspend_engine(const weft_suspend_engine_t *engine)
         free(copy);
         return WEFT_ERROR;
     }
+    if (!HOLDS(engine->size, weft_suspend_engine_t, flags))
+        copy->flags = WEFT_ENGINE_FOREIGN_STACK;    /* 1.0: as engine.h says */
+    suspend_plugins[nsuspend_engines] = registering_plugin;
     suspend_engines[nsuspend_engines++] = copy;
     return WEFT_OK;
 }
@@ -153,6 +174,10 @@ weft_register_loop_engine(const weft_loop_engine_t *engine)
         free(copy);
         return WEFT_ERROR;
     }
+    if (!HOLDS(engine->size, weft_loop_engine_t, flags))
+        copy->flags = WEFT_ENGINE_OWN_STATE;        /* 1.0: as engine.h says */
+    copy->flags |= WEFT_ENGINE_OWNS_LOOP;           /* implied */
+    loop_plugins[nloop_engines] = registering_plugin;
     loop_engines[nloop_engines++] = copy;
     return WEFT_OK;
 }
@@ -192,4 +217,53 @@ weft_select_engine(const char *name)
         }
     weft_log(WEFT_LOG_ERROR, "no engine named %s is loaded", name);
     return WEFT_ERROR;
+}
+
+uint32_t
+weft_engine_flags(void)
+{
+    if (weft_suspend_engine != NULL)
+        return weft_suspend_engine->flags;
+    if (weft_loop_engine != NULL)
+        return weft_loop_engine->flags;
+    return 0;
+}
+
+/* The plugin that registered the selected engine, or its name. */
+static const char *
+engine_plugin(void)
+{
+    const char *who = NULL;
+    unsigned    i;
+
+    for (i = 0; i < nsuspend_engines; i++)
+        if (suspend_engines[i] == weft_suspend_engine)
+            who = suspend_plugins[i];
+    for (i = 0; i < nloop_engines; i++)
+        if (loop_engines[i] == weft_loop_engine)
+            who = loop_plugins[i];
+    return who != NULL ? who : weft_engine_name();
+}
+
+int
+weft_registry_check_pairings(void)
+{
+    uint32_t eflags = weft_engine_flags();
+    unsigned i;
+
+    for (i = 0; i < nlanguages; i++) {
+        const weft_language_t *lang = languages[i];
+
+        if ((lang->flags & WEFT_LANG_NO_FOREIGN_STACK) && (eflags & WEFT_ENGINE_FOREIGN_STACK)) {
+            const char *lp = language_plugins[i] ? language_plugins[i] : lang->name;
+            const char *hint = lang->engine_hint;
+
+            weft_log(WEFT_LOG_ERROR, "%s cannot run on %s's foreign C stacks (language %s from plugin %s, engine %s from plugin %s): %s%s%s",
+                     lang->name, weft_engine_name(), lang->name, lp, weft_engine_name(),
+                     engine_plugin(), hint ? "use " : "choose another engine",
+                     hint ? hint : "", hint ? " instead" : "");
+            return WEFT_ERROR;
+        }
+    }
+    return WEFT_OK;
 }

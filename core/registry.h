@@ -6,6 +6,8 @@
 #define WEFT_CORE_REGISTRY_H
 
 #include <weft/language.h>
+#include <stdint.h>
+
 #include <weft/engine.h>
 
 /*
@@ -29,5 +31,22 @@ extern const weft_suspend_engine_t *weft_suspend_engine;
 extern const weft_loop_engine_t    *weft_loop_engine;
 
 const char *weft_engine_name(void);
+
+/* api->engine_flags(): the selected engine's WEFT_ENGINE_* flags (a 1.0
+ * engine gets the defaults weft/engine.h states), or 0 without one. */
+uint32_t weft_engine_flags(void);
+
+/* The plugin whose init() is running (NULL after it), so that what it
+ * registers can be named after it in messages.  From the plugin loader. */
+void weft_registry_set_plugin(const char *plugin);
+
+/*
+ * At start-up, after the options and before any fork: WEFT_ERROR, with one
+ * ERROR line naming both plugins and the language's engine_hint, when a
+ * loaded language cannot live with the selected engine (a language that
+ * declares WEFT_LANG_NO_FOREIGN_STACK and an engine that runs handlers on
+ * foreign C stacks).
+ */
+int weft_registry_check_pairings(void);
 
 #endif

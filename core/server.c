@@ -169,6 +169,8 @@ weft_server_main(void)
     sigprocmask(SIG_SETMASK, &none, NULL);
 
     decide_master();
+    if (weft_registry_check_pairings() != WEFT_OK)
+        return WEFT_ERROR;
     if (weft_language_count() == 0 && weft_conf.static_map.n == 0
         && weft_conf.check_static.n == 0)
         weft_log(WEFT_LOG_WARN, "no language plugin is loaded: every request will get 500 (load one, e.g. --plugin python)");

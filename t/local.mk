@@ -98,3 +98,34 @@ TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) \
 	t/integration/conftest.py t/integration/weft_tap.py t/integration/weftlib.py \
 	t/integration/pytest.ini
+
+# ------------------------------------------------------------ ABI (abi)
+# test_abi holds every ABI struct's layout against t/abi/layout-ARCH.txt
+# and checks the options' stride; abi10 is built against nothing but the
+# frozen 1.0 headers (t/abi/1.0), nostack declares a language that cannot
+# run on foreign C stacks.
+if HAVE_CUNIT
+check_PROGRAMS += t/unit/test_abi
+TESTS += t/unit/test_abi
+t_unit_test_abi_SOURCES = t/unit/test_abi.c t/unit/tap.c t/unit/tap.h
+t_unit_test_abi_CPPFLAGS = $(unit_cppflags) -DWEFT_TOP_SRCDIR='"$(abs_top_srcdir)"'
+t_unit_test_abi_LDADD = $(unit_ldadd)
+endif
+
+check_LTLIBRARIES += t/plugins/abi10.la t/plugins/nostack.la t/plugins/caps.la
+t_plugins_abi10_la_SOURCES = t/plugins/abi10.c
+t_plugins_abi10_la_CPPFLAGS = -I$(top_srcdir)/t/abi/1.0
+t_plugins_abi10_la_LDFLAGS = $(test_plugin_ldflags)
+t_plugins_nostack_la_SOURCES = t/plugins/nostack.c
+t_plugins_nostack_la_CPPFLAGS = $(test_plugin_cppflags)
+t_plugins_nostack_la_LDFLAGS = $(test_plugin_ldflags)
+t_plugins_caps_la_SOURCES = t/plugins/caps.c
+t_plugins_caps_la_CPPFLAGS = $(test_plugin_cppflags)
+t_plugins_caps_la_LDFLAGS = $(test_plugin_ldflags)
+
+ABI_TESTS = t/integration/test_abi.py
+TESTS += $(ABI_TESTS)
+EXTRA_DIST += $(ABI_TESTS) t/abi/layout-x86_64.txt \
+	t/abi/1.0/weft/api.h t/abi/1.0/weft/engine.h t/abi/1.0/weft/language.h \
+	t/abi/1.0/weft/option.h t/abi/1.0/weft/plugin.h t/abi/1.0/weft/request.h \
+	t/abi/1.0/weft/status.h t/abi/1.0/weft/version.h t/abi/1.0/weft/weft.h

@@ -60,6 +60,8 @@ static const weft_loop_engine_t gevent_engine = {
     .current = weft_gv_current,
     .park = weft_gv_park,
     .wake = weft_gv_wake,
+    /* gevent's hub owns the loop; its greenlets switch Python's state. */
+    .flags = WEFT_ENGINE_OWNS_LOOP | WEFT_ENGINE_OWN_STATE,
 };
 
 static int

@@ -175,6 +175,7 @@ static const weft_suspend_engine_t greenlet_engine = {
     .suspend = greenlet_suspend,
     .resume = greenlet_resume,
     .release = greenlet_release,
+    .flags = WEFT_ENGINE_OWN_STATE,      /* greenlet switches Python's state */
 };
 
 /* ------------------------------------------------------------ plugin */

@@ -103,7 +103,7 @@ py_suspend(PyObject *self, PyObject *unused)
     if (pc == NULL)
         return NULL;
     pc->waits = 0;                  /* what was registered is waited for now */
-    WEFT_PY_BLOCKING(weft_py_api->suspend(pc->r), rc);
+    WEFT_PY_BLOCKING(pc->r, weft_py_api->suspend(pc->r), rc);
     if (rc != WEFT_OK) {
         pc->aborted = 1;
         PyErr_SetString(PyExc_OSError,

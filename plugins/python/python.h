@@ -164,11 +164,12 @@ void weft_py_on_suspend(weft_core_t *core);
 void weft_py_on_resume(weft_core_t *core);
 int  weft_py_on_worker_thread(void);
 
-/* Without a suspend engine a wait blocks the whole worker: let other
- * Python threads run meanwhile.  With one, on_suspend() does that. */
-#define WEFT_PY_BLOCKING(call, rc)                                  \
+/* A wait by r that blocks the whole worker (api->can_suspend(r) says so):
+ * let other Python threads run meanwhile.  One that suspends only r needs
+ * nothing here: on_suspend() does what the engine needs. */
+#define WEFT_PY_BLOCKING(r, call, rc)                               \
     do {                                                            \
-        if (weft_py_mode == WEFT_PY_SHARED) {                       \
+        if (!weft_py_api->can_suspend(r)) {                         \
             PyThreadState *ts_ = PyEval_SaveThread();               \
             rc = (call);                                            \
             PyEval_RestoreThread(ts_);                              \

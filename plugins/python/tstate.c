@@ -9,14 +9,15 @@
  * code; if the cores shared one thread state, a core resumed later would
  * push frames over those of a core still suspended (design.md section 4).
  *
- * So, in PERCORE mode (any suspend engine but greenlet), each core has its
- * own PyThreadState, made in the worker after fork.  A core takes the GIL
- * with its own state when it enters Python (PyEval_RestoreThread) and gives
- * it back (PyEval_SaveThread) when it leaves Python or switches away while
- * inside it (on_suspend); on_resume takes it again.  Only public C API
- * switches states, so a suspended core's frames are never touched: they
- * belong to a thread state nobody else runs with.  Between cores the worker's
- * loop holds no GIL, so the app's own threads run while the worker waits.
+ * So, in PERCORE mode (an engine with WEFT_ENGINE_FOREIGN_STACK), each
+ * core has its own PyThreadState, made in the worker after fork.  A core
+ * takes the GIL with its own state when it enters Python
+ * (PyEval_RestoreThread) and gives it back (PyEval_SaveThread) when it
+ * leaves Python or switches away while inside it (on_suspend); on_resume
+ * takes it again.  Only public C API switches states, so a suspended core's
+ * frames are never touched: they belong to a thread state nobody else runs
+ * with.  Between cores the worker's loop holds no GIL, so the app's own
+ * threads run while the worker waits.
  *
  * PyGILState_Ensure() (ctypes callbacks, Cython "with gil", pybind11,
  * cffi) looks for "this OS thread's" state in a thread-local slot.  It must
@@ -25,22 +26,25 @@
  * along when a state is made current; older ones need gilstate.c.  A check at
  * start-up proves the slot follows, or says that it does not.
  *
- * WEFT_PY_GREENLET: greenlet saves and restores Python's per-thread frame
- * state itself on every switch; there is one thread state, and the engine
- * holds the GIL while a core's greenlet runs.  The gevent loop engine is the
- * same case: its hub and every connection's greenlet run on the worker's one
- * thread state with the GIL held (the hub gives it up only while it polls),
- * and requests interleave whenever a greenlet switches, through weft's
- * waits or gevent's own (a monkey-patched time.sleep).  enter/leave nest on
- * the engine's hold (PyGILState_Ensure and Release only count), in any
- * order across greenlets.
+ * WEFT_PY_GREENLET (an engine with WEFT_ENGINE_OWN_STATE): greenlet saves
+ * and restores Python's per-thread frame state itself on every switch;
+ * there is one thread state, and the engine holds the GIL while a core's
+ * greenlet runs.  The gevent loop engine is the same case: its hub and
+ * every connection's greenlet run on the worker's one thread state with the
+ * GIL held (the hub gives it up only while it polls), and requests
+ * interleave whenever a greenlet switches, through weft's waits or gevent's
+ * own (a monkey-patched time.sleep).  enter/leave nest on the engine's hold
+ * (PyGILState_Ensure and Release only count), in any order across
+ * greenlets.
  *
- * WEFT_PY_SHARED (no engine): request() always returns before another core
- * runs, and a generator keeps its frames in itself, so one state serves all.
+ * WEFT_PY_SHARED (no engine, or one with neither flag): request() always
+ * returns before another core runs, and a generator keeps its frames in
+ * itself, so one state serves all.
+ *
+ * The mode comes from api->engine_flags(), never from the engine's name.
  */
 #include <pthread.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "python.h"
 
@@ -66,6 +70,22 @@ gilstate_follows(PyThreadState *ts)
     return seen == ts;
 }
 
+/*
+ * The mode for an engine's WEFT_ENGINE_* flags, never its name: handlers
+ * on foreign C stacks need a thread state per core; an engine that switches
+ * Python's own state (greenlet, gevent) needs exactly one; with neither
+ * (no engine) one is shared.
+ */
+static weft_py_mode_t
+weft_py_mode_for(uint32_t flags)
+{
+    if (flags & WEFT_ENGINE_FOREIGN_STACK)
+        return WEFT_PY_PERCORE;
+    if (flags & WEFT_ENGINE_OWN_STATE)
+        return WEFT_PY_GREENLET;
+    return WEFT_PY_SHARED;
+}
+
 int
 weft_py_states_init(unsigned ncores)
 {
@@ -83,12 +103,7 @@ weft_py_states_init(unsigned ncores)
     for (i = 0; i < ncores; i++)
         weft_py_cores[i].id = i;
 
-    if (engine == NULL)
-        weft_py_mode = WEFT_PY_SHARED;
-    else if (strcmp(engine, "greenlet") == 0 || strcmp(engine, "gevent") == 0)
-        weft_py_mode = WEFT_PY_GREENLET;
-    else
-        weft_py_mode = WEFT_PY_PERCORE;
+    weft_py_mode = weft_py_mode_for(weft_py_api->engine_flags());
 
     if (weft_py_mode == WEFT_PY_PERCORE) {
         PyInterpreterState *interp = PyInterpreterState_Get();

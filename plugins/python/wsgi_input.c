@@ -55,7 +55,7 @@ core_read(input_t *in, char *dst, size_t len)
         in->eof = 1;
         return 0;
     }
-    WEFT_PY_BLOCKING(weft_py_api->read_body(in->r, dst, len), n);
+    WEFT_PY_BLOCKING(in->r, weft_py_api->read_body(in->r, dst, len), n);
     if (n < 0) {
         PyErr_SetString(PyExc_OSError,
                         "wsgi.input: the request body could not be read (the client went away, stalled or sent a malformed body)");

@@ -211,6 +211,7 @@ static const weft_suspend_engine_t ugreen_engine = {
     .resume = ugreen_resume,
     .release = ugreen_release,
     .shrink = ugreen_shrink,
+    .flags = WEFT_ENGINE_FOREIGN_STACK,  /* handlers run on its mmap'd stacks */
 };
 
 /* ------------------------------------------------------------ plugin */

@@ -300,6 +300,8 @@ static const weft_loop_engine_t testloop_engine = {
     .current = testloop_current,
     .park = testloop_park,
     .wake = testloop_wake,
+    /* Its coroutines run on swapcontext stacks it made itself. */
+    .flags = WEFT_ENGINE_OWNS_LOOP | WEFT_ENGINE_FOREIGN_STACK,
 };
 
 static int

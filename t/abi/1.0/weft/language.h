@@ -1,0 +1,54 @@
+/*
+ * weft/language.h - a language handler: the part of a plugin that runs
+ * applications (WSGI, Rack, PSGI, CGI, ...).
+ *
+ * A plugin registers it from init() with api->register_language().  The
+ * core routes a request to the language whose modifier1 matches the
+ * request's (uwsgi protocol) or the socket's default (HTTP); when only one
+ * language is loaded it gets every request.
+ *
+ * Life cycle, in order:
+ *   setup()        once, after every option is applied; in the master before
+ *                  fork.  Check the options, load the apps (unless the plugin
+ *                  loads them lazily per worker).  WEFT_ERROR stops weft; log
+ *                  the reason first.
+ *   worker_init()  in each worker after fork, before its first request.
+ *   request()      for each request, on the core's stack when a suspend
+ *                  engine is active.  Returns WEFT_OK (or WEFT_ERROR) when
+ *                  the response is complete; WEFT_AGAIN to be called again
+ *                  once the waits it registered (api->watch_fd,
+ *                  api->watch_timer) fire, or on the next loop turn if it
+ *                  registered none.  That is how an app that yields chunks
+ *                  shares a worker with no suspend engine at all.
+ *   request_done() once after the last request() call of a request, also
+ *                  when the request was aborted (client gone, harakiri,
+ *                  shutdown).  Release what r->ctx holds.
+ *   on_suspend()   on the core's stack, just before the core switches away
+ *   on_resume()    and just after it is back.  Save and restore whatever
+ *                  interpreter state must not be shared between cores.
+ *   worker_exit()  when a worker stops, after its cores are drained.
+ * Any hook may be NULL.
+ */
+#ifndef WEFT_LANGUAGE_H
+#define WEFT_LANGUAGE_H
+
+#include <stdint.h>
+#include <weft/request.h>
+
+typedef struct weft_language_s weft_language_t;
+
+struct weft_language_s {
+    uint32_t     size;        /* sizeof(weft_language_t) as built */
+    const char  *name;        /* "python", "cgi", ... */
+    int          modifier1;   /* uwsgi modifier1: 0 python, 5 perl, 7 ruby, 9 cgi */
+
+    int   (*setup)(void);
+    int   (*worker_init)(unsigned worker_id);
+    int   (*request)(weft_request_t *r);
+    void  (*request_done)(weft_request_t *r);
+    void  (*on_suspend)(weft_core_t *core);
+    void  (*on_resume)(weft_core_t *core);
+    void  (*worker_exit)(void);
+};
+
+#endif /* WEFT_LANGUAGE_H */

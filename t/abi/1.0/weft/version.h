@@ -1,0 +1,45 @@
+/*
+ * weft/version.h - the plugin ABI version, its rules, and its change log.
+ *
+ * A plugin is built against one ABI major.minor and records both in the
+ * first fields of its descriptor (see weft/plugin.h).  The loader reads,
+ * in this order and before anything else: the magic number, the major, the
+ * minor, the descriptor's size.
+ *
+ * The rules
+ * ---------
+ *  1. A plugin loads when its major equals the core's major and its minor
+ *     is not newer than the core's minor.  A plugin built for 1.0 loads in a
+ *     1.3 core; a plugin built for 1.4 is refused by a 1.3 core, and one
+ *     built for 2.x by any 1.x core.
+ *  2. Every struct that crosses the ABI (the descriptor, weft_api_t,
+ *     weft_language_t, the engine vtables, weft_request_t, weft_core_t,
+ *     weft_option_t) only ever grows at its end.  A struct the plugin hands
+ *     to the core starts with its own size, so the core never reads a slot
+ *     an older plugin does not have.
+ *  3. A minor bump adds: new slots at the end of a struct, new functions at
+ *     the end of weft_api_t, new constants.  It never changes the meaning
+ *     of an existing slot, constant or return value.
+ *  4. Anything else is a major bump: removing or reordering a slot,
+ *     changing a type or a signature, changing what a status code means.
+ *     Bumping the major resets the minor to 0.
+ *  5. Every bump gets a line in the change log below, in the same commit.
+ *
+ * Change log
+ * ----------
+ *  1.0  First released ABI: the plugin descriptor; weft_api_t (registration
+ *       and engine selection, logging, the server's shape, request
+ *       variables, body, response, the wait API, the core services for
+ *       suspend and loop engines); language handlers; suspend engines; loop
+ *       engines; typed options.
+ */
+#ifndef WEFT_VERSION_H
+#define WEFT_VERSION_H
+
+/* "WEFT" in ASCII: the first four bytes of every plugin descriptor. */
+#define WEFT_PLUGIN_MAGIC 0x54464557u
+
+#define WEFT_ABI_MAJOR 1
+#define WEFT_ABI_MINOR 0
+
+#endif /* WEFT_VERSION_H */
