@@ -10,6 +10,7 @@
 #include "api.h"
 #include "conf.h"
 #include "cores.h"
+#include "http_rules.h"
 #include "request.h"
 #include "worker.h"
 #include "log.h"
@@ -113,4 +114,11 @@ const weft_api_t weft_core_api = {
     /* ABI 1.1 */
     .engine_flags = weft_engine_flags,
     .can_suspend = api_can_suspend,
+    .set_content_length = weft_resp_set_content_length,
+    .sendfile_fd = weft_resp_sendfile_fd,
+    .valid_header_name = weft_http_valid_name,
+    .valid_header_value = weft_http_valid_value,
+    .parse_status = weft_http_parse_status,
+    .parse_content_length = weft_http_parse_content_length,
+    .status_has_body = weft_http_status_has_body,
 };

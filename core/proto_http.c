@@ -21,6 +21,7 @@
 #include <weft/status.h>
 #include "conf.h"
 #include "conn.h"
+#include "http_rules.h"
 #include "log.h"
 #include "proto.h"
 
@@ -109,27 +110,52 @@ on_header_field(http_parser *p, const char *at, size_t len)
     return 0;
 }
 
+/*
+ * A value may come in pieces: across reads, and around an obsolete line
+ * fold, which the parser skips ("1" then "continued" for "1\r\n continued").
+ * The value runs from its first byte to the end of its last piece, so a
+ * fold stays inside it (as CR, LF and blanks, made spaces once the head is
+ * in); adding up the pieces' lengths instead would cut the value short.
+ */
 static int
 on_header_value(http_parser *p, const char *at, size_t len)
 {
     weft_conn_t *c = p->data;
     weft_hdr_t  *h = &c->hdrs[c->nhdrs - 1];
+    uint32_t     off = (uint32_t) (at - c->in);
 
     if (!c->last_was_value) {
-        h->value_off = (uint32_t) (at - c->in);
-        h->value_len = 0;
+        h->value_off = off;
         c->last_was_value = 1;
     }
-    h->value_len += (uint32_t) len;
+    h->value_len = off + (uint32_t) len - h->value_off;
     return 0;
 }
 
+/*
+ * An obsolete line fold becomes spaces (RFC 9112 5.2), in place, and the
+ * blanks after the value go (they are not part of it, RFC 9110 5.5).  Then
+ * the value must pass the one rule for field values.
+ */
 static int
-is_token_char(unsigned char ch)
+clean_value(weft_conn_t *c, weft_hdr_t *h)
 {
-    static const char specials[] = "!#$%&'*+-.^_`|~";
-    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
-           || (ch != '\0' && strchr(specials, ch) != NULL);
+    char    *v = c->in + h->value_off;
+    uint32_t k, j;
+
+    for (k = 0; k < h->value_len; k++) {
+        if (v[k] != '\r' && v[k] != '\n')
+            continue;
+        /* the fold: OWS CRLF RWS, every byte of it a space */
+        for (j = k; j > 0 && v[j - 1] == '\t'; j--)
+            v[j - 1] = ' ';
+        for (; k < h->value_len && (v[k] == '\r' || v[k] == '\n' || v[k] == ' '
+                                     || v[k] == '\t'); k++)
+            v[k] = ' ';
+    }
+    while (h->value_len > 0 && (v[h->value_len - 1] == ' ' || v[h->value_len - 1] == '\t'))
+        h->value_len--;
+    return weft_http_valid_value(v, h->value_len);
 }
 
 static int
@@ -166,14 +192,12 @@ on_headers_complete(http_parser *p)
     c->continue_sent = 0;
 
     for (i = 0; i < c->nhdrs; i++) {
-        const weft_hdr_t *h = &c->hdrs[i];
-        uint32_t          k;
+        weft_hdr_t *h = &c->hdrs[i];
 
-        for (k = 0; k < h->name_len; k++) {
-            if (!is_token_char((unsigned char) c->in[h->name_off + k])) {
-                c->head_error = 400;   /* "Host : x" and the like */
-                return -1;
-            }
+        if (!weft_http_valid_name(c->in + h->name_off, h->name_len)
+            || !clean_value(c, h)) {
+            c->head_error = 400;   /* "Host : x", a control byte and the like */
+            return -1;
         }
         if (name_is(c, h, "host"))
             hosts++;
@@ -427,15 +451,6 @@ weft_http_build_request(weft_conn_t *c, weft_req_t *r)
     ADD("REMOTE_ADDR", c->peer_addr, strlen(c->peer_addr));
     ADD("REMOTE_PORT", c->peer_port, strlen(c->peer_port));
 
-    /* An obsolete line fold becomes spaces (RFC 9112 5.2). */
-    for (i = 0; i < c->nhdrs; i++) {
-        char    *v = c->in + c->hdrs[i].value_off;
-        uint32_t k;
-
-        for (k = 0; k < c->hdrs[i].value_len; k++)
-            if (v[k] == '\r' || v[k] == '\n')
-                v[k] = ' ';
-    }
     /* A field that repeats is one variable, its values joined in order. */
     for (i = 0; i < c->nhdrs; i++) {
         const weft_hdr_t *h = &c->hdrs[i];

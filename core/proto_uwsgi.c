@@ -14,6 +14,7 @@
 #include <weft/status.h>
 #include "conf.h"
 #include "conn.h"
+#include "http_rules.h"
 #include "log.h"
 #include "proto.h"
 
@@ -48,23 +49,6 @@ weft_uwsgi_parse_head(weft_conn_t *c)
     c->expect_continue = 0;
     c->upgrade = 0;
     return WEFT_OK;
-}
-
-/* Parse a decimal CONTENT_LENGTH; -1 when it is not one. */
-static int64_t
-parse_length(const char *s, size_t n)
-{
-    int64_t v = 0;
-    size_t  i;
-
-    if (n == 0 || n > 18)
-        return n == 0 ? 0 : -1;
-    for (i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
 }
 
 int
@@ -119,7 +103,9 @@ weft_uwsgi_build_request(weft_conn_t *c, weft_req_t *r)
     for (i = 0; i < r->pub.nvars; i++) {
         const weft_var_t *v = &r->vars[i];
         if (v->key_len == 14 && memcmp(v->key, "CONTENT_LENGTH", 14) == 0) {
-            c->body_left = parse_length(v->value, v->value_len);
+            /* nginx sends an empty one for no body */
+            c->body_left = v->value_len == 0 ? 0
+                           : weft_http_parse_content_length(v->value, v->value_len);
             break;
         }
     }

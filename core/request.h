@@ -104,6 +104,8 @@ int weft_body_discard(weft_conn_t *c);
 int  weft_resp_set_status(weft_request_t *r, const char *status, size_t len);
 int  weft_resp_add_header(weft_request_t *r, const char *name, size_t nlen,
                           const char *value, size_t vlen);
+int  weft_resp_set_content_length(weft_request_t *r, uint64_t n);
+int  weft_resp_sendfile_fd(weft_request_t *r, int fd, int64_t offset);
 int  weft_resp_write(weft_request_t *r, const void *buf, size_t len);
 int  weft_resp_sendfile(weft_request_t *r, int fd, int64_t offset, int64_t len);
 

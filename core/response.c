@@ -28,6 +28,7 @@
 #include "conf.h"
 #include "conn.h"
 #include "cores.h"
+#include "http_rules.h"
 #include "log.h"
 #include "request.h"
 #include "worker.h"
@@ -82,25 +83,20 @@ weft_resp_release_idle(weft_req_t *r)
         weft_buf_free(&r->held);
 }
 
+/*
+ * The status from a line without the protocol ("404 Not Found", or "404"
+ * to take the standard reason): weft_http_parse_status()'s rule.
+ */
 int
 weft_resp_set_status(weft_request_t *pub, const char *status, size_t len)
 {
     weft_req_t *r = weft_req(pub);
     int         code;
-    size_t      i;
 
-    if (r->head_sent)
+    if (r->head_sent || len >= sizeof(r->status))
         return WEFT_ERROR;
-    if (len < 3 || len >= sizeof(r->status) || (len > 3 && status[3] != ' '))
-        return WEFT_ERROR;
-    for (i = 0; i < 3; i++)
-        if (status[i] < '0' || status[i] > '9')
-            return WEFT_ERROR;
-    for (i = 3; i < len; i++)
-        if (status[i] == '\r' || status[i] == '\n' || status[i] == '\0')
-            return WEFT_ERROR;
-    code = (status[0] - '0') * 100 + (status[1] - '0') * 10 + (status[2] - '0');
-    if (code < 100)
+    code = weft_http_parse_status(status, len);
+    if (code < 0)
         return WEFT_ERROR;
     if (len == 3)
         snprintf(r->status, sizeof(r->status), "%d %s", code, weft_http_reason(code));
@@ -113,40 +109,26 @@ weft_resp_set_status(weft_request_t *pub, const char *status, size_t len)
 }
 
 static int
-is_token(const char *s, size_t n)
-{
-    static const char specials[] = "!#$%&'*+-.^_`|~";
-    size_t            i;
-
-    if (n == 0)
-        return 0;
-    for (i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char) s[i];
-        if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
-              || (ch != '\0' && strchr(specials, ch) != NULL)))
-            return 0;
-    }
-    return 1;
-}
-
-static int
 named(const char *name, size_t nlen, const char *what)
 {
     return strlen(what) == nlen && strncasecmp(name, what, nlen) == 0;
 }
 
+/*
+ * Add a header the app gave, after the rules of http_rules.h (a token for
+ * a name, a valid field value).  Connection, Keep-Alive and
+ * Transfer-Encoding are the server's: dropped (Connection: close is
+ * honoured).  Content-Length is recorded, not copied: the head states the
+ * one length the body is framed by (a second, different one is refused).
+ */
 int
 weft_resp_add_header(weft_request_t *pub, const char *name, size_t nlen, const char *value,
                      size_t vlen)
 {
     weft_req_t *r = weft_req(pub);
-    size_t      i;
 
-    if (r->head_sent || !is_token(name, nlen))
+    if (r->head_sent || !weft_http_valid_name(name, nlen) || !weft_http_valid_value(value, vlen))
         return WEFT_ERROR;
-    for (i = 0; i < vlen; i++)
-        if (value[i] == '\r' || value[i] == '\n' || value[i] == '\0')
-            return WEFT_ERROR;
 
     /* Framing and the connection are the server's business. */
     if (named(name, nlen, "connection")) {
@@ -157,22 +139,15 @@ weft_resp_add_header(weft_request_t *pub, const char *name, size_t nlen, const c
     if (named(name, nlen, "transfer-encoding") || named(name, nlen, "keep-alive"))
         return WEFT_OK;
     if (named(name, nlen, "content-length")) {
-        int64_t v = 0;
-        if (vlen == 0 || vlen > 18)
+        int64_t v = weft_http_parse_content_length(value, vlen);
+
+        if (v < 0 || (r->app_length >= 0 && r->app_length != v))
             return WEFT_ERROR;
-        for (i = 0; i < vlen; i++) {
-            if (value[i] < '0' || value[i] > '9')
-                return WEFT_ERROR;
-            v = v * 10 + (value[i] - '0');
-        }
-        if (r->app_length >= 0 && r->app_length != v)
-            return WEFT_ERROR;
-        if (r->app_length >= 0)
-            return WEFT_OK;
         r->app_length = v;
-    } else if (named(name, nlen, "date")) {
-        r->app_date = 1;
+        return WEFT_OK;
     }
+    if (named(name, nlen, "date"))
+        r->app_date = 1;
 
     if (weft_buf_reserve(&r->headers, nlen + vlen + 4) != WEFT_OK)
         return WEFT_ERROR;
@@ -184,6 +159,22 @@ weft_resp_add_header(weft_request_t *pub, const char *name, size_t nlen, const c
     r->headers.len += vlen;
     memcpy(r->headers.data + r->headers.len, "\r\n", 2);
     r->headers.len += 2;
+    return WEFT_OK;
+}
+
+/*
+ * api->set_content_length: the body's length, recorded as a number (the
+ * head states it).  Replaces any length given before; WEFT_ERROR once the
+ * head is out or when n does not fit an int64_t.
+ */
+int
+weft_resp_set_content_length(weft_request_t *pub, uint64_t n)
+{
+    weft_req_t *r = weft_req(pub);
+
+    if (r->head_sent || n > (uint64_t) INT64_MAX)
+        return WEFT_ERROR;
+    r->app_length = (int64_t) n;
     return WEFT_OK;
 }
 
@@ -304,7 +295,7 @@ build_head(weft_req_t *r, int64_t length)
     int          http = c->ls->proto == WEFT_PROTO_HTTP;
 
     r->pub.status = code;
-    r->no_body = (r->pub.flags & WEFT_REQ_HEAD) || code < 200 || code == 204 || code == 304;
+    r->no_body = !weft_http_status_has_body(&r->pub, code);
 
     h->len = 0;
     if (weft_buf_reserve(h, r->headers.len + sizeof(r->status) + 256) != WEFT_OK)
@@ -316,7 +307,14 @@ build_head(weft_req_t *r, int64_t length)
     if (r->headers.len > 0)
         APPEND(h, r->headers.data, r->headers.len);
 
-    if (r->app_length < 0 && !(code < 200 || code == 204 || code == 304)) {
+    if (r->app_length >= 0 && code >= 200 && code != 204) {
+        /* The app's length: also for HEAD and 304, which send no body. */
+        char   digits[24];
+        size_t n = format_length(digits, (uint64_t) r->app_length);
+        APPEND(h, "Content-Length: ", 16);
+        APPEND(h, digits, n);
+        APPEND(h, "\r\n", 2);
+    } else if (r->app_length < 0 && weft_http_body_allowed(code, 0)) {
         if (length >= 0) {
             char   digits[24];
             size_t n = format_length(digits, (uint64_t) length);
@@ -522,6 +520,40 @@ weft_resp_sendfile(weft_request_t *pub, int fd, int64_t offset, int64_t len)
         return send_iov(r, &iov, 1);
     }
     return WEFT_OK;
+}
+
+/*
+ * api->sendfile_fd: the rest of fd, from offset (< 0: its current offset),
+ * as the rest of the body, with weft_resp_sendfile().  When the head is not
+ * out and no length was set, what remains becomes the Content-Length.
+ * WEFT_DECLINED when fd is not a regular file (the caller reads it),
+ * WEFT_ERROR when the client is gone or fd cannot be used.  The fd stays the
+ * caller's (a queued send keeps its own duplicate).
+ */
+int
+weft_resp_sendfile_fd(weft_request_t *pub, int fd, int64_t offset)
+{
+    weft_req_t  *r = weft_req(pub);
+    struct stat  st;
+    int64_t      left;
+
+    if (fstat(fd, &st) != 0) {
+        weft_log(WEFT_LOG_ERROR, "%.*s %.*s: sendfile_fd(%d): %s", (int) pub->method.len,
+                 pub->method.data, (int) pub->uri.len, pub->uri.data, fd, strerror(errno));
+        return WEFT_ERROR;
+    }
+    if (!S_ISREG(st.st_mode))
+        return WEFT_DECLINED;
+    if (offset < 0) {
+        off_t cur = lseek(fd, 0, SEEK_CUR);
+        if (cur < 0)
+            return WEFT_DECLINED;
+        offset = (int64_t) cur;
+    }
+    left = (int64_t) st.st_size > offset ? (int64_t) st.st_size - offset : 0;
+    if (!r->head_sent && r->app_length < 0)
+        weft_resp_set_content_length(pub, (uint64_t) (r->body_sent + (uint64_t) left));
+    return weft_resp_sendfile(pub, fd, offset, left);
 }
 
 void

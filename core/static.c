@@ -310,15 +310,14 @@ header(weft_req_t *r, const char *name, const char *value)
 static int
 status(weft_req_t *r, int code, const char *body)
 {
-    char line[64], len[24];
+    char line[64];
 
     snprintf(line, sizeof(line), "%d %s", code, weft_http_reason(code));
     weft_resp_set_status(&r->pub, line, strlen(line));
     if (body == NULL)
         return WEFT_OK;
-    snprintf(len, sizeof(len), "%zu", strlen(body));
     header(r, "Content-Type", "text/plain");
-    header(r, "Content-Length", len);
+    weft_resp_set_content_length(&r->pub, strlen(body));
     return weft_resp_write(&r->pub, body, strlen(body));
 }
 
@@ -420,7 +419,7 @@ static_request(weft_request_t *pub)
         snprintf(buf, sizeof(buf), "bytes */%lld", (long long) st->st_size);
         status(r, 416, NULL);
         header(r, "Content-Range", buf);
-        header(r, "Content-Length", "0");
+        weft_resp_set_content_length(pub, 0);
         return WEFT_OK;
     }
 
@@ -437,8 +436,7 @@ static_request(weft_request_t *pub)
         from = 0;
         to = (int64_t) st->st_size - 1;
     }
-    snprintf(buf, sizeof(buf), "%lld", (long long) (to - from + 1));
-    header(r, "Content-Length", buf);
+    weft_resp_set_content_length(pub, (uint64_t) (to - from + 1));
     if (to < from)
         return WEFT_OK;
     return weft_resp_sendfile(pub, x->fd, from, to - from + 1);
