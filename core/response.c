@@ -525,7 +525,8 @@ weft_resp_sendfile(weft_request_t *pub, int fd, int64_t offset, int64_t len)
 /*
  * api->sendfile_fd: the rest of fd, from offset (< 0: its current offset),
  * as the rest of the body, with weft_resp_sendfile().  When the head is not
- * out and no length was set, what remains becomes the Content-Length.
+ * out and no length was set, what remains (with what was held back) becomes
+ * the Content-Length, unless the status has no body (1xx, 204, 304).
  * WEFT_DECLINED when fd is not a regular file (the caller reads it),
  * WEFT_ERROR when the client is gone or fd cannot be used.  The fd stays the
  * caller's (a queued send keeps its own duplicate).
@@ -551,7 +552,8 @@ weft_resp_sendfile_fd(weft_request_t *pub, int fd, int64_t offset)
         offset = (int64_t) cur;
     }
     left = (int64_t) st.st_size > offset ? (int64_t) st.st_size - offset : 0;
-    if (!r->head_sent && r->app_length < 0)
+    if (!r->head_sent && r->app_length < 0
+        && weft_http_body_allowed(pub->status ? pub->status : 200, 0))
         weft_resp_set_content_length(pub, (uint64_t) (r->body_sent + (uint64_t) left));
     return weft_resp_sendfile(pub, fd, offset, left);
 }

@@ -11,7 +11,7 @@
  * The body:
  *  - a list or tuple of bytes (most apps) is written whole, with a
  *    Content-Length when the app gave none;
- *  - a wsgi.file_wrapper over a regular file goes out with api->sendfile;
+ *  - a wsgi.file_wrapper over a regular file goes out with api->sendfile_fd;
  *  - anything else is iterated.  In async mode (more than one core) each
  *    chunk of an iterator is a switch point: request() returns WEFT_AGAIN
  *    after writing it and the core calls it again on the next loop turn, or
@@ -21,8 +21,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "python.h"
 
@@ -67,42 +65,21 @@ latin1(PyObject *s, Py_ssize_t *len, const char *what)
     return (const char *) PyUnicode_DATA(s);
 }
 
-/* RFC 9110's tchar: the characters of a header name. */
-static unsigned char tchar[256];
-
-static void
-tchar_init(void)
-{
-    const char *p;
-    int         ch;
-
-    for (ch = '0'; ch <= '9'; ch++)
-        tchar[ch] = 1;
-    for (ch = 'a'; ch <= 'z'; ch++)
-        tchar[ch] = tchar[ch - 32] = 1;
-    for (p = "!#$%&'*+-.^_`|~"; *p; p++)
-        tchar[(unsigned char) *p] = 1;
-}
-
+/* PEP 3333's "200 OK": the core's status rule, with the reason phrase
+ * WSGI requires (a bare "200" is refused). */
 static int
 check_status(PyObject *status)
 {
-    Py_ssize_t  n, i;
+    Py_ssize_t  n;
     const char *s = latin1(status, &n, "the status");
 
     if (s == NULL)
         return -1;
-    /* "200 OK": three digits, a space, a reason phrase (PEP 3333). */
-    if (n < 4 || s[0] < '1' || s[0] > '9' || s[1] < '0' || s[1] > '9' || s[2] < '0'
-        || s[2] > '9' || s[3] != ' ')
-        goto bad;
-    for (i = 3; i < n; i++)
-        if ((unsigned char) s[i] < 0x20 || s[i] == 0x7f)
-            goto bad;
+    if (n < 4 || s[3] != ' ' || weft_py_api->parse_status(s, (size_t) n) < 0) {
+        PyErr_Format(PyExc_ValueError, "the status must be like '200 OK', not %R", status);
+        return -1;
+    }
     return 0;
-bad:
-    PyErr_Format(PyExc_ValueError, "the status must be like '200 OK', not %R", status);
-    return -1;
 }
 
 /* One (name, value) header: its bytes, or -1 with an error.  Without
@@ -111,8 +88,6 @@ static int
 header_item(PyObject *item, int chars, const char **name, Py_ssize_t *nlen,
             const char **value, Py_ssize_t *vlen)
 {
-    Py_ssize_t i;
-
     if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) {
         PyErr_Format(PyExc_TypeError, "a header must be a (name, value) tuple, not %R", item);
         return -1;
@@ -123,20 +98,9 @@ header_item(PyObject *item, int chars, const char **name, Py_ssize_t *nlen,
     *value = latin1(PyTuple_GET_ITEM(item, 1), vlen, "a header value");
     if (*value == NULL)
         return -1;
-    if (!chars)
+    if (!chars || (weft_py_api->valid_header_name(*name, (size_t) *nlen)
+                   && weft_py_api->valid_header_value(*value, (size_t) *vlen)))
         return 0;
-    if (*nlen == 0)
-        goto bad;
-    for (i = 0; i < *nlen; i++)
-        if (!tchar[(unsigned char) (*name)[i]])
-            goto bad;
-    for (i = 0; i < *vlen; i++) {
-        unsigned char ch = (unsigned char) (*value)[i];
-        if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
-            goto bad;
-    }
-    return 0;
-bad:
     PyErr_Format(PyExc_ValueError, "invalid header %R", item);
     return -1;
 }
@@ -163,7 +127,8 @@ check_headers(PyObject *headers)
 
 /*
  * Give the status and headers to the core, once; with a Content-Length of
- * `length` if the app gave none and length >= 0.  -1 with an error set.
+ * `length` (api->set_content_length) if the app gave none, length >= 0 and
+ * the response has a body.  -1 with an error set.
  */
 static int
 push_head(weft_py_core_t *pc, weft_request_t *r, int64_t length)
@@ -187,8 +152,8 @@ push_head(weft_py_core_t *pc, weft_request_t *r, int64_t length)
         PyErr_Format(PyExc_ValueError, "invalid status %R", pc->status);
         return -1;
     }
-    if (r->status < 200 || r->status == 204 || r->status == 304)
-        length = -1;                /* no body, so no Content-Length */
+    if (!api->status_has_body(r, r->status))
+        length = -1;                /* no body: HEAD gets its length from the core */
     for (i = 0; i < PySequence_Fast_GET_SIZE(pc->headers); i++) {
         PyObject   *item = PySequence_Fast_GET_ITEM(pc->headers, i);
         const char *name, *value;
@@ -203,11 +168,8 @@ push_head(weft_py_core_t *pc, weft_request_t *r, int64_t length)
             return -1;
         }
     }
-    if (!pc->has_length && length >= 0) {
-        char num[24];
-        int  k = snprintf(num, sizeof(num), "%lld", (long long) length);
-        api->add_header(r, "Content-Length", 14, num, (size_t) k);
-    }
+    if (!pc->has_length && length >= 0)
+        api->set_content_length(r, (uint64_t) length);
     pc->headers_out = 1;
     return 0;
 }
@@ -539,25 +501,26 @@ send_sequence(weft_py_core_t *pc, weft_request_t *r, PyObject *seq)
     return WEFT_OK;
 }
 
-/* A file_wrapper over a regular file: sendfile(2).  WEFT_DECLINED when the
- * wrapped object has no usable file descriptor. */
+/*
+ * A file_wrapper over a regular file: api->sendfile_fd from where the app
+ * left it (tell() knows about the file object's read buffer; without it the
+ * fd's own offset), with the rest's length unless the app gave one.
+ * WEFT_DECLINED when the wrapped object has no fd or the fd is no regular
+ * file (a pipe, a socket): it is then read like any iterable.
+ */
 static int
 send_file(weft_py_core_t *pc, weft_request_t *r, PyObject *res)
 {
     file_wrapper_t *fw = (file_wrapper_t *) res;
-    struct stat     st;
     PyObject       *pos;
-    int64_t         offset = -1, length;
-    int             fd;
+    int64_t         offset = -1;
+    int             fd, rc;
 
     fd = PyObject_AsFileDescriptor(fw->filelike);
     if (fd < 0) {
         PyErr_Clear();
         return WEFT_DECLINED;
     }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-        return WEFT_DECLINED;
-    /* Where the app left the file: tell() knows about its read buffer. */
     pos = PyObject_CallMethodObjArgs(fw->filelike, s_tell, NULL);
     if (pos != NULL) {
         offset = PyLong_AsLongLong(pos);
@@ -565,19 +528,16 @@ send_file(weft_py_core_t *pc, weft_request_t *r, PyObject *res)
     }
     if (offset < 0) {
         PyErr_Clear();
-        offset = lseek(fd, 0, SEEK_CUR);
-        if (offset < 0)
-            return WEFT_DECLINED;
+        offset = -1;
     }
-    length = st.st_size > offset ? st.st_size - offset : 0;
-    if (push_head(pc, r, length) < 0)
+    if (push_head(pc, r, -1) < 0)
         return WEFT_ERROR;
-    if (length > 0 && weft_py_api->sendfile(r, fd, offset, length) != WEFT_OK) {
+    rc = weft_py_api->sendfile_fd(r, fd, offset);
+    if (rc == WEFT_ERROR) {
         pc->aborted = 1;
         PyErr_SetString(PyExc_OSError, "weft: the client went away");
-        return WEFT_ERROR;
     }
-    return WEFT_OK;
+    return rc;
 }
 
 /*
@@ -689,7 +649,6 @@ weft_py_response_done(weft_py_core_t *pc)
 int
 weft_py_response_init(void)
 {
-    tchar_init();
     async_mode = weft_py_api->core_count() > 1;
     s_close = PyUnicode_InternFromString("close");
     s_tell = PyUnicode_InternFromString("tell");
