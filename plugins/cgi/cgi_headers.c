@@ -50,13 +50,6 @@ typedef struct {
 } lines_t;
 
 static int
-is_tchar(unsigned char ch)
-{
-    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
-           || (ch != '\0' && strchr("!#$%&'*+-.^_`|~", ch) != NULL);
-}
-
-static int
 named(const line_t *l, const char *what)
 {
     return !l->status_line && l->nlen == strlen(what) && strncasecmp(l->name, what, l->nlen) == 0;
@@ -81,21 +74,11 @@ quote(char *out, size_t outlen, const char *s, size_t n)
     out[o] = '\0';
 }
 
-/* "NNN" or "NNN reason", a final status. */
+/* "NNN" or "NNN reason" by the core's status rule, and final (no 1xx). */
 static int
 valid_status(const char *s, size_t n)
 {
-    size_t i;
-
-    if (n < 3 || (n > 3 && s[3] != ' ') || s[0] < '2' || s[0] > '9')
-        return 0;
-    for (i = 0; i < 3; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-    for (i = 3; i < n; i++)
-        if ((unsigned char) s[i] < 0x20 && s[i] != '\t')
-            return 0;
-    return 1;
+    return cgi_api->parse_status(s, n) >= 200;
 }
 
 /*
@@ -106,7 +89,7 @@ static int
 next_line(lines_t *ls, int nph, line_t *l, char *why, size_t whylen)
 {
     const char *p = ls->buf + ls->pos, *nl, *colon;
-    size_t      n, i;
+    size_t      n;
     char        q[80];
 
     nl = memchr(p, '\n', ls->len - ls->pos);
@@ -143,11 +126,10 @@ next_line(lines_t *ls, int nph, line_t *l, char *why, size_t whylen)
     }
     l->name = p;
     l->nlen = (size_t) (colon - p);
-    for (i = 0; i < l->nlen; i++)
-        if (!is_tchar((unsigned char) p[i])) {
-            snprintf(why, whylen, "header line %u, %s, has a bad field name", ls->no, q);
-            return -1;
-        }
+    if (!cgi_api->valid_header_name(l->name, l->nlen)) {
+        snprintf(why, whylen, "header line %u, %s, has a bad field name", ls->no, q);
+        return -1;
+    }
     l->value = colon + 1;
     l->vlen = (size_t) (p + n - l->value);
     while (l->vlen > 0 && (l->value[0] == ' ' || l->value[0] == '\t')) {
@@ -156,11 +138,10 @@ next_line(lines_t *ls, int nph, line_t *l, char *why, size_t whylen)
     }
     while (l->vlen > 0 && (l->value[l->vlen - 1] == ' ' || l->value[l->vlen - 1] == '\t'))
         l->vlen--;
-    for (i = 0; i < l->vlen; i++)
-        if (((unsigned char) l->value[i] < 0x20 && l->value[i] != '\t') || l->value[i] == 0x7f) {
-            snprintf(why, whylen, "header line %u, %s, has a control character", ls->no, q);
-            return -1;
-        }
+    if (!cgi_api->valid_header_value(l->value, l->vlen)) {
+        snprintf(why, whylen, "header line %u, %s, has a control character", ls->no, q);
+        return -1;
+    }
     return 1;
 }
 
@@ -170,8 +151,9 @@ cgi_head_apply(weft_request_t *r, const char *buf, size_t len, int nph,
 {
     lines_t      ls = { buf, len, 0, 0 };
     line_t       l;
-    const char  *status = NULL, *location = NULL, *clen = NULL;
-    size_t       slen = 0, llen = 0, cllen = 0, i;
+    const char  *status = NULL, *location = NULL;
+    size_t       slen = 0, llen = 0;
+    int64_t      clen = -1;
     int          rc;
     char         q[80];
 
@@ -189,17 +171,14 @@ cgi_head_apply(weft_request_t *r, const char *buf, size_t len, int nph,
             location = l.value;
             llen = l.vlen;
         } else if (named(&l, "Content-Length")) {
-            for (i = 0; i < l.vlen; i++)
-                if (l.value[i] < '0' || l.value[i] > '9')
-                    break;
-            if (l.vlen == 0 || l.vlen > 18 || i < l.vlen
-                || (clen != NULL && (cllen != l.vlen || memcmp(clen, l.value, cllen) != 0))) {
+            int64_t n = cgi_api->parse_content_length(l.value, l.vlen);
+
+            if (n < 0 || (clen >= 0 && n != clen)) {
                 quote(q, sizeof(q), l.value, l.vlen);
                 snprintf(why, whylen, "Content-Length %s is not a length (or contradicts another)", q);
                 return CGI_HEAD_BAD;
             }
-            clen = l.value;
-            cllen = l.vlen;
+            clen = n;
         }
     }
     if (rc < 0)
@@ -233,13 +212,17 @@ cgi_head_apply(weft_request_t *r, const char *buf, size_t len, int nph,
     ls.pos = 0;
     ls.no = 0;
     while (next_line(&ls, nph, &l, why, whylen) > 0) {
-        if (l.status_line || (!nph && named(&l, "Status")))
+        if (l.status_line || (!nph && named(&l, "Status")) || named(&l, "Content-Length"))
             continue;
         if (cgi_api->add_header(r, l.name, l.nlen, l.value, l.vlen) != WEFT_OK) {
             quote(q, sizeof(q), l.name, l.nlen);
             snprintf(why, whylen, "the server refused its header %s", q);
             return CGI_HEAD_BAD;
         }
+    }
+    if (clen >= 0 && cgi_api->set_content_length(r, (uint64_t) clen) != WEFT_OK) {
+        snprintf(why, whylen, "the server refused its Content-Length");
+        return CGI_HEAD_BAD;
     }
     return CGI_HEAD_RESPONSE;
 }
