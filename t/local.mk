@@ -129,3 +129,18 @@ EXTRA_DIST += $(ABI_TESTS) t/abi/layout-x86_64.txt \
 	t/abi/1.0/weft/api.h t/abi/1.0/weft/engine.h t/abi/1.0/weft/language.h \
 	t/abi/1.0/weft/option.h t/abi/1.0/weft/plugin.h t/abi/1.0/weft/request.h \
 	t/abi/1.0/weft/status.h t/abi/1.0/weft/version.h t/abi/1.0/weft/weft.h
+
+# ------------------------------------------------------------ the HTTP rules (rules)
+# test_http_rules: core/http_rules.c, the API slots and the parser's use of
+# them; test_http_rules.py: every language's view of them (python and CGI).
+if HAVE_CUNIT
+check_PROGRAMS += t/unit/test_http_rules
+TESTS += t/unit/test_http_rules
+t_unit_test_http_rules_SOURCES = t/unit/test_http_rules.c t/unit/tap.c t/unit/tap.h
+t_unit_test_http_rules_CPPFLAGS = $(unit_cppflags)
+t_unit_test_http_rules_LDADD = $(unit_ldadd)
+endif
+
+RULES_TESTS = t/integration/test_http_rules.py
+TESTS += $(RULES_TESTS)
+EXTRA_DIST += $(RULES_TESTS) t/apps/python/rules_app.py t/apps/cgi/rules.py
