@@ -98,6 +98,12 @@ weft_http_body_allowed(int status, int head)
 }
 
 int
+weft_http_length_allowed(int status)
+{
+    return status >= 200 && status != 204;
+}
+
+int
 weft_http_status_has_body(weft_request_t *r, int status)
 {
     return weft_http_body_allowed(status, r != NULL && (r->flags & WEFT_REQ_HEAD) != 0);

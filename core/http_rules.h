@@ -42,6 +42,10 @@ int64_t weft_http_parse_content_length(const char *s, size_t len);
  * any status when head is set, the answer to HEAD), else 1. */
 int     weft_http_body_allowed(int status, int head);
 
+/* 1 when a response with this status may state a Content-Length: not 1xx
+ * or 204 (RFC 9110 8.6); 304 and the answer to HEAD may. */
+int     weft_http_length_allowed(int status);
+
 /* weft_http_body_allowed() for the response to r (api->status_has_body). */
 int     weft_http_status_has_body(weft_request_t *r, int status);
 

@@ -307,7 +307,7 @@ build_head(weft_req_t *r, int64_t length)
     if (r->headers.len > 0)
         APPEND(h, r->headers.data, r->headers.len);
 
-    if (r->app_length >= 0 && code >= 200 && code != 204) {
+    if (r->app_length >= 0 && weft_http_length_allowed(code)) {
         /* The app's length: also for HEAD and 304, which send no body. */
         char   digits[24];
         size_t n = format_length(digits, (uint64_t) r->app_length);

@@ -139,6 +139,10 @@ test_no_body(void)
     CU_ASSERT_EQUAL(weft_http_body_allowed(200, 0), 1);
     CU_ASSERT_EQUAL(weft_http_body_allowed(200, 1), 0);
     CU_ASSERT_EQUAL(weft_http_body_allowed(304, 0), 0);
+    CU_ASSERT_EQUAL(weft_http_length_allowed(200), 1);
+    CU_ASSERT_EQUAL(weft_http_length_allowed(304), 1);
+    CU_ASSERT_EQUAL(weft_http_length_allowed(204), 0);
+    CU_ASSERT_EQUAL(weft_http_length_allowed(101), 0);
 }
 
 /* The API hands plugins these very functions, no copies. */
