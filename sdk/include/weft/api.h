@@ -112,14 +112,15 @@ struct weft_api_s {
 
     /*
      * Set the response status from a status line without the protocol,
-     * such as "200 OK" or "404 Not Found".  WEFT_ERROR when it does not
-     * start with three digits or the headers are already out.
+     * such as "200 OK" or "404 Not Found" ("404" takes the standard reason).
+     * WEFT_ERROR when parse_status() refuses it or the headers are already
+     * out.
      */
     int          (*set_status)(weft_request_t *r, const char *status, size_t len);
 
     /*
-     * Add a response header.  The core validates it (no CR, LF or NUL, a
-     * token for a name) and frames the body itself: it honours an app's
+     * Add a response header.  The core validates it (valid_header_name,
+     * valid_header_value) and frames the body itself: it honours an app's
      * Content-Length, and otherwise sends chunked on HTTP/1.1 and
      * close-delimited on HTTP/1.0.  An app's Connection or
      * Transfer-Encoding header is dropped.  WEFT_ERROR when invalid or when
