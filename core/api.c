@@ -93,4 +93,8 @@ const weft_api_t weft_core_api = {
 
     .worker_count = api_worker_count,
     .percent_decode = weft_percent_decode,
+
+    /* ABI 1.1 */
+    .read_line = weft_body_read_line,
+    .body_seek = weft_body_seek,
 };
