@@ -97,3 +97,7 @@ TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) \
 	t/integration/conftest.py t/integration/weft_tap.py t/integration/weftlib.py \
 	t/integration/pytest.ini
+
+# The request body buffered by the loop, kept and rewound (through python.so).
+TESTS += t/integration/test_body_buffer.py
+EXTRA_DIST += t/integration/test_body_buffer.py t/apps/python/body_app.py
