@@ -159,8 +159,10 @@ read_request(weft_conn_t *c, int first)
             break;
         }
         /* An idle keep-alive connection gives way to a stop; one that is
-         * fresh or mid-request gets to finish. */
-        switch (wait_fd(c->fd, WEFT_READ, c->deadline, (first || c->head_seen) ? 1 : 0)) {
+         * fresh or mid-head gets a moment to finish; a body being buffered
+         * finishes (as in the libevent loop). */
+        switch (wait_fd(c->fd, WEFT_READ, c->deadline,
+                        c->state == WEFT_CONN_BODY ? -1 : (first || c->head_seen) ? 1 : 0)) {
         case WEFT_OK:
             break;
         case WEFT_TIMEOUT:

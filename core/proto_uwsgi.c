@@ -88,6 +88,7 @@ weft_uwsgi_parse_head(weft_conn_t *c)
         return WEFT_ERROR;
     }
     c->in_pos += 4 + (size_t) c->packet_len;
+    c->head_end = c->in_pos;
     weft_body_start(c, left);
     return WEFT_OK;
 }
