@@ -24,7 +24,6 @@ void
 weft_bodybuf_init(weft_bodybuf_t *bb)
 {
     memset(bb, 0, sizeof(*bb));
-    bb->fd = -1;
 }
 
 void
@@ -32,7 +31,7 @@ weft_bodybuf_free(weft_bodybuf_t *bb)
 {
     free(bb->mem);
     free(bb->cache);
-    if (bb->fd >= 0)
+    if (bb->spilled)
         close(bb->fd);
     weft_bodybuf_init(bb);
 }
@@ -105,6 +104,7 @@ spill(weft_bodybuf_t *bb)
     bb->mem = NULL;
     bb->mem_cap = 0;
     bb->fd = fd;
+    bb->spilled = 1;
     return WEFT_OK;
 }
 
@@ -113,9 +113,9 @@ weft_bodybuf_append(weft_bodybuf_t *bb, const void *p, size_t n, int64_t expect,
 {
     if (n == 0)
         return WEFT_OK;
-    if (bb->fd < 0 && bb->len + n > limit && spill(bb) != WEFT_OK)
+    if (!bb->spilled && bb->len + n > limit && spill(bb) != WEFT_OK)
         return WEFT_ERROR;
-    if (bb->fd >= 0) {
+    if (bb->spilled) {
         if (write_all(bb->fd, p, n) != WEFT_OK) {
             weft_log(WEFT_LOG_ERROR, "cannot write a request body to its temporary file: %s",
                      strerror(errno));
@@ -156,7 +156,7 @@ weft_bodybuf_peek(weft_bodybuf_t *bb, uint64_t off, const char **p)
 
     if (off >= bb->len)
         return 0;
-    if (bb->fd < 0) {
+    if (!bb->spilled) {
         *p = bb->mem + off;
         return (ssize_t) (bb->len - off);
     }

@@ -1,7 +1,8 @@
 /*
  * core/bodybuf.h - a request body as the core keeps it: in memory up to
  * --body-buffer-size, then in an unlinked temporary file, so it can be read
- * again from any position (api->body_seek).
+ * again from any position (api->body_seek).  A zeroed weft_bodybuf_t is an
+ * empty body.
  */
 #ifndef WEFT_CORE_BODYBUF_H
 #define WEFT_CORE_BODYBUF_H
@@ -14,7 +15,8 @@ typedef struct {
     char     *mem;          /* the body while it fits in memory */
     size_t    mem_cap;
     uint64_t  len;          /* bytes kept, in memory or in the file */
-    int       fd;           /* the temporary file once spilled, else -1 */
+    int       fd;           /* the temporary file, when spilled */
+    unsigned  spilled:1;
     char     *cache;        /* a window of the file, for peek() */
     uint64_t  cache_off;
     size_t    cache_len;
@@ -41,7 +43,7 @@ int     weft_bodybuf_append(weft_bodybuf_t *bb, const void *p, size_t n, int64_t
 ssize_t weft_bodybuf_peek(weft_bodybuf_t *bb, uint64_t off, const char **p);
 
 /* 1 when the body went to a temporary file. */
-#define weft_bodybuf_spilled(bb)  ((bb)->fd >= 0)
+#define weft_bodybuf_spilled(bb)  ((bb)->spilled)
 
 /* Free the memory and close the file; the body is empty again. */
 void    weft_bodybuf_free(weft_bodybuf_t *bb);
