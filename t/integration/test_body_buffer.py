@@ -329,6 +329,8 @@ def test_pipelined_requests_behind_a_buffered_body(weft):
     one = head("/hash", len(BODY)) + BODY
     two = head("/hash") + chunked(BODY[:7000], 999)
     s.sendall(one + two + one)
+    s.settimeout(20)
+    reader = wc.weftlib.Reader(s)        # one reader: the answers may come together
     for data in (BODY, BODY[:7000], BODY):
-        assert json_of(response(s)) == {"size": len(data), "md5": md5(data)}
+        assert json_of(reader.read()) == {"size": len(data), "md5": md5(data)}
     s.close()
