@@ -334,3 +334,23 @@ def test_pipelined_requests_behind_a_buffered_body(weft):
     for data in (BODY, BODY[:7000], BODY):
         assert json_of(reader.read()) == {"size": len(data), "md5": md5(data)}
     s.close()
+
+
+def test_a_slow_uwsgi_upload_holds_no_core(weft):
+    """The uwsgi protocol's body (nginx with uwsgi_request_buffering off) is
+    buffered by the loop as well."""
+    port, uport = wc.weftlib.free_port(), wc.weftlib.free_port()
+    w = weft("--plugin", "python", "--wsgi-file", APP, "--http-socket", "127.0.0.1:%d" % port,
+             "--socket", "127.0.0.1:%d" % uport, port=port)
+    s = socket.create_connection(("127.0.0.1", uport), timeout=20)
+    v = {"REQUEST_METHOD": "POST", "REQUEST_URI": "/hash", "PATH_INFO": "/hash",
+         "QUERY_STRING": "", "SERVER_PROTOCOL": "HTTP/1.1", "SERVER_NAME": "t",
+         "SERVER_PORT": "80", "REMOTE_ADDR": "127.0.0.1", "CONTENT_LENGTH": str(len(BODY))}
+    s.sendall(wc.weftlib.uwsgi_packet(v) + BODY[:30000])
+    got = wc.many(w, ["/fast"] * 20, timeout=15)
+    assert [st for st, _ in got] == [200] * 20, got
+    for i in range(30000, len(BODY), 10000):
+        s.sendall(BODY[i:i + 10000])
+        time.sleep(0.01)
+    assert json_of(response(s)) == {"size": len(BODY), "md5": md5(BODY)}
+    s.close()
