@@ -121,4 +121,6 @@ const weft_api_t weft_core_api = {
     .parse_status = weft_http_parse_status,
     .parse_content_length = weft_http_parse_content_length,
     .status_has_body = weft_http_status_has_body,
+    .read_line = weft_body_read_line,
+    .body_seek = weft_body_seek,
 };

@@ -28,6 +28,11 @@ struct weft_conf_s {
     double           socket_timeout;    /* --socket-timeout, seconds */
     double           keepalive_timeout; /* --keepalive-timeout, seconds */
     long             max_headers;       /* --max-headers */
+    size_t           body_buffer_size;  /* --body-buffer-size: a body's memory
+                                           before it goes to a temp file */
+    size_t           body_buffering;    /* --body-buffering: bodies up to this
+                                           are read before a core takes the
+                                           request; 0: off, SIZE_MAX: all */
 
     /* processes */
     int              master;            /* --master */

@@ -21,8 +21,6 @@
 #include "worker.h"
 
 #define CONN_BUFFER_START 4096
-#define LINGER_SECONDS    2.0
-#define LINGER_MAX_BYTES  (1024 * 1024)
 
 #define STOP_GRACE_SECONDS 2.0   /* for a fresh connection's first request */
 
@@ -55,7 +53,8 @@ live_unlink(weft_conn_t *c)
 static int
 pending(const weft_conn_t *c)
 {
-    return c->state == WEFT_CONN_HEAD && (c->nrequests == 0 || c->in_end > c->in_pos);
+    return c->state == WEFT_CONN_BODY
+           || (c->state == WEFT_CONN_HEAD && (c->nrequests == 0 || c->in_end > c->in_pos));
 }
 
 unsigned
@@ -71,7 +70,6 @@ weft_conns_pending(void)
 
 static void conn_read_cb(evutil_socket_t fd, short what, void *arg);
 static void conn_write_cb(evutil_socket_t fd, short what, void *arg);
-static void process_head(weft_conn_t *c);
 
 static struct timeval
 tv_of(double seconds)
@@ -148,7 +146,7 @@ weft_conn_fill(weft_conn_t *c, size_t limit)
         char *p = malloc(CONN_BUFFER_START);
 
         if (p == NULL)
-            return -1;
+            return WEFT_FILL_ERROR;
         c->in = p;
         c->in_cap = CONN_BUFFER_START;
     } else if (c->in_end == c->in_cap) {
@@ -156,11 +154,11 @@ weft_conn_fill(weft_conn_t *c, size_t limit)
         char  *p;
 
         if (c->in_cap >= limit)
-            return -3;
+            return WEFT_FILL_FULL;
         cap = c->in_cap * 2 < limit ? c->in_cap * 2 : limit;
         p = realloc(c->in, cap);
         if (p == NULL)
-            return -1;
+            return WEFT_FILL_ERROR;
         c->in = p;
         c->in_cap = cap;
     }
@@ -171,10 +169,10 @@ weft_conn_fill(weft_conn_t *c, size_t limit)
             return n;
         }
         if (n == 0)
-            return 0;
+            return WEFT_FILL_EOF;
         if (errno == EINTR)
             continue;
-        return errno == EAGAIN ? -2 : -1;
+        return errno == EAGAIN ? WEFT_FILL_AGAIN : WEFT_FILL_ERROR;
     }
 }
 
@@ -187,6 +185,17 @@ weft_conn_compact(weft_conn_t *c)
         memmove(c->in, c->in + c->in_pos, c->in_end - c->in_pos);
     c->in_end -= c->in_pos;
     c->in_pos = 0;
+}
+
+void
+weft_conn_compact_from(weft_conn_t *c, size_t keep)
+{
+    if (c->in_pos <= keep)
+        return;
+    if (c->in_pos < c->in_end)
+        memmove(c->in + keep, c->in + c->in_pos, c->in_end - c->in_pos);
+    c->in_end -= c->in_pos - keep;
+    c->in_pos = keep;
 }
 
 void
@@ -235,6 +244,7 @@ weft_conn_close(weft_conn_t *c)
     }
     close(c->fd);
     weft_outq_clear(&c->outq);
+    weft_bodybuf_free(&c->body);
     if (c->in_cap != 0)
         free(c->in);
     free(c->hdrs);
@@ -253,7 +263,7 @@ weft_conns_stop(void)
     for (c = live; c != NULL; c = next) {
         next = c->live_next;
         if (c->state != WEFT_CONN_HEAD || !c->evented)
-            continue;
+            continue;             /* a body being buffered finishes */
         if (!pending(c)) {
             weft_conn_close(c);            /* idle between requests */
         } else if (c->deadline > grace) {
@@ -274,8 +284,9 @@ weft_conn_close_lingering(weft_conn_t *c)
     event_del(&c->wev);
     c->state = WEFT_CONN_LINGER;
     c->in_pos = c->in_end = 0;
+    weft_bodybuf_free(&c->body);
     c->body_read = 0;           /* counts discarded bytes from here */
-    c->deadline = weft_now() + LINGER_SECONDS;
+    c->deadline = weft_now() + WEFT_LINGER_SECONDS;
     arm_read(c);
 }
 
@@ -310,12 +321,6 @@ weft_conn_reject(weft_conn_t *c, int status)
     weft_conn_close_lingering(c);
 }
 
-static int
-head_limit(const weft_conn_t *c)
-{
-    return (int) weft_conf.buffer_size + (c->ls->proto == WEFT_PROTO_UWSGI ? 4 : 0);
-}
-
 void
 weft_conn_next_request(weft_conn_t *c)
 {
@@ -327,11 +332,7 @@ weft_conn_next_request(weft_conn_t *c)
             weft_conn_close(c);
         return;
     }
-    c->nrequests++;
-    c->state = WEFT_CONN_HEAD;
-    c->head_seen = 0;
-    weft_http_reset(c);
-    weft_conn_compact(c);
+    weft_conn_reuse(c);
     if (c->in_end > c->in_pos) {
         /* A pipelined request is already here: parse it on the next loop
          * turn (not from here, which may be deep in a finished request). */
@@ -341,7 +342,6 @@ weft_conn_next_request(weft_conn_t *c)
         event_active(&c->rev, EV_READ, 0);
         return;
     }
-    c->deadline = weft_now() + weft_conf.keepalive_timeout;
     arm_read(c);
 }
 
@@ -358,60 +358,35 @@ dispatch(weft_conn_t *c)
     weft_core_start(core, c);
 }
 
-static void
-process_head(weft_conn_t *c)
-{
-    int rc;
-
-    if (!c->head_seen && c->in_end > c->in_pos) {
-        c->head_seen = 1;
-        c->deadline = weft_now() + weft_conf.socket_timeout;
-    }
-    rc = weft_proto_parse_head(c);
-    if (rc == WEFT_OK) {
-        dispatch(c);
-        return;
-    }
-    if (rc == WEFT_ERROR) {
-        weft_conn_reject(c, c->head_error);
-        return;
-    }
-    /* The head starts at 0 (the buffer is compacted between requests), so
-     * a full buffer is a head over the limit. */
-    if (c->in_end >= (size_t) head_limit(c)) {
-        if (c->ls->proto == WEFT_PROTO_UWSGI) {
-            weft_log(WEFT_LOG_WARN, "uwsgi packet from %s is over --buffer-size: closing",
-                     c->peer_addr);
-            weft_conn_close(c);
-        } else {
-            weft_conn_reject(c, 431);
-        }
-        return;
-    }
-    arm_read(c);
-}
-
+/* The head (or the body the loop buffers) can be read: read it. */
 static void
 on_head_event(weft_conn_t *c, short what)
 {
-    ssize_t n;
+    weft_input_t next;
 
     if (what & EV_TIMEOUT) {
-        if (weft_now() + 0.001 >= c->deadline) {
-            weft_log(WEFT_LOG_DEBUG, "%s:%s: %s, closing", c->peer_addr, c->peer_port,
-                     c->head_seen ? "request head not complete in time" : "idle too long");
-            weft_conn_close(c);
+        if (weft_now() + 0.001 < c->deadline) {
+            arm_read(c);
             return;
         }
+        next = weft_conn_read_timeout(c);
+    } else {
+        next = weft_conn_read(c);
+    }
+    switch (next) {
+    case WEFT_INPUT_WAIT:
         arm_read(c);
-        return;
-    }
-    n = weft_conn_fill(c, (size_t) head_limit(c));
-    if (n == 0 || n == -1) {
+        break;
+    case WEFT_INPUT_READY:
+        dispatch(c);
+        break;
+    case WEFT_INPUT_REJECT:
+        weft_conn_reject(c, c->head_error);
+        break;
+    case WEFT_INPUT_CLOSE:
         weft_conn_close(c);
-        return;
+        break;
     }
-    process_head(c);
 }
 
 /* Input while queued: keep it (it is the body or the next request), watch
@@ -426,11 +401,11 @@ on_queued_event(weft_conn_t *c, short what)
         return;
     }
     n = weft_conn_fill(c, c->in_cap);
-    if (n == 0 || n == -1) {
+    if (n == WEFT_FILL_EOF || n == WEFT_FILL_ERROR) {
         weft_log(WEFT_LOG_INFO, "%s:%s: client went away while its request waited for a core",
                  c->peer_addr, c->peer_port);
         weft_conn_close(c);
-    } else if (n == -3) {
+    } else if (n == WEFT_FILL_FULL) {
         pause_reading(c);
     }
 }
@@ -450,9 +425,9 @@ on_request_event(weft_conn_t *c, short what)
         return;
     }
     n = weft_conn_fill(c, c->in_cap);
-    if (n > 0 || n == -2)
+    if (n > 0 || n == WEFT_FILL_AGAIN)
         return;
-    if (n == -3) {
+    if (n == WEFT_FILL_FULL) {
         pause_reading(c);
         return;
     }
@@ -475,7 +450,7 @@ on_linger_event(weft_conn_t *c, short what)
     n = weft_conn_fill(c, c->in_cap);
     if (n > 0)
         c->body_read += (uint64_t) n;
-    if (n == 0 || n == -1 || c->body_read > LINGER_MAX_BYTES)
+    if (n == WEFT_FILL_EOF || n == WEFT_FILL_ERROR || c->body_read > WEFT_LINGER_MAX_BYTES)
         weft_conn_close(c);
 }
 
@@ -486,6 +461,7 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 
     switch (c->state) {
     case WEFT_CONN_HEAD:
+    case WEFT_CONN_BODY:
         on_head_event(c, what);
         break;
     case WEFT_CONN_QUEUED:
@@ -532,6 +508,7 @@ weft_conn_new(int fd, weft_listener_t *ls, const struct sockaddr_storage *ss, in
         strcpy(c->peer_addr, "unix");
         c->peer_port[0] = '\0';
     }
+    weft_bodybuf_init(&c->body);
     if (evented) {
         event_assign(&c->rev, weft_base, fd, EV_READ | EV_PERSIST, conn_read_cb, c);
         event_assign(&c->wev, weft_base, fd, EV_WRITE, conn_write_cb, c);
@@ -592,7 +569,7 @@ weft_conn_accept(weft_listener_t *ls)
             close(fd);
             return;
         }
-        c->deadline = weft_now() + weft_conf.socket_timeout;
+        weft_conn_read_begin(c, 1);
         arm_read(c);
     }
 }

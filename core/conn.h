@@ -17,6 +17,7 @@
 #include <event2/event.h>
 #include <event2/event_struct.h>
 
+#include "bodybuf.h"
 #include "listen.h"
 #include "outq.h"
 
@@ -28,6 +29,12 @@ typedef struct weft_acore_s weft_acore_t;
 #define WEFT_CONN_QUEUED   2   /* head complete, waiting for a free core */
 #define WEFT_CONN_REQUEST  3   /* a core serves its request */
 #define WEFT_CONN_LINGER   4   /* response sent, draining input before close */
+#define WEFT_CONN_BODY     5   /* head complete, the loop buffers the body */
+
+/* After an error answer: how long, and how much, a closing connection
+ * still reads (and drops) so the client sees the answer, not a reset. */
+#define WEFT_LINGER_SECONDS    2.0
+#define WEFT_LINGER_MAX_BYTES  (1024 * 1024)
 
 /* One header field of a request head, as offsets into conn->in. */
 typedef struct {
@@ -76,9 +83,14 @@ struct weft_conn_s {
 
     /* The request body. */
     int64_t          body_left;      /* identity: bytes still to read; -1: chunked */
-    uint64_t         body_read;      /* decoded bytes handed to the app */
-    const char      *body_ptr;       /* chunked: decoded bytes not yet handed out */
+    int64_t          body_expect;    /* the body's length, -1: chunked */
+    uint64_t         body_read;      /* decoded bytes taken from the input */
+    const char      *body_ptr;       /* decoded bytes not yet kept */
     size_t           body_len;
+    weft_bodybuf_t   body;           /* the decoded body, kept for re-reading */
+    uint64_t         body_pos;       /* the app's read position in it */
+    size_t           head_end;       /* while the loop buffers the body: the
+                                        head is [0, head_end) of `in` */
     int              body_error;     /* 400, 408, 413 when the body went wrong */
     unsigned         body_done:1;
     unsigned         expect_continue:1;
@@ -122,13 +134,48 @@ void weft_conn_reject(weft_conn_t *c, int status);
 /* Only the answer (and its log line), for callers that close themselves. */
 void weft_conn_reject_write(weft_conn_t *c, int status);
 
+/* weft_conn_fill()'s results besides a count of bytes read. */
+#define WEFT_FILL_EOF     0    /* the client closed its side */
+#define WEFT_FILL_ERROR (-1)   /* a read error (or out of memory) */
+#define WEFT_FILL_AGAIN (-2)   /* nothing to read now (EAGAIN) */
+#define WEFT_FILL_FULL  (-3)   /* the buffer is full and at `limit` */
+
 /* Read what the socket has into the input buffer (growing it up to
- * `limit`).  Returns bytes read, 0 at EOF, -1 on error, -2 on EAGAIN, -3
- * when the buffer is full. */
+ * `limit`).  Returns bytes read, or a WEFT_FILL_* code. */
 ssize_t weft_conn_fill(weft_conn_t *c, size_t limit);
 
 /* Move unconsumed input to the front of the buffer. */
 void weft_conn_compact(weft_conn_t *c);
+
+/* Move unconsumed input to offset `keep`, leaving [0, keep) alone. */
+void weft_conn_compact_from(weft_conn_t *c, size_t keep);
+
+/*
+ * The one request reader, for the libevent loop and loop engines alike.
+ * weft_conn_read_begin() starts on a new head (first: a fresh connection,
+ * else an idle keep-alive one) and sets c->deadline.  weft_conn_read()
+ * then reads what the socket has and parses it: the head, then (with
+ * --body-buffering) the body into c->body, with no core attached.  Call it
+ * again each time the socket is readable; weft_conn_read_timeout() when
+ * c->deadline passes first.  The head's limits and log lines live here.
+ */
+typedef enum {
+    WEFT_INPUT_WAIT,     /* wait until readable, or until c->deadline */
+    WEFT_INPUT_READY,    /* a request is ready for a core */
+    WEFT_INPUT_REJECT,   /* answer c->head_error (0: just close), close */
+    WEFT_INPUT_CLOSE     /* the client closed, failed or idled out: close */
+} weft_input_t;
+
+void         weft_conn_read_begin(weft_conn_t *c, int first);
+weft_input_t weft_conn_read(weft_conn_t *c);
+weft_input_t weft_conn_read_timeout(weft_conn_t *c);
+
+/* After a request: ready c for its next head on the same connection. */
+void         weft_conn_reuse(weft_conn_t *c);
+
+/* The connection still reads a request (its head, or its body before a
+ * core takes it). */
+#define weft_conn_reading(c)  ((c)->state == WEFT_CONN_HEAD || (c)->state == WEFT_CONN_BODY)
 
 /* While its request waits: give the input buffer back when it holds
  * nothing unconsumed (the next weft_conn_fill() takes a new one), so a

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,6 +25,8 @@ weft_conf_t weft_conf = {
     .socket_timeout = 30.0,
     .keepalive_timeout = 15.0,
     .max_headers = 100,
+    .body_buffer_size = 65536,
+    .body_buffering = SIZE_MAX,
     .processes = 1,
     .reload_mercy = 60.0,
     .log_format = "common",
@@ -134,6 +137,27 @@ set_octal(const weft_option_t *opt, const char *value, char *err, size_t errlen)
     return *(const char **) opt->data ? WEFT_OK : WEFT_ERROR;
 }
 
+/* --body-buffering on | off | SIZE */
+static int
+set_body_buffering(const weft_option_t *opt, const char *value, char *err, size_t errlen)
+{
+    size_t v;
+
+    if (strcmp(value, "on") == 0 || strcmp(value, "yes") == 0 || strcmp(value, "true") == 0
+        || strcmp(value, "1") == 0) {
+        weft_conf.body_buffering = SIZE_MAX;
+    } else if (strcmp(value, "off") == 0 || strcmp(value, "no") == 0
+               || strcmp(value, "false") == 0 || strcmp(value, "0") == 0) {
+        weft_conf.body_buffering = 0;
+    } else if (weft_parse_size(value, &v) == WEFT_OK && v > 0) {
+        weft_conf.body_buffering = v;
+    } else {
+        snprintf(err, errlen, "'%s' is not on, off or a size such as 10m", value);
+        return WEFT_ERROR;
+    }
+    return WEFT_OK;
+}
+
 const weft_option_t weft_core_options[] = {
     { "help", 'h', WEFT_OPT_FLAG, 0, &weft_conf.help, NULL,
       "show this help, with the options of every installed plugin", 0, 0, NULL },
@@ -172,6 +196,10 @@ const weft_option_t weft_core_options[] = {
     { "max-headers", 0, WEFT_OPT_INT, 0, &weft_conf.max_headers, "N",
       "the most header fields a request may have (default 100, at most 1000; more get 431)",
       1, 1000, NULL },
+    { "body-buffering", 0, WEFT_OPT_CALLBACK, 0, NULL, "on|off|SIZE",
+      "read request bodies (up to SIZE; default on: all) before a core takes the request, so a slow upload holds no core; off: stream them to the app", 0, 0, set_body_buffering },
+    { "body-buffer-size", 0, WEFT_OPT_SIZE, 0, &weft_conf.body_buffer_size, "SIZE",
+      "keep up to SIZE of a request body in memory, the rest in an unlinked temporary file in $TMPDIR (default 64k)", 0, 0, NULL },
 
     { "ini", 0, WEFT_OPT_CALLBACK, 0, NULL, "FILE[:SECTION]",
       "read options from an ini file ([weft] or [uwsgi] section, or SECTION)", 0, 0, set_ini },

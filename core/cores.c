@@ -239,6 +239,7 @@ weft_core_begin(weft_acore_t *c, weft_conn_t *conn)
         core_release(c);
         return WEFT_ERROR;
     }
+    r->pub.flags |= weft_body_flags(conn);
     if (weft_static_enabled() && weft_static_route(r) == WEFT_OK)
         r->lang = &weft_static_language;
     else if ((r->lang = weft_language_for(r->pub.modifier1)) == NULL)

@@ -29,7 +29,6 @@
 #include "registry.h"
 #include "worker.h"
 
-#define LINGER_SECONDS 2.0
 #define IDLE_SLICE     1.0      /* idle waits wake this often to see a stop */
 
 /* Coroutines waiting for a free core, oldest first. */
@@ -119,13 +118,15 @@ static void
 reject(weft_conn_t *c, int status)
 {
     char     buf[4096];
-    double   until = weft_clock() + LINGER_SECONDS;
+    double   until = weft_clock() + WEFT_LINGER_SECONDS;
     size_t   dropped = 0;
 
     if (status != 0 && !c->gone) {
         weft_conn_reject_write(c, status);
+        weft_bodybuf_free(&c->body);
         if (shutdown(c->fd, SHUT_WR) == 0) {
-            while (dropped < (1u << 20) && wait_fd(c->fd, WEFT_READ, until, -1) == WEFT_OK) {
+            while (dropped < WEFT_LINGER_MAX_BYTES
+                   && wait_fd(c->fd, WEFT_READ, until, -1) == WEFT_OK) {
                 ssize_t n = read(c->fd, buf, sizeof(buf));
                 if (n <= 0 && !(n < 0 && errno == EINTR))
                     break;
@@ -137,53 +138,44 @@ reject(weft_conn_t *c, int status)
     weft_conn_close(c);
 }
 
-/* Read until a whole head is in.  WEFT_OK, or WEFT_DONE when the
- * connection is over (closed, timed out, rejected). */
+/* Read a request (its head, and its body when the loop buffers it) with
+ * the one reader, waiting through the engine.  WEFT_OK, or WEFT_DONE when
+ * the connection is over (closed, timed out, rejected). */
 static int
-read_head(weft_conn_t *c, int first)
+read_request(weft_conn_t *c, int first)
 {
-    double deadline = weft_clock() + (first ? weft_conf.socket_timeout
-                                            : weft_conf.keepalive_timeout);
-    size_t limit = weft_conf.buffer_size + (c->ls->proto == WEFT_PROTO_UWSGI ? 4 : 0);
-
-    c->head_seen = 0;
+    weft_conn_read_begin(c, first);
     for (;;) {
-        ssize_t n;
-        int     rc;
-
-        if (!c->head_seen && c->in_end > c->in_pos) {
-            c->head_seen = 1;
-            deadline = weft_clock() + weft_conf.socket_timeout;
-        }
-        rc = weft_proto_parse_head(c);
-        if (rc == WEFT_OK)
+        switch (weft_conn_read(c)) {
+        case WEFT_INPUT_READY:
             return WEFT_OK;
-        if (rc == WEFT_ERROR) {
+        case WEFT_INPUT_REJECT:
             reject(c, c->head_error);
             return WEFT_DONE;
+        case WEFT_INPUT_CLOSE:
+            weft_conn_close(c);
+            return WEFT_DONE;
+        case WEFT_INPUT_WAIT:
+            break;
         }
-        if (c->in_end >= limit) {
-            if (c->ls->proto == WEFT_PROTO_UWSGI)
-                weft_log(WEFT_LOG_WARN, "uwsgi packet from %s is over --buffer-size: closing",
-                         c->peer_addr);
-            reject(c, c->ls->proto == WEFT_PROTO_HTTP ? 431 : 0);
+        /* An idle keep-alive connection gives way to a stop; one that is
+         * fresh or mid-head gets a moment to finish; a body being buffered
+         * finishes (as in the libevent loop). */
+        switch (wait_fd(c->fd, WEFT_READ, c->deadline,
+                        c->state == WEFT_CONN_BODY ? -1 : (first || c->head_seen) ? 1 : 0)) {
+        case WEFT_OK:
+            break;
+        case WEFT_TIMEOUT:
+            if (weft_conn_read_timeout(c) == WEFT_INPUT_REJECT) {
+                reject(c, c->head_error);
+                return WEFT_DONE;
+            }
+            weft_conn_close(c);
+            return WEFT_DONE;
+        default:
+            weft_conn_close(c);
             return WEFT_DONE;
         }
-        n = weft_conn_fill(c, limit);
-        if (n > 0)
-            continue;
-        if (n == -2) {
-            /* An idle keep-alive connection gives way to a stop; one that
-             * is fresh or mid-head gets to finish. */
-            rc = wait_fd(c->fd, WEFT_READ, deadline, (first || c->head_seen) ? 1 : 0);
-            if (rc == WEFT_OK)
-                continue;
-            if (rc == WEFT_TIMEOUT)
-                weft_log(WEFT_LOG_DEBUG, "%s:%s: %s, closing", c->peer_addr, c->peer_port,
-                         c->head_seen ? "request head not complete in time" : "idle too long");
-        }
-        weft_conn_close(c);
-        return WEFT_DONE;
     }
 }
 
@@ -207,7 +199,7 @@ weft_loop_serve_connection(int fd, unsigned li)
     for (;;) {
         weft_acore_t *core;
 
-        if (read_head(c, first) != WEFT_OK)
+        if (read_request(c, first) != WEFT_OK)
             return;
         first = 0;
         core = acquire_core();
@@ -226,15 +218,11 @@ weft_loop_serve_connection(int fd, unsigned li)
         weft_core_end(core);
         weft_loop_core_freed();
 
-        c->core = NULL;
         if (!c->keepalive || c->gone || c->eof || weft_worker_stopping) {
             weft_conn_close(c);
             return;
         }
-        c->nrequests++;
-        c->state = WEFT_CONN_HEAD;
-        weft_http_reset(c);
-        weft_conn_compact(c);
+        weft_conn_reuse(c);
     }
 }
 

@@ -219,23 +219,16 @@ on_headers_complete(http_parser *p)
     }
 
     if (p->flags & F_CHUNKED) {
-        c->body_left = -1;
-        c->body_done = 0;
+        weft_body_start(c, -1);
     } else if (p->flags & F_CONTENTLENGTH) {
-        c->body_left = (int64_t) p->content_length;
-        c->body_done = p->content_length == 0;
+        weft_body_start(c, (int64_t) p->content_length);
         if (weft_conf.limit_post && p->content_length > weft_conf.limit_post) {
             c->head_error = 413;
             return -1;
         }
     } else {
-        c->body_left = 0;
-        c->body_done = 1;
+        weft_body_start(c, 0);
     }
-    c->body_read = 0;
-    c->body_ptr = NULL;
-    c->body_len = 0;
-    c->body_error = 0;
     return 0;
 }
 

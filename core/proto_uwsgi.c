@@ -24,11 +24,37 @@ le16(const char *p)
     return (uint16_t) ((unsigned char) p[0] | ((unsigned char) p[1] << 8));
 }
 
+/* CONTENT_LENGTH among a packet's variables: the length, 0 when absent,
+ * -1 when it is not a number.  (A malformed packet is refused later, by
+ * weft_uwsgi_build_request.) */
+static int64_t
+content_length(const char *p, size_t len)
+{
+    const char *end = p + len;
+
+    while (end - p >= 2) {
+        uint16_t kl = le16(p), vl;
+
+        p += 2;
+        if (end - p < kl + 2)
+            return 0;
+        vl = le16(p + kl);
+        if (end - p - kl - 2 < vl)
+            return 0;
+        if (kl == 14 && memcmp(p, "CONTENT_LENGTH", 14) == 0)
+            /* nginx sends an empty one for no body */
+            return vl == 0 ? 0 : weft_http_parse_content_length(p + kl + 2, vl);
+        p += kl + 2 + vl;
+    }
+    return 0;
+}
+
 int
 weft_uwsgi_parse_head(weft_conn_t *c)
 {
-    size_t avail = c->in_end - c->in_pos;
+    size_t      avail = c->in_end - c->in_pos;
     const char *p = c->in + c->in_pos;
+    int64_t     left;
 
     if (avail < 4)
         return WEFT_AGAIN;
@@ -48,16 +74,32 @@ weft_uwsgi_parse_head(weft_conn_t *c)
     c->http10 = 0;
     c->expect_continue = 0;
     c->upgrade = 0;
+    /* The body's length is known before a core takes the request, so the
+     * loop can buffer it. */
+    left = content_length(p + 4, c->packet_len);
+    if (left < 0) {
+        weft_log(WEFT_LOG_WARN, "uwsgi request from %s has a bad CONTENT_LENGTH: closing",
+                 c->peer_addr);
+        c->head_error = 0;
+        return WEFT_ERROR;
+    }
+    if (weft_conf.limit_post && (uint64_t) left > weft_conf.limit_post) {
+        c->head_error = 413;
+        return WEFT_ERROR;
+    }
+    c->in_pos += 4 + (size_t) c->packet_len;
+    c->head_end = c->in_pos;
+    weft_body_start(c, left);
     return WEFT_OK;
 }
 
 int
 weft_uwsgi_build_request(weft_conn_t *c, weft_req_t *r)
 {
-    const char *p = c->in + c->in_pos + 4;
+    /* The packet ends where the body begins (weft_uwsgi_parse_head). */
+    const char *p = c->in + c->head_end - c->packet_len;
     const char *end = p + c->packet_len;
     size_t      len;
-    unsigned    i;
 
     /* Each variable takes at least 4 bytes of the packet. */
     if (weft_vars_reserve(r, (size_t) c->packet_len + 64, c->packet_len / 4 + 1) != WEFT_OK) {
@@ -85,7 +127,6 @@ weft_uwsgi_build_request(weft_conn_t *c, weft_req_t *r)
         if (weft_vars_add(r, k, kl, v, vl) == NULL)
             goto bad;
     }
-    c->in_pos += 4 + (size_t) c->packet_len;
     weft_vars_index(r);
 
     r->pub.modifier1 = c->modifier1;
@@ -99,32 +140,7 @@ weft_uwsgi_build_request(weft_conn_t *c, weft_req_t *r)
             r->pub.flags |= WEFT_REQ_HTTPS;
     }
 
-    c->body_left = 0;
-    for (i = 0; i < r->pub.nvars; i++) {
-        const weft_var_t *v = &r->vars[i];
-        if (v->key_len == 14 && memcmp(v->key, "CONTENT_LENGTH", 14) == 0) {
-            /* nginx sends an empty one for no body */
-            c->body_left = v->value_len == 0 ? 0
-                           : weft_http_parse_content_length(v->value, v->value_len);
-            break;
-        }
-    }
-    if (c->body_left < 0) {
-        weft_log(WEFT_LOG_WARN, "uwsgi request from %s has a bad CONTENT_LENGTH: closing",
-                 c->peer_addr);
-        c->head_error = 0;
-        return WEFT_ERROR;
-    }
-    if (weft_conf.limit_post && (uint64_t) c->body_left > weft_conf.limit_post) {
-        c->head_error = 413;
-        return WEFT_ERROR;
-    }
-    r->pub.content_length = c->body_left;
-    c->body_done = c->body_left == 0;
-    c->body_read = 0;
-    c->body_ptr = NULL;
-    c->body_len = 0;
-    c->body_error = 0;
+    r->pub.content_length = c->body_expect;
     return WEFT_OK;
 
 bad:

@@ -91,8 +91,26 @@ ssize_t weft_percent_decode(char *dst, const char *src, size_t srclen);
 
 /* ---------------------------------------------------------------- body.c */
 
-/* api->read_body */
+/* api->read_body, api->read_line, api->body_seek */
 ssize_t weft_body_read(weft_request_t *r, void *buf, size_t len);
+ssize_t weft_body_read_line(weft_request_t *r, void *buf, size_t len);
+int64_t weft_body_seek(weft_request_t *r, int64_t offset, int whence);
+
+/* A head is complete: its body is `left` bytes (-1: chunked until its end),
+ * none of them kept yet. */
+void weft_body_start(weft_conn_t *c, int64_t left);
+
+/* Keep every body byte the input buffer holds (c->body): WEFT_OK when the
+ * body is complete, WEFT_AGAIN when more input is needed, WEFT_ERROR with
+ * c->body_error (400 malformed, 413 over --limit-post, 500 no room). */
+int weft_body_take_input(weft_conn_t *c);
+
+/* Send "100 Continue" when the client asked for it and nothing of the
+ * body has come yet (at most once per request). */
+void weft_body_send_continue(weft_conn_t *c);
+
+/* The WEFT_REQ_BODY_* flags the request's body has now. */
+uint32_t weft_body_flags(const weft_conn_t *c);
 
 /* After the response: consume what is left of the body so the connection
  * can serve another request.  WEFT_OK when it can, WEFT_ERROR when it must

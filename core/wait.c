@@ -232,12 +232,12 @@ loop_wait(weft_acore_t *c)
         }
         if (ready == conn_slot) {
             ssize_t got = weft_conn_fill(conn, conn->in_cap);
-            if (got == 0 || got == -1) {
+            if (got == WEFT_FILL_EOF || got == WEFT_FILL_ERROR) {
                 conn->eof = 1;
                 weft_core_abort(c, "client went away");
                 break;
             }
-            if (got == -3)
+            if (got == WEFT_FILL_FULL)
                 n--;             /* the buffer is full: stop watching */
             continue;
         }

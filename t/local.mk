@@ -144,3 +144,14 @@ endif
 RULES_TESTS = t/integration/test_http_rules.py
 TESTS += $(RULES_TESTS)
 EXTRA_DIST += $(RULES_TESTS) t/apps/python/rules_app.py t/apps/cgi/rules.py
+# The request body buffered by the loop, kept and rewound (through python.so).
+TESTS += t/integration/test_body_buffer.py
+EXTRA_DIST += t/integration/test_body_buffer.py t/apps/python/body_app.py
+
+if HAVE_CUNIT
+check_PROGRAMS += t/unit/test_bodybuf
+TESTS += t/unit/test_bodybuf
+t_unit_test_bodybuf_SOURCES = t/unit/test_bodybuf.c t/unit/tap.c t/unit/tap.h
+t_unit_test_bodybuf_CPPFLAGS = $(unit_cppflags)
+t_unit_test_bodybuf_LDADD = $(unit_ldadd)
+endif

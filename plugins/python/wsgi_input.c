@@ -1,31 +1,31 @@
 /*
- * plugins/python/wsgi_input.c - wsgi.input: the request body, streamed from
- * the socket as the app reads it (api->read_body suspends the core, or
- * blocks the worker without a suspend engine).
+ * plugins/python/wsgi_input.c - wsgi.input: the request body as the core
+ * keeps it.  read() goes through api->read_body, readline() and iteration
+ * through api->read_line, and seek()/tell() (a WSGI extension) through
+ * api->body_seek: the plugin keeps no buffer and rebuilds no lines.  A read
+ * that must wait for the client suspends the core (or blocks the worker
+ * without a suspend engine); with --body-buffering the body is already in.
  *
- * read(n) returns n bytes unless the body ends first, like a file.  With a
- * known length, read() and read(n) fill the bytes object directly; otherwise
- * (a chunked upload, readline) bytes pass through a small buffer.  Each core
- * reuses one input object from request to request, unless the app kept a
- * reference to it; an object of a finished request refuses to read.
+ * read(n) returns n bytes unless the body ends first, like a file.  Each
+ * core reuses one input object from request to request, unless the app kept
+ * a reference to it; an object of a finished request refuses to read.
  */
-#include <stdlib.h>
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "python.h"
 
-#define STEP      16384         /* buffer growth and read size */
-#define KEEP_MAX  65536         /* a buffer kept between requests */
+#define STEP  16384             /* read size when the length is unknown */
+#define LINE  256               /* a line's first allocation */
 
 typedef struct {
     PyObject_HEAD
     weft_py_core_t *pc;
     uint64_t        gen;
     weft_request_t *r;
-    char           *buf;        /* bytes read from the core, not yet taken */
-    size_t          cap, pos, end;
-    int64_t         left;       /* body bytes still in the core; -1 unknown */
-    int             eof;
+    int64_t         pos;        /* the read position in the body */
+    int64_t         length;     /* the body's length, -1 unknown (chunked) */
 } input_t;
 
 static PyTypeObject input_type;
@@ -40,108 +40,80 @@ valid(input_t *in)
     return 1;
 }
 
-/* Read up to len body bytes from the core into dst: the count, 0 at the end,
- * -1 with OSError set. */
+static void
+read_failed(void)
+{
+    PyErr_SetString(PyExc_OSError,
+                    "wsgi.input: the request body could not be read (the client went away, stalled or sent a malformed body)");
+}
+
+/* Read up to len body bytes into dst (lines: up to and including a
+ * newline): the count, 0 at the end, -1 with OSError set. */
 static Py_ssize_t
-core_read(input_t *in, char *dst, size_t len)
+core_read(input_t *in, char *dst, size_t len, int line)
 {
     ssize_t n;
 
-    if (in->eof || len == 0)
+    if (len == 0)
         return 0;
-    if (in->left >= 0 && (uint64_t) in->left < len)
-        len = (size_t) in->left;
-    if (len == 0) {
-        in->eof = 1;
-        return 0;
-    }
-    WEFT_PY_BLOCKING(in->r, weft_py_api->read_body(in->r, dst, len), n);
+    if (line)
+        WEFT_PY_BLOCKING(in->r, weft_py_api->read_line(in->r, dst, len), n);
+    else
+        WEFT_PY_BLOCKING(in->r, weft_py_api->read_body(in->r, dst, len), n);
     if (n < 0) {
-        PyErr_SetString(PyExc_OSError,
-                        "wsgi.input: the request body could not be read (the client went away, stalled or sent a malformed body)");
+        read_failed();
         return -1;
     }
-    if (n == 0)
-        in->eof = 1;
-    if (in->left >= 0)
-        in->left -= n;
+    in->pos += n;
     return n;
 }
 
-/* Read one step more into the buffer: the count, 0 at the end, -1. */
-static Py_ssize_t
-fill(input_t *in)
-{
-    Py_ssize_t n;
-
-    if (in->pos > 0 && in->pos == in->end)
-        in->pos = in->end = 0;
-    if (in->cap - in->end < STEP) {
-        if (in->pos > 0) {
-            memmove(in->buf, in->buf + in->pos, in->end - in->pos);
-            in->end -= in->pos;
-            in->pos = 0;
-        }
-        if (in->cap - in->end < STEP) {
-            size_t cap = in->cap ? in->cap * 2 : STEP;
-            char  *b = realloc(in->buf, cap);
-            if (b == NULL) {
-                PyErr_NoMemory();
-                return -1;
-            }
-            in->buf = b;
-            in->cap = cap;
-        }
-    }
-    n = core_read(in, in->buf + in->end, in->cap - in->end);
-    if (n > 0)
-        in->end += (size_t) n;
-    return n;
-}
-
-/* Take n buffered bytes as a bytes object. */
+/*
+ * Up to limit bytes (-1: to the end), or with `line` up to and including a
+ * newline, into a bytes object.  With a known length a plain read gets one
+ * allocation of the right size; otherwise the object grows.
+ */
 static PyObject *
-take(input_t *in, size_t n)
+read_upto(input_t *in, Py_ssize_t limit, int line)
 {
-    PyObject *b = PyBytes_FromStringAndSize(in->buf + in->pos, (Py_ssize_t) n);
-
-    if (b != NULL)
-        in->pos += n;
-    return b;
-}
-
-/* read() or read(n) with a known length: straight into the bytes. */
-static PyObject *
-read_known(input_t *in, Py_ssize_t want)
-{
-    size_t    have = in->end - in->pos, total, got;
+    size_t    cap, got = 0;
     PyObject *b;
 
-    total = have + (size_t) in->left;
-    if (want >= 0 && (size_t) want < total)
-        total = (size_t) want;
-    b = PyBytes_FromStringAndSize(NULL, (Py_ssize_t) total);
+    if (line)
+        cap = limit >= 0 && limit < LINE ? (size_t) limit : LINE;
+    else if (in->length >= 0) {
+        int64_t left = in->length > in->pos ? in->length - in->pos : 0;
+        cap = limit >= 0 && limit < left ? (size_t) limit : (size_t) left;
+    } else
+        cap = limit >= 0 && limit < STEP ? (size_t) limit : STEP;
+    b = PyBytes_FromStringAndSize(NULL, (Py_ssize_t) cap);
     if (b == NULL)
         return NULL;
-    got = have < total ? have : total;
-    if (got > 0)
-        memcpy(PyBytes_AS_STRING(b), in->buf + in->pos, got);
-    in->pos += got;
-    while (got < total) {
-        Py_ssize_t n = core_read(in, PyBytes_AS_STRING(b) + got, total - got);
+    for (;;) {
+        Py_ssize_t n;
+
+        if (got == cap) {
+            size_t more;
+            if ((limit >= 0 && got >= (size_t) limit) || (!line && in->length >= 0))
+                break;
+            more = cap;
+            if (limit >= 0 && cap + more > (size_t) limit)
+                more = (size_t) limit - cap;
+            if (_PyBytes_Resize(&b, (Py_ssize_t) (cap + more)) < 0)
+                return NULL;
+            cap += more;
+        }
+        n = core_read(in, PyBytes_AS_STRING(b) + got, cap - got, line);
         if (n < 0) {
             Py_DECREF(b);
             return NULL;
         }
-        if (n == 0)
-            break;
         got += (size_t) n;
+        if (n == 0 || (line && PyBytes_AS_STRING(b)[got - 1] == '\n'))
+            break;
     }
-    if (got < total) {              /* the body ended early */
-        PyObject *shorter = PyBytes_FromStringAndSize(PyBytes_AS_STRING(b), (Py_ssize_t) got);
-        Py_DECREF(b);
-        b = shorter;
-    }
+    if (got < cap && _PyBytes_Resize(&b, (Py_ssize_t) got) < 0)
+        return NULL;
     return b;
 }
 
@@ -165,51 +137,16 @@ size_arg(PyObject *const *args, Py_ssize_t nargs, const char *name, Py_ssize_t *
     return 0;
 }
 
-/*
- * Take up to limit bytes (-1: no limit) through the buffer, reading more
- * from the core as needed; with `line`, stop after the first newline.
- */
-static PyObject *
-take_upto(input_t *in, Py_ssize_t limit, int line)
-{
-    size_t scanned = 0;
-
-    for (;;) {
-        size_t      have = in->end - in->pos;
-        size_t      upto = limit >= 0 && (size_t) limit < have ? (size_t) limit : have;
-        const char *nl = NULL;
-        Py_ssize_t  n;
-
-        if (line && upto > scanned)
-            nl = memchr(in->buf + in->pos + scanned, '\n', upto - scanned);
-        if (nl != NULL)
-            return take(in, (size_t) (nl - (in->buf + in->pos)) + 1);
-        if (limit >= 0 && have >= (size_t) limit)
-            return take(in, (size_t) limit);
-        scanned = upto;
-        n = fill(in);
-        if (n < 0)
-            return NULL;
-        if (n == 0)
-            return take(in, in->end - in->pos);
-    }
-}
-
 static PyObject *
 input_read(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    input_t    *in = (input_t *) self;
-    Py_ssize_t  size;
+    Py_ssize_t size;
 
-    if (size_arg(args, nargs, "read", &size) < 0 || !valid(in))
+    if (size_arg(args, nargs, "read", &size) < 0 || !valid((input_t *) self))
         return NULL;
     if (size == 0)
         return PyBytes_FromStringAndSize(NULL, 0);
-    if (size > 0 && in->end - in->pos >= (size_t) size)
-        return take(in, (size_t) size);
-    if (in->left >= 0)
-        return read_known(in, size);
-    return take_upto(in, size, 0);
+    return read_upto((input_t *) self, size, 0);
 }
 
 static PyObject *
@@ -221,7 +158,7 @@ input_readline(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     if (limit == 0)
         return PyBytes_FromStringAndSize(NULL, 0);
-    return take_upto((input_t *) self, limit, 1);
+    return read_upto((input_t *) self, limit, 1);
 }
 
 static PyObject *
@@ -234,7 +171,7 @@ input_readlines(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     lines = PyList_New(0);
     while (lines != NULL) {
-        PyObject  *line = take_upto((input_t *) self, -1, 1);
+        PyObject  *line = read_upto((input_t *) self, -1, 1);
         Py_ssize_t n;
 
         if (line == NULL) {
@@ -263,16 +200,71 @@ input_next(PyObject *self)
 
     if (!valid((input_t *) self))
         return NULL;
-    line = take_upto((input_t *) self, -1, 1);
+    line = read_upto((input_t *) self, -1, 1);
     if (line != NULL && PyBytes_GET_SIZE(line) == 0)
         Py_CLEAR(line);             /* StopIteration */
     return line;
 }
 
+/* seek(offset[, whence]) -> the new position, like a file's (whence 0, 1
+ * or 2); OSError when the body cannot be rewound or read. */
+static PyObject *
+input_seek(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    input_t  *in = (input_t *) self;
+    long long off;
+    int       whence = SEEK_SET, e;
+    int64_t   pos;
+
+    if (nargs < 1 || nargs > 2) {
+        PyErr_Format(PyExc_TypeError, "seek() takes 1 or 2 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    off = PyLong_AsLongLong(args[0]);
+    if (off == -1 && PyErr_Occurred())
+        return NULL;
+    if (nargs == 2) {
+        whence = _PyLong_AsInt(args[1]);
+        if (whence == -1 && PyErr_Occurred())
+            return NULL;
+    }
+    if (whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END) {
+        PyErr_Format(PyExc_ValueError, "invalid whence (%d, should be 0, 1 or 2)", whence);
+        return NULL;
+    }
+    if (!valid(in))
+        return NULL;
+    errno = 0;
+    WEFT_PY_BLOCKING(in->r, weft_py_api->body_seek(in->r, (int64_t) off, whence), pos);
+    e = errno;
+    if (pos < 0) {
+        errno = e ? e : EIO;
+        return PyErr_SetFromErrno(PyExc_OSError);
+    }
+    in->pos = pos;
+    return PyLong_FromLongLong((long long) pos);
+}
+
+static PyObject *
+input_tell(PyObject *self, PyObject *unused)
+{
+    if (!valid((input_t *) self))
+        return NULL;
+    return PyLong_FromLongLong((long long) ((input_t *) self)->pos);
+}
+
+/* seekable() -> True when the core keeps the body (api->body_seek works). */
+static PyObject *
+input_seekable(PyObject *self, PyObject *unused)
+{
+    if (!valid((input_t *) self))
+        return NULL;
+    return PyBool_FromLong((((input_t *) self)->r->flags & WEFT_REQ_BODY_REWINDABLE) != 0);
+}
+
 static void
 input_dealloc(PyObject *self)
 {
-    free(((input_t *) self)->buf);
     PyObject_Free(self);
 }
 
@@ -283,6 +275,10 @@ static PyMethodDef input_methods[] = {
       "readline([size]) -> bytes: one line, with its newline" },
     { "readlines", (PyCFunction) (void (*)(void)) input_readlines, METH_FASTCALL,
       "readlines([hint]) -> list of lines" },
+    { "seek", (PyCFunction) (void (*)(void)) input_seek, METH_FASTCALL,
+      "seek(offset[, whence]) -> the new position: read the body again (a WSGI extension)" },
+    { "tell", input_tell, METH_NOARGS, "tell() -> the read position in the body" },
+    { "seekable", input_seekable, METH_NOARGS, "seekable() -> whether seek() works" },
     { NULL, NULL, 0, NULL }
 };
 
@@ -319,21 +315,14 @@ weft_py_input_for(weft_py_core_t *pc, weft_request_t *r)
         pc->input = (PyObject *) in;
         if (in == NULL)
             return NULL;
-        in->buf = NULL;
-        in->cap = 0;
-    } else if (in->cap > KEEP_MAX) {
-        free(in->buf);
-        in->buf = NULL;
-        in->cap = 0;
     }
     in->pc = pc;
     in->gen = pc->gen;
     in->r = r;
-    in->pos = in->end = 0;
-    in->eof = 0;
+    in->pos = 0;
     if (r->flags & WEFT_REQ_CHUNKED_BODY)
-        in->left = -1;
+        in->length = -1;
     else
-        in->left = r->content_length > 0 ? r->content_length : 0;
+        in->length = r->content_length > 0 ? r->content_length : 0;
     return (PyObject *) in;
 }

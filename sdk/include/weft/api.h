@@ -325,10 +325,12 @@ struct weft_api_s {
      * Move the body's read position (whence SEEK_SET, SEEK_CUR or
      * SEEK_END).  Only when r->flags has WEFT_REQ_BODY_REWINDABLE: the core
      * keeps the body (in memory up to --body-buffer-size, then in an
-     * unlinked temporary file).  SEEK_END and positions past what has
-     * arrived read the rest of the body first.  Returns the new position,
-     * or -1 (errno EINVAL for a bad position, ESPIPE when the body is not
-     * rewindable, EIO when the body could not be read).
+     * unlinked temporary file).  SEEK_END reads the rest of the body
+     * first; the next read at a position past what has arrived reads up to
+     * there first; past the end of the body reads return 0, as in a file.
+     * Returns the new position, or -1 (errno EINVAL for a bad position,
+     * ESPIPE when the body is not rewindable, EIO when the body could not
+     * be read).
      */
     int64_t      (*body_seek)(weft_request_t *r, int64_t offset, int whence);
 
