@@ -93,4 +93,6 @@ const weft_api_t weft_core_api = {
 
     .worker_count = api_worker_count,
     .percent_decode = weft_percent_decode,
+
+    .write_ref = weft_resp_write_ref,
 };

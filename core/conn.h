@@ -28,6 +28,8 @@ typedef struct weft_acore_s weft_acore_t;
 #define WEFT_CONN_QUEUED   2   /* head complete, waiting for a free core */
 #define WEFT_CONN_REQUEST  3   /* a core serves its request */
 #define WEFT_CONN_LINGER   4   /* response sent, draining input before close */
+#define WEFT_CONN_DRAIN    5   /* the app is done, its core freed: the loop
+                                  writes the queued rest of the response */
 
 /* One header field of a request head, as offsets into conn->in. */
 typedef struct {
@@ -109,6 +111,11 @@ weft_conn_t *weft_conn_new(int fd, weft_listener_t *ls, const struct sockaddr_st
 
 /* Begin (or resume after a response) reading the next request head. */
 void weft_conn_next_request(weft_conn_t *c);
+
+/* The core is freed but output is still queued: drain it from the loop
+ * (within --socket-timeout of each stall), then go on as
+ * weft_conn_next_request().  A client that leaves meanwhile is closed. */
+void weft_conn_offload(weft_conn_t *c);
 
 /* Close now, or after draining what the client is still sending (so it
  * reads an error response instead of a reset). */
