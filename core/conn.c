@@ -380,8 +380,9 @@ on_drain_write(weft_conn_t *c, short what)
     weft_conn_next_request(c);
 }
 
-/* Input while the response drains: keep it (a pipelined request), close
- * when the client leaves. */
+/* Input while the response drains: keep it (a pipelined request).  A
+ * client that only shut its side down still reads: drain on, then close;
+ * one whose socket failed is gone. */
 static void
 on_drain_read(weft_conn_t *c, short what)
 {
@@ -393,7 +394,10 @@ on_drain_read(weft_conn_t *c, short what)
     }
     n = weft_conn_fill(c, c->in_cap > (size_t) head_limit(c) ? c->in_cap
                                                               : (size_t) head_limit(c));
-    if (n == 0 || n == -1) {
+    if (n == 0) {
+        c->eof = 1;
+        pause_reading(c);
+    } else if (n == -1) {
         weft_log(WEFT_LOG_INFO, "%s:%s: client went away with %zu bytes of its response still queued",
                  c->peer_addr, c->peer_port, c->outq.bytes);
         weft_conn_close(c);

@@ -23,9 +23,11 @@
  * engine waits for something else, the loop drains that queue in the
  * background.  Once the app is done, the core is freed at once (accounted,
  * access-logged, request_done called) and the connection, holding no core,
- * drains the rest before its next request: a slow reader holds no core.  (Under a loop engine, loop_serve.c runs weft_core_main() on the
- * engine's coroutine between weft_core_begin() and weft_core_end().)  How a
- * core waits is in wait.c.
+ * drains the rest before its next request: a slow reader holds no core.
+ *
+ * (Under a loop engine, loop_serve.c runs weft_core_main() on the engine's
+ * coroutine between weft_core_begin() and weft_core_end(), and drains on
+ * that coroutine after.)  How a core waits is in wait.c.
  */
 #include "config.h"
 

@@ -173,6 +173,19 @@ def test_a_slow_reader_keeps_its_connection(weft, slow_reader, engine, cores):
     s.close()
 
 
+@pytest.mark.parametrize("engine,cores", ENGINES)
+def test_a_half_closed_reader_still_gets_it_all(weft, slow_reader, engine, cores):
+    """A client that shuts its sending side after the request still reads
+    the whole response; then the connection closes."""
+    w = serve(weft, engine)
+    s = slow_reader(w, "/list?%d" % MB)
+    handed_off(w, "/list?%d" % MB, 1)
+    s.shutdown(socket.SHUT_WR)
+    others_served(w)
+    assert_intact(s)
+    assert s.recv(1) == b""
+
+
 # ------------------------------------------------------------------ the cap
 
 def silent(s, seconds):
