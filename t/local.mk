@@ -103,3 +103,11 @@ EXTRA_DIST += $(INTEGRATION_TESTS) \
 OFFLOAD_TESTS = t/integration/test_offload.py
 TESTS += $(OFFLOAD_TESTS)
 EXTRA_DIST += $(OFFLOAD_TESTS) t/apps/python/offload_app.py
+
+if HAVE_CUNIT
+check_PROGRAMS += t/unit/test_outq
+TESTS += t/unit/test_outq
+t_unit_test_outq_SOURCES = t/unit/test_outq.c t/unit/tap.c t/unit/tap.h
+t_unit_test_outq_CPPFLAGS = $(unit_cppflags)
+t_unit_test_outq_LDADD = $(unit_ldadd)
+endif
