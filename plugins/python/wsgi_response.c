@@ -554,13 +554,17 @@ drain_released(void)
     }
 }
 
+/* Items smaller than this are copied: a copy costs less than the two
+ * allocations a reference takes (and "Hello, world" pays nothing). */
+#define REF_MIN 4096
+
 /* One bytes item of a list body, by reference when the core can keep it. */
 static int
 write_item(weft_py_core_t *pc, weft_request_t *r, PyObject *item)
 {
     released_t *node;
 
-    if (PyBytes_GET_SIZE(item) == 0 || weft_py_api->write_ref == NULL)
+    if (PyBytes_GET_SIZE(item) < REF_MIN || weft_py_api->write_ref == NULL)
         return write_body(pc, r, PyBytes_AS_STRING(item), PyBytes_GET_SIZE(item));
     if (push_head(pc, r, -1) < 0)
         return -1;
