@@ -237,9 +237,13 @@ queue_iov(weft_req_t *r, struct iovec *iov, int n, struct iovec *ref_iov, weft_s
         return weft_outq_push_iov(q, iov, n, 0) == WEFT_OK ? WEFT_OK
                                                             : gone(r, "out of memory");
     if (ref_iov < iov || ref_iov >= iov + n || ref_iov->iov_len == 0) {
+        /* Its bytes are out: done with it (unless this fails: not taken). */
+        if (weft_outq_push_iov(q, iov, n, 0) != WEFT_OK) {
+            weft_outq_ref_free(ref);
+            return gone(r, "out of memory");
+        }
         weft_outq_retire(q, ref);
-        return weft_outq_push_iov(q, iov, n, 0) == WEFT_OK ? WEFT_OK
-                                                            : gone(r, "out of memory");
+        return WEFT_OK;
     }
     k = (int) (ref_iov - iov);
     if (weft_outq_push_iov(q, iov, k, 0) != WEFT_OK) {
