@@ -145,7 +145,8 @@ def others_served(w, n=20, timeout=10):
 # ------------------------------------------------------------------ the core is freed
 
 @pytest.mark.parametrize("path,extra", BODIES)
-@pytest.mark.parametrize("engine,cores", ENGINES)
+@pytest.mark.parametrize("engine,cores", ENGINES + [
+    wc.variant("greenlet", ["--async", "10", "--greenlet"], 10, plugin="greenlet")])
 def test_slow_readers_hold_no_core(weft, slow_reader, engine, cores, path, extra):
     w = serve(weft, engine, *extra)
     slow = [slow_reader(w, path) for _ in range(cores)]
