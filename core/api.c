@@ -123,4 +123,5 @@ const weft_api_t weft_core_api = {
     .status_has_body = weft_http_status_has_body,
     .read_line = weft_body_read_line,
     .body_seek = weft_body_seek,
+    .write_ref = weft_resp_write_ref,
 };

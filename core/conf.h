@@ -56,6 +56,10 @@ struct weft_conf_s {
     const char      *log_format;        /* --log-format: common, json */
     const char      *logto;             /* --logto FILE */
 
+    /* the response */
+    size_t           offload_buffer_size; /* --offload-buffer-size: copied bytes a
+                                             connection may queue (0: none) */
+
     /* misc */
     int              help;
     int              version;

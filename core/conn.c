@@ -49,11 +49,12 @@ live_unlink(weft_conn_t *c)
         c->live_next->live_prev = c->live_prev;
 }
 
-/* A connection that still owes the worker a request while it stops. */
+/* A connection that still owes the worker a request (or the rest of a
+ * response) while it stops. */
 static int
 pending(const weft_conn_t *c)
 {
-    return c->state == WEFT_CONN_BODY
+    return c->state == WEFT_CONN_BODY || c->state == WEFT_CONN_DRAIN
            || (c->state == WEFT_CONN_HEAD && (c->nrequests == 0 || c->in_end > c->in_pos));
 }
 
@@ -244,6 +245,7 @@ weft_conn_close(weft_conn_t *c)
     }
     close(c->fd);
     weft_outq_clear(&c->outq);
+    weft_outq_release(&c->outq);
     weft_bodybuf_free(&c->body);
     if (c->in_cap != 0)
         free(c->in);
@@ -343,6 +345,64 @@ weft_conn_next_request(weft_conn_t *c)
         return;
     }
     arm_read(c);
+}
+
+void
+weft_conn_offload(weft_conn_t *c)
+{
+    struct timeval tv = tv_of(weft_conf.socket_timeout);
+
+    c->core = NULL;
+    c->state = WEFT_CONN_DRAIN;
+    event_add(&c->wev, &tv);
+}
+
+/* The queue is out (next request) or the client is gone (close). */
+static void
+on_drain_write(weft_conn_t *c, short what)
+{
+    int rc = (what & EV_TIMEOUT) ? WEFT_ERROR : weft_outq_drain(&c->outq, c->fd);
+
+    weft_outq_release(&c->outq);
+    if (rc == WEFT_AGAIN) {
+        struct timeval tv = tv_of(weft_conf.socket_timeout);
+        event_add(&c->wev, &tv);
+        return;
+    }
+    if (rc == WEFT_ERROR) {
+        weft_log(WEFT_LOG_INFO, "%s:%s: client %s with %zu bytes of its response still queued",
+                 c->peer_addr, c->peer_port,
+                 (what & EV_TIMEOUT) ? "stopped reading" : "went away", c->outq.bytes);
+        weft_conn_close(c);
+        return;
+    }
+    weft_conn_next_request(c);
+}
+
+/* Input while the response drains: keep it (a pipelined request).  A
+ * client that only shut its side down still reads: drain on, then close;
+ * one whose socket failed is gone. */
+static void
+on_drain_read(weft_conn_t *c, short what)
+{
+    ssize_t n;
+
+    if (what & EV_TIMEOUT) {
+        event_add(&c->rev, NULL);      /* the write side keeps the deadline */
+        return;
+    }
+    n = weft_conn_fill(c, c->in_cap > weft_conn_head_limit(c) ? c->in_cap
+                                                               : weft_conn_head_limit(c));
+    if (n == WEFT_FILL_EOF) {
+        c->eof = 1;
+        pause_reading(c);
+    } else if (n == WEFT_FILL_ERROR) {
+        weft_log(WEFT_LOG_INFO, "%s:%s: client went away with %zu bytes of its response still queued",
+                 c->peer_addr, c->peer_port, c->outq.bytes);
+        weft_conn_close(c);
+    } else if (n == WEFT_FILL_FULL) {
+        pause_reading(c);
+    }
 }
 
 static void
@@ -473,6 +533,9 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
     case WEFT_CONN_LINGER:
         on_linger_event(c, what);
         break;
+    case WEFT_CONN_DRAIN:
+        on_drain_read(c, what);
+        break;
     }
 }
 
@@ -481,7 +544,9 @@ conn_write_cb(evutil_socket_t fd, short what, void *arg)
 {
     weft_conn_t *c = arg;
 
-    if (c->core != NULL)
+    if (c->state == WEFT_CONN_DRAIN)
+        on_drain_write(c, what);
+    else if (c->core != NULL)
         weft_core_conn_event(c->core, WEFT_WRITE, (what & EV_TIMEOUT) != 0);
 }
 

@@ -30,6 +30,8 @@ typedef struct weft_acore_s weft_acore_t;
 #define WEFT_CONN_REQUEST  3   /* a core serves its request */
 #define WEFT_CONN_LINGER   4   /* response sent, draining input before close */
 #define WEFT_CONN_BODY     5   /* head complete, the loop buffers the body */
+#define WEFT_CONN_DRAIN    6   /* the app is done, its core freed: the loop
+                                  writes the queued rest of the response */
 
 /* After an error answer: how long, and how much, a closing connection
  * still reads (and drops) so the client sees the answer, not a reset. */
@@ -122,6 +124,11 @@ weft_conn_t *weft_conn_new(int fd, weft_listener_t *ls, const struct sockaddr_st
 /* Begin (or resume after a response) reading the next request head. */
 void weft_conn_next_request(weft_conn_t *c);
 
+/* The core is freed but output is still queued: drain it from the loop
+ * (within --socket-timeout of each stall), then go on as
+ * weft_conn_next_request().  A client that leaves meanwhile is closed. */
+void weft_conn_offload(weft_conn_t *c);
+
 /* Close now, or after draining what the client is still sending (so it
  * reads an error response instead of a reset). */
 void weft_conn_close(weft_conn_t *c);
@@ -167,6 +174,10 @@ typedef enum {
 } weft_input_t;
 
 void         weft_conn_read_begin(weft_conn_t *c, int first);
+
+/* The most a request head may take of the input buffer (--buffer-size,
+ * and the uwsgi packet's own header). */
+size_t       weft_conn_head_limit(const weft_conn_t *c);
 weft_input_t weft_conn_read(weft_conn_t *c);
 weft_input_t weft_conn_read_timeout(weft_conn_t *c);
 

@@ -21,8 +21,8 @@
 /* Input room past the head while the loop reads a body. */
 #define BODY_INPUT_ROOM 16384
 
-static size_t
-head_limit(const weft_conn_t *c)
+size_t
+weft_conn_head_limit(const weft_conn_t *c)
 {
     return weft_conf.buffer_size + (c->ls->proto == WEFT_PROTO_UWSGI ? 4 : 0);
 }
@@ -88,7 +88,7 @@ weft_conn_read(weft_conn_t *c)
 {
     for (;;) {
         ssize_t n;
-        size_t  limit = head_limit(c);
+        size_t  limit = weft_conn_head_limit(c);
 
         if (c->state == WEFT_CONN_HEAD) {
             int rc;

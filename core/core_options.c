@@ -30,6 +30,7 @@ weft_conf_t weft_conf = {
     .processes = 1,
     .reload_mercy = 60.0,
     .log_format = "common",
+    .offload_buffer_size = 1048576,
 };
 
 unsigned
@@ -242,6 +243,10 @@ const weft_option_t weft_core_options[] = {
       "access lines in common (default) or json format", 0, 0, set_log_format },
     { "logto", 0, WEFT_OPT_CALLBACK, 0, NULL, "FILE",
       "send the log (and the apps' stderr) to FILE; SIGUSR1 reopens it", 0, 0, set_logto },
+
+    { "offload-buffer-size", 0, WEFT_OPT_SIZE, 0, &weft_conf.offload_buffer_size, "SIZE",
+      "response bytes a connection may copy and keep while a slow client reads them, so the core is freed once the app is done (default 1m; 0: the core waits for the socket)",
+      0, 0, NULL },
 
     WEFT_OPTION_END
 };

@@ -16,9 +16,18 @@
  *
  * Either way the main loop finishes a request (next request on the
  * connection, core back to the pool) in core_complete(), never from inside
- * the core.  (Under a loop engine, loop_serve.c runs weft_core_main() on the
- * engine's coroutine between weft_core_begin() and weft_core_end().)  How a
- * core waits is in wait.c.
+ * the core.
+ *
+ * Output the socket did not take waits in the connection's queue (outq.c,
+ * capped by --offload-buffer-size for copies).  While a core with an
+ * engine waits for something else, the loop drains that queue in the
+ * background.  Once the app is done, the core is freed at once (accounted,
+ * access-logged, request_done called) and the connection, holding no core,
+ * drains the rest before its next request: a slow reader holds no core.
+ *
+ * (Under a loop engine, loop_serve.c runs weft_core_main() on the engine's
+ * coroutine between weft_core_begin() and weft_core_end(), and drains on
+ * that coroutine after.)  How a core waits is in wait.c.
  */
 #include "config.h"
 
@@ -167,7 +176,13 @@ void
 weft_core_yield(weft_acore_t *c)
 {
     const weft_language_t *lang = c->req.lang;
+    weft_conn_t           *conn = c->req.conn;
 
+    /* Queued output drains from the loop while the core waits. */
+    if (!weft_outq_empty(&conn->outq) && !conn->gone && !(c->io_wait & WEFT_WRITE)) {
+        struct timeval tv = weft_tv_until(weft_now() + weft_conf.socket_timeout);
+        event_add(&conn->wev, &tv);
+    }
     if (lang->on_suspend)
         lang->on_suspend(&c->pub);
     weft_suspend_engine->suspend(&c->pub);
@@ -275,6 +290,7 @@ weft_core_main(weft_core_t *pub)
         c->in_request = 1;
         rc = r->lang->request(&r->pub);
         c->in_request = 0;
+        weft_outq_release(&r->conn->outq);
         if (rc != WEFT_AGAIN || c->aborted || r->conn->gone)
             break;
         weft_resp_flush(r);
@@ -297,13 +313,24 @@ finish_parked(weft_acore_t *c)
     core_complete(c);
 }
 
-/* No engine: queued output must drain before anything else happens. */
+/* More copied output is queued than a connection may keep without a core. */
+static int
+over_cap(const weft_conn_t *conn)
+{
+    return conn->outq.copied > weft_conf.offload_buffer_size;
+}
+
+/* No engine: queued output must drain before the app is called again, and
+ * once the app is done, until what is left fits under the cap (then the
+ * connection keeps it and the core is freed). */
 static int
 must_drain(weft_acore_t *c)
 {
     weft_conn_t *conn = c->req.conn;
 
     if (weft_outq_empty(&conn->outq) || conn->gone)
+        return 0;
+    if (c->last_rc != WEFT_AGAIN && !over_cap(conn))
         return 0;
     {
         struct timeval tv = weft_tv_until(weft_now() + weft_conf.socket_timeout);
@@ -326,6 +353,7 @@ core_step(weft_acore_t *c)
     rc = r->lang->request(&r->pub);
     c->in_request = 0;
     weft_current_core = NULL;
+    weft_outq_release(&r->conn->outq);
 
     if (rc == WEFT_AGAIN && !c->aborted && !r->conn->gone) {
         weft_resp_flush(r);
@@ -347,7 +375,8 @@ drain(weft_acore_t *c, int timed_out)
     weft_conn_t *conn = c->req.conn;
     int          rc = timed_out ? WEFT_ERROR : weft_outq_drain(&conn->outq, conn->fd);
 
-    if (rc == WEFT_AGAIN) {
+    weft_outq_release(&conn->outq);
+    if (rc == WEFT_AGAIN && (c->last_rc == WEFT_AGAIN || over_cap(conn))) {
         struct timeval tv = weft_tv_until(weft_now() + weft_conf.socket_timeout);
         event_add(&conn->wev, &tv);
         return;
@@ -363,6 +392,7 @@ drain(weft_acore_t *c, int timed_out)
         c->aborted = 1;
         c->req.pub.flags |= WEFT_REQ_CLIENT_GONE;
         weft_outq_clear(&conn->outq);
+        weft_outq_release(&conn->outq);
     }
     if (c->last_rc != WEFT_AGAIN || conn->gone) {
         if (c->last_rc == WEFT_AGAIN) {
@@ -377,6 +407,24 @@ drain(weft_acore_t *c, int timed_out)
     weft_wait_park(c);
 }
 
+/* A core with an engine waits for something else: drain its queued output
+ * meanwhile (a client that stops reading, or leaves, aborts the request). */
+static void
+drain_behind(weft_acore_t *c, int timed_out)
+{
+    weft_conn_t *conn = c->req.conn;
+    int          rc = timed_out ? WEFT_ERROR : weft_outq_drain(&conn->outq, conn->fd);
+
+    weft_outq_release(&conn->outq);
+    if (rc == WEFT_AGAIN) {
+        struct timeval tv = weft_tv_until(weft_now() + weft_conf.socket_timeout);
+        event_add(&conn->wev, &tv);
+    } else if (rc == WEFT_ERROR) {
+        weft_core_abort(c, timed_out ? "client stopped reading the response"
+                                     : "client went away");
+    }
+}
+
 void
 weft_core_conn_event(weft_acore_t *c, int events, int timed_out)
 {
@@ -384,8 +432,13 @@ weft_core_conn_event(weft_acore_t *c, int events, int timed_out)
         drain(c, timed_out);
         return;
     }
-    if (c->state == WEFT_CORE_WAITING && (c->io_wait & events))
+    if (c->state == WEFT_CORE_WAITING && (c->io_wait & events)) {
         weft_core_wake(c, c->req.conn->fd, timed_out);
+        return;
+    }
+    if (c->state == WEFT_CORE_WAITING && (events & WEFT_WRITE)
+        && !weft_outq_empty(&c->req.conn->outq))
+        drain_behind(c, timed_out);
 }
 
 void
@@ -406,17 +459,27 @@ weft_core_abort(weft_acore_t *c, const char *why)
     weft_outq_clear(&conn->outq);
     if (weft_loop_engine != NULL)
         return;              /* the core's own wait notices */
+    weft_outq_release(&conn->outq);
     if (c->state == WEFT_CORE_WAITING)
         weft_core_wake(c, -1, 0);
     else if (c->state == WEFT_CORE_DRAINING)
         drain(c, 0);
 }
 
+/*
+ * The request is over for its core: what is still queued on the connection
+ * (if anything) is the connection's now, drained after the core is freed.
+ * So the access line and the request count are made here, when the app is
+ * done and its whole response is out or queued: the line's bytes count what
+ * the app produced, and its duration stops when the core is freed.  A client
+ * that then leaves before the queue is out gets an INFO line of its own.
+ */
 void
 weft_core_end(weft_acore_t *c)
 {
     weft_conn_t *conn = c->req.conn;
 
+    weft_outq_release(&conn->outq);
     if (base != NULL)
         weft_wait_disarm(c);
     c->io_wait = 0;
@@ -431,14 +494,18 @@ weft_core_end(weft_acore_t *c)
     weft_worker_request_done();
 }
 
-/* The main loop's end of a request. */
+/* The main loop's end of a request: the connection drains what is queued
+ * (holding no core), then goes on to its next request. */
 static void
 core_complete(weft_acore_t *c)
 {
     weft_conn_t *conn = c->req.conn;
 
     weft_core_end(c);
-    weft_conn_next_request(conn);
+    if (!weft_outq_empty(&conn->outq) && !conn->gone)
+        weft_conn_offload(conn);
+    else
+        weft_conn_next_request(conn);
     weft_worker_core_freed();
 }
 

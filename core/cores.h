@@ -26,7 +26,9 @@ typedef struct {
 #define WEFT_CORE_RUNNING   1   /* its code is on the CPU */
 #define WEFT_CORE_WAITING   2   /* suspended (or, without an engine, parked
                                    until its waits fire) */
-#define WEFT_CORE_DRAINING  3   /* no engine: output waits for the socket */
+#define WEFT_CORE_DRAINING  3   /* no engine: queued output must drain
+                                   (before the app is called again, or below
+                                   --offload-buffer-size once it is done) */
 
 struct weft_acore_s {
     weft_core_t     pub;         /* id, request: what plugins see */
@@ -70,7 +72,8 @@ void weft_core_start(weft_acore_t *c, weft_conn_t *conn);
  * own coroutine (loop engines).  begin binds conn's complete head to c and
  * chooses what serves it; WEFT_ERROR when the head is unusable (c is free
  * again; reject conn with conn->head_error).  end accounts for the request,
- * decides keep-alive and frees c.
+ * decides keep-alive and frees c; output still queued on conn (conn->outq)
+ * stays there for the caller to drain before conn's next request.
  */
 int  weft_core_begin(weft_acore_t *c, weft_conn_t *conn);
 void weft_core_end(weft_acore_t *c);

@@ -179,6 +179,34 @@ read_request(weft_conn_t *c, int first)
     }
 }
 
+/*
+ * The core is given back; write what the response left queued, on this
+ * coroutine (the core serves others meanwhile).  WEFT_OK when it is out,
+ * WEFT_ERROR when the client left or stalled for --socket-timeout.  A
+ * graceful stop lets it finish.
+ */
+static int
+drain_rest(weft_conn_t *c)
+{
+    for (;;) {
+        int rc = weft_outq_drain(&c->outq, c->fd);
+
+        weft_outq_release(&c->outq);
+        if (rc == WEFT_OK)
+            return WEFT_OK;
+        if (rc == WEFT_AGAIN) {
+            rc = wait_fd(c->fd, WEFT_WRITE, weft_clock() + weft_conf.socket_timeout, -1);
+            if (rc == WEFT_OK)
+                continue;
+        }
+        weft_log(WEFT_LOG_INFO, "%s:%s: client %s with %zu bytes of its response still queued",
+                 c->peer_addr, c->peer_port, rc == WEFT_TIMEOUT ? "stopped reading" : "went away",
+                 c->outq.bytes);
+        c->gone = 1;
+        return WEFT_ERROR;
+    }
+}
+
 void
 weft_loop_serve_connection(int fd, unsigned li)
 {
@@ -218,6 +246,11 @@ weft_loop_serve_connection(int fd, unsigned li)
         weft_core_end(core);
         weft_loop_core_freed();
 
+        c->core = NULL;
+        if (!weft_outq_empty(&c->outq) && !c->gone) {
+            c->state = WEFT_CONN_DRAIN;
+            drain_rest(c);
+        }
         if (!c->keepalive || c->gone || c->eof || weft_worker_stopping) {
             weft_conn_close(c);
             return;

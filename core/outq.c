@@ -14,12 +14,15 @@
 #include "outq.h"
 
 struct weft_seg_s {
-    weft_seg_t *next;
-    int         fd;       /* -1: memory */
-    int64_t     offset;   /* file: next offset to send */
-    size_t      len;      /* bytes left */
-    size_t      pos;      /* memory: bytes of data already sent */
-    char        data[];
+    weft_seg_t  *next;
+    int          fd;       /* -1: memory (a copy, or a reference) */
+    int64_t      offset;   /* file: next offset to send */
+    size_t       len;      /* bytes left */
+    const char  *p;        /* memory: the next byte to send */
+    void       (*release)(void *arg);   /* a reference: its owner's release */
+    void        *arg;
+    unsigned     ref:1;    /* p points into the owner's buffer */
+    char         data[];   /* a copy's bytes */
 };
 
 void
@@ -28,6 +31,8 @@ weft_outq_init(weft_outq_t *q)
     q->head = NULL;
     q->tail = &q->head;
     q->bytes = 0;
+    q->copied = 0;
+    q->done = NULL;
 }
 
 int
@@ -42,6 +47,9 @@ push(weft_outq_t *q, weft_seg_t *s)
     s->next = NULL;
     *q->tail = s;
     q->tail = &s->next;
+    q->bytes += s->len;
+    if (s->fd < 0 && !s->ref)
+        q->copied += s->len;
 }
 
 int
@@ -72,9 +80,10 @@ weft_outq_push_iov(weft_outq_t *q, const struct iovec *iov, int n, size_t skip)
     s->fd = -1;
     s->offset = 0;
     s->len = off;
-    s->pos = 0;
+    s->p = s->data;
+    s->release = NULL;
+    s->ref = 0;
     push(q, s);
-    q->bytes += off;
     return WEFT_OK;
 }
 
@@ -95,10 +104,49 @@ weft_outq_push_file(weft_outq_t *q, int fd, int64_t offset, int64_t len)
     }
     s->offset = offset;
     s->len = (size_t) len;
-    s->pos = 0;
+    s->p = NULL;
+    s->release = NULL;
+    s->ref = 0;
     push(q, s);
-    q->bytes += (size_t) len;
     return WEFT_OK;
+}
+
+weft_seg_t *
+weft_outq_ref_new(const void *buf, size_t len, void (*release)(void *), void *arg)
+{
+    weft_seg_t *s = malloc(sizeof(*s));
+
+    if (s == NULL)
+        return NULL;
+    s->fd = -1;
+    s->offset = 0;
+    s->len = len;
+    s->p = buf;
+    s->release = release;
+    s->arg = arg;
+    s->ref = 1;
+    return s;
+}
+
+void
+weft_outq_push_ref(weft_outq_t *q, weft_seg_t *s, const void *p, size_t len)
+{
+    s->p = p;
+    s->len = len;
+    push(q, s);
+}
+
+void
+weft_outq_retire(weft_outq_t *q, weft_seg_t *s)
+{
+    s->next = q->done;
+    q->done = s;
+}
+
+void
+weft_outq_ref_free(weft_seg_t *s)
+{
+    free(s);
 }
 
 static void
@@ -109,6 +157,13 @@ pop(weft_outq_t *q)
     q->head = s->next;
     if (q->head == NULL)
         q->tail = &q->head;
+    q->bytes -= s->len;
+    if (s->fd < 0 && !s->ref)
+        q->copied -= s->len;
+    if (s->ref) {
+        weft_outq_retire(q, s);
+        return;
+    }
     if (s->fd >= 0)
         close(s->fd);
     free(s);
@@ -126,7 +181,7 @@ weft_outq_drain(weft_outq_t *q, int sock)
             continue;
         }
         if (s->fd < 0) {
-            n = write(sock, s->data + s->pos, s->len);
+            n = write(sock, s->p, s->len);
         } else {
             off_t off = (off_t) s->offset;
             n = sendfile(sock, s->fd, &off, s->len > 0x7ffff000 ? 0x7ffff000 : s->len);
@@ -140,9 +195,12 @@ weft_outq_drain(weft_outq_t *q, int sock)
                 continue;
             return errno == EAGAIN ? WEFT_AGAIN : WEFT_ERROR;
         }
-        s->pos += (size_t) n;
+        if (s->fd < 0)
+            s->p += n;
         s->len -= (size_t) n;
         q->bytes -= (size_t) n;
+        if (s->fd < 0 && !s->ref)
+            q->copied -= (size_t) n;
     }
     return WEFT_OK;
 }
@@ -153,4 +211,18 @@ weft_outq_clear(weft_outq_t *q)
     while (q->head != NULL)
         pop(q);
     q->bytes = 0;
+    q->copied = 0;
+}
+
+void
+weft_outq_release(weft_outq_t *q)
+{
+    while (q->done != NULL) {
+        weft_seg_t *s = q->done;
+
+        q->done = s->next;
+        if (s->release != NULL)
+            s->release(s->arg);
+        free(s);
+    }
 }

@@ -127,6 +127,15 @@ int  weft_resp_sendfile_fd(weft_request_t *r, int fd, int64_t offset);
 int  weft_resp_write(weft_request_t *r, const void *buf, size_t len);
 int  weft_resp_sendfile(weft_request_t *r, int fd, int64_t offset, int64_t len);
 
+/* api->write_ref: write() keeping buf by reference when it must wait for
+ * the socket (no copy, not counted against --offload-buffer-size).
+ * WEFT_OK: release(arg) will be called exactly once, at a point where no
+ * API call is running (after the request() call returns, or from the loop
+ * as the connection drains or closes).  WEFT_ERROR: buf was not taken and
+ * release is never called. */
+int  weft_resp_write_ref(weft_request_t *r, const void *buf, size_t len,
+                         void (*release)(void *arg), void *arg);
+
 /* Send what was written but held back (the app is about to wait). */
 int  weft_resp_flush(weft_req_t *r);
 

@@ -208,27 +208,102 @@ wait_writable(weft_req_t *r)
     }
 }
 
+/* Whether `extra` more copied bytes fit under --offload-buffer-size. */
+static int
+fits(const weft_conn_t *c, size_t extra)
+{
+    return c->outq.copied + extra <= weft_conf.offload_buffer_size;
+}
+
+/* Queue iov[0..n) (already advanced past what went out).  `ref` is the
+ * write_ref segment and ref_iov its entry in the original iovec: queued by
+ * reference while it is still among iov[0..n), else done with. */
+static int
+queue_iov(weft_req_t *r, struct iovec *iov, int n, struct iovec *ref_iov, weft_seg_t *ref)
+{
+    weft_outq_t *q = &r->conn->outq;
+    int          k;
+
+    if (ref == NULL)
+        return weft_outq_push_iov(q, iov, n, 0) == WEFT_OK ? WEFT_OK
+                                                            : gone(r, "out of memory");
+    if (ref_iov < iov || ref_iov >= iov + n || ref_iov->iov_len == 0) {
+        /* Its bytes are out: done with it (unless this fails: not taken). */
+        if (weft_outq_push_iov(q, iov, n, 0) != WEFT_OK) {
+            weft_outq_ref_free(ref);
+            return gone(r, "out of memory");
+        }
+        weft_outq_retire(q, ref);
+        return WEFT_OK;
+    }
+    k = (int) (ref_iov - iov);
+    if (weft_outq_push_iov(q, iov, k, 0) != WEFT_OK) {
+        weft_outq_ref_free(ref);
+        return gone(r, "out of memory");
+    }
+    weft_outq_push_ref(q, ref, ref_iov->iov_base, ref_iov->iov_len);
+    /* From here the queue owns ref (a failure releases it with the queue). */
+    if (weft_outq_push_iov(q, ref_iov + 1, n - k - 1, 0) != WEFT_OK) {
+        gone(r, "out of memory");
+        return WEFT_OK;
+    }
+    return WEFT_OK;
+}
+
+/* What queueing iov[0..n) would copy (all but the pending reference). */
+static size_t
+copy_cost(struct iovec *iov, int n, struct iovec *ref_iov, weft_seg_t *ref)
+{
+    size_t total = 0;
+    int    i;
+
+    for (i = 0; i < n; i++)
+        if (ref == NULL || &iov[i] != ref_iov)
+            total += iov[i].iov_len;
+    return total;
+}
+
 /*
- * Write iov to the client.  On a full socket, a core with a suspend engine
- * waits; without one the rest is queued (and drained from the loop).
+ * Write iov to the client.  What the socket does not take is queued on the
+ * connection (drained from the loop) when the core cannot wait (no engine),
+ * or when the copy fits under --offload-buffer-size: then the core runs on,
+ * and once the app is done it is freed while the connection drains.  Past
+ * the cap, a core that can suspend waits for the socket.  `ref` (may be
+ * NULL): iov[ref_idx] is the caller's buffer, kept by reference; on
+ * WEFT_ERROR it is freed unreleased (the caller still owns its buffer),
+ * otherwise the queue owns it and releases it once.
  */
 static int
-send_iov(weft_req_t *r, struct iovec *iov, int n)
+send_iov_ref(weft_req_t *r, struct iovec *iov, int n, weft_seg_t *ref, int ref_idx)
 {
-    weft_conn_t *c = r->conn;
-    size_t       total = 0;
-    int          i;
+    weft_conn_t  *c = r->conn;
+    struct iovec *ref_iov = ref != NULL ? &iov[ref_idx] : NULL;
+    size_t        total = 0;
+    int           i;
 
-    if (c->gone)
-        return WEFT_ERROR;
     for (i = 0; i < n; i++)
         total += iov[i].iov_len;
-    if (!weft_outq_empty(&c->outq))
-        return weft_outq_push_iov(&c->outq, iov, n, 0) == WEFT_OK ? WEFT_OK
-                                                                   : gone(r, "out of memory");
-    while (total > 0) {
+    for (;;) {
         ssize_t w;
 
+        if (c->gone)
+            goto fail;
+        if (!weft_outq_empty(&c->outq)) {
+            /* Behind queued bytes: join the queue while it may grow. */
+            if (!weft_core_can_suspend() || fits(c, copy_cost(iov, n, ref_iov, ref)))
+                return queue_iov(r, iov, n, ref_iov, ref);
+            if (weft_outq_drain(&c->outq, c->fd) == WEFT_ERROR) {
+                gone(r, "client went away");
+                goto fail;
+            }
+            if (!weft_outq_empty(&c->outq)) {
+                if (wait_writable(r) != WEFT_OK)
+                    goto fail;
+                continue;
+            }
+        }
+        if (total == 0)
+            break;
         if (r->cork) {
             /* a sendfile follows: let the head share its first packet */
             struct msghdr mh;
@@ -243,13 +318,14 @@ send_iov(weft_req_t *r, struct iovec *iov, int n)
         if (w < 0) {
             if (errno == EINTR)
                 continue;
-            if (errno != EAGAIN)
-                return gone(r, "client went away");
-            if (!weft_core_can_suspend())
-                return weft_outq_push_iov(&c->outq, iov, n, 0) == WEFT_OK
-                           ? WEFT_OK : gone(r, "out of memory");
+            if (errno != EAGAIN) {
+                gone(r, "client went away");
+                goto fail;
+            }
+            if (!weft_core_can_suspend() || fits(c, copy_cost(iov, n, ref_iov, ref)))
+                return queue_iov(r, iov, n, ref_iov, ref);
             if (wait_writable(r) != WEFT_OK)
-                return WEFT_ERROR;
+                goto fail;
             continue;
         }
         total -= (size_t) w;
@@ -263,7 +339,19 @@ send_iov(weft_req_t *r, struct iovec *iov, int n)
             iov->iov_len -= (size_t) w;
         }
     }
+    if (ref != NULL)
+        weft_outq_retire(&c->outq, ref);       /* all out */
     return WEFT_OK;
+fail:
+    if (ref != NULL)
+        weft_outq_ref_free(ref);
+    return WEFT_ERROR;
+}
+
+static int
+send_iov(weft_req_t *r, struct iovec *iov, int n)
+{
+    return send_iov_ref(r, iov, n, NULL, 0);
 }
 
 /* Room for these was reserved up front. */
@@ -349,19 +437,23 @@ build_head(weft_req_t *r, int64_t length)
 
 /*
  * Send held bytes plus `data` (the head first, if it is not out).  final:
- * this is the end of the body.
+ * this is the end of the body.  ref (may be NULL): data is the caller's
+ * buffer, to keep by reference (see send_iov_ref).
  */
 static int
-send_body(weft_req_t *r, const char *data, size_t len, int final)
+send_body_ref(weft_req_t *r, const char *data, size_t len, int final, weft_seg_t *ref)
 {
     struct iovec iov[6];
     char         chunk[24];
-    int          n = 0;
+    int          n = 0, ref_idx = -1;
     size_t       body = r->held.len + len;
 
     if (!r->head_sent) {
-        if (build_head(r, final ? (int64_t) (r->body_sent) : -1) != WEFT_OK)
+        if (build_head(r, final ? (int64_t) (r->body_sent) : -1) != WEFT_OK) {
+            if (ref != NULL)
+                weft_outq_ref_free(ref);
             return gone(r, "out of memory");
+        }
         r->head_sent = 1;
         r->pub.flags |= WEFT_REQ_HEADERS_SENT;
         iov[n].iov_base = r->head.data;
@@ -378,6 +470,7 @@ send_body(weft_req_t *r, const char *data, size_t len, int final)
         iov[n++].iov_len = r->held.len;
     }
     if (body > 0 && len > 0) {
+        ref_idx = n;
         iov[n].iov_base = (void *) data;
         iov[n++].iov_len = len;
     }
@@ -389,10 +482,20 @@ send_body(weft_req_t *r, const char *data, size_t len, int final)
         iov[n++].iov_len = 5;
     }
     r->held.len = 0;
+    if (ref != NULL && ref_idx < 0) {
+        weft_outq_retire(&r->conn->outq, ref);     /* nothing of it goes out */
+        ref = NULL;
+    }
     if (n == 0)
         return WEFT_OK;
     r->pub.bytes_sent += body;
-    return send_iov(r, iov, n);
+    return send_iov_ref(r, iov, n, ref, ref_idx);
+}
+
+static int
+send_body(weft_req_t *r, const char *data, size_t len, int final)
+{
+    return send_body_ref(r, data, len, final, NULL);
 }
 
 /* Keep the app inside its own Content-Length. */
@@ -435,6 +538,37 @@ weft_resp_write(weft_request_t *pub, const void *buf, size_t len)
     if (len == 0)
         return WEFT_OK;
     return send_body(r, buf, len, 0);
+}
+
+int
+weft_resp_write_ref(weft_request_t *pub, const void *buf, size_t len,
+                    void (*release)(void *arg), void *arg)
+{
+    weft_req_t *r = weft_req(pub);
+    weft_seg_t *ref;
+
+    if (r->conn->gone)
+        return WEFT_ERROR;
+    /* Small or bodiless: a copy is as cheap (and it may still get a
+     * Content-Length from being held). */
+    if (len == 0 || (pub->flags & WEFT_REQ_HEAD)
+        || (!r->head_sent && r->held.len + len <= HOLD_MAX)) {
+        ref = weft_outq_ref_new(buf, len, release, arg);
+        if (ref == NULL)
+            return WEFT_ERROR;
+        if (weft_resp_write(pub, buf, len) != WEFT_OK) {
+            weft_outq_ref_free(ref);
+            return WEFT_ERROR;
+        }
+        weft_outq_retire(&r->conn->outq, ref);
+        return WEFT_OK;
+    }
+    ref = weft_outq_ref_new(buf, len, release, arg);
+    if (ref == NULL)
+        return WEFT_ERROR;
+    len = clamp(r, len);
+    r->body_sent += len;
+    return send_body_ref(r, buf, len, 0, ref);
 }
 
 int
@@ -507,13 +641,11 @@ weft_resp_sendfile(weft_request_t *pub, int fd, int64_t offset, int64_t len)
             continue;
         if (errno != EAGAIN)
             return gone(r, "client went away");
-        if (!weft_core_can_suspend()) {
-            if (weft_outq_push_file(&c->outq, fd, offset, len) != WEFT_OK)
-                return gone(r, "out of memory");
-            break;
-        }
-        if (wait_writable(r) != WEFT_OK)
-            return WEFT_ERROR;
+        /* A queued file range costs a dup'd fd, no memory: queue it (with
+         * or without an engine) and let the loop drain it. */
+        if (weft_outq_push_file(&c->outq, fd, offset, len) != WEFT_OK)
+            return gone(r, "out of memory");
+        break;
     }
     if (r->chunked) {
         struct iovec iov = { (void *) "\r\n", 2 };

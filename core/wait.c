@@ -197,17 +197,21 @@ static void
 loop_wait(weft_acore_t *c)
 {
     weft_conn_t *conn = c->req.conn;
-    int          fds[17], events[17];
+    int          fds[17], events[17], on_conn = 0;
     unsigned     n = 0, i, ready, conn_slot = 17;
 
     for (i = 0; i < c->nwaits && n < 16; i++) {
         fds[n] = c->waits[i].fd;
         events[n++] = c->waits[i].events;
     }
-    if (!conn->eof && !conn->gone && weft_conn_has_room(conn)) {
+    if (!conn->eof && !conn->gone && weft_conn_has_room(conn))
+        on_conn |= WEFT_READ;
+    if (!conn->gone && !weft_outq_empty(&conn->outq))
+        on_conn |= WEFT_WRITE;   /* drain queued output meanwhile */
+    if (on_conn) {
         conn_slot = n;
         fds[n] = conn->fd;
-        events[n++] = WEFT_READ;
+        events[n++] = on_conn;
     }
     c->ready_fd = -1;
     c->timed_out = 0;
@@ -231,14 +235,27 @@ loop_wait(weft_acore_t *c)
             break;
         }
         if (ready == conn_slot) {
-            ssize_t got = weft_conn_fill(conn, conn->in_cap);
-            if (got == WEFT_FILL_EOF || got == WEFT_FILL_ERROR) {
-                conn->eof = 1;
-                weft_core_abort(c, "client went away");
-                break;
+            if (events[conn_slot] & WEFT_WRITE) {
+                int drained = weft_outq_drain(&conn->outq, conn->fd);
+                if (drained == WEFT_ERROR) {
+                    weft_core_abort(c, "client went away");
+                    break;
+                }
+                if (drained == WEFT_OK)
+                    events[conn_slot] &= ~WEFT_WRITE;
             }
-            if (got == WEFT_FILL_FULL)
-                n--;             /* the buffer is full: stop watching */
+            if (events[conn_slot] & WEFT_READ) {
+                ssize_t got = weft_conn_fill(conn, conn->in_cap);
+                if (got == WEFT_FILL_EOF || got == WEFT_FILL_ERROR) {
+                    conn->eof = 1;
+                    weft_core_abort(c, "client went away");
+                    break;
+                }
+                if (got == WEFT_FILL_FULL)
+                    events[conn_slot] &= ~WEFT_READ;  /* the buffer is full */
+            }
+            if (events[conn_slot] == 0)
+                n--;             /* nothing left to watch on it */
             continue;
         }
         c->ready_fd = fds[ready];

@@ -155,3 +155,17 @@ t_unit_test_bodybuf_SOURCES = t/unit/test_bodybuf.c t/unit/tap.c t/unit/tap.h
 t_unit_test_bodybuf_CPPFLAGS = $(unit_cppflags)
 t_unit_test_bodybuf_LDADD = $(unit_ldadd)
 endif
+
+# The response drains without a core (issue 11, item 5): its own list, so
+# the lines above stay as they are.
+OFFLOAD_TESTS = t/integration/test_offload.py
+TESTS += $(OFFLOAD_TESTS)
+EXTRA_DIST += $(OFFLOAD_TESTS) t/apps/python/offload_app.py
+
+if HAVE_CUNIT
+check_PROGRAMS += t/unit/test_outq
+TESTS += t/unit/test_outq
+t_unit_test_outq_SOURCES = t/unit/test_outq.c t/unit/tap.c t/unit/tap.h
+t_unit_test_outq_CPPFLAGS = $(unit_cppflags)
+t_unit_test_outq_LDADD = $(unit_ldadd)
+endif

@@ -471,11 +471,91 @@ PyTypeObject weft_py_file_wrapper_type = {
 
 /* A list or tuple of bytes, written whole.  WEFT_DECLINED if it holds
  * anything else (it is then iterated). */
+/*
+ * A list body's bytes go to the core by reference (api->write_ref), so a
+ * slow client costs no copy and holds no core once the list is handed over.
+ * Each item is INCREF'd for the core; the core calls release_item() once it
+ * has sent it, or when the connection dies -- often from the loop, after
+ * request_done(), with no Python code running and the GIL held by no one,
+ * or by another core's greenlet.  Taking the GIL there would be a different
+ * dance in each mode of tstate.c (a per-core thread state of a suspended
+ * core, the engine's hold under greenlet and gevent), and a mistake
+ * deadlocks or corrupts a thread state.  So release_item() touches no
+ * Python at all: it links the item onto `released` (the node was allocated
+ * with the write), and drain_released() DECREFs the list the next time this
+ * plugin holds the GIL (the next list body, and every request's end).  The
+ * worker's loop is one thread; the app's own threads never see the list.
+ */
+typedef struct released_s released_t;
+struct released_s {
+    released_t *next;
+    PyObject   *item;
+};
+
+static released_t *released;
+
+static void
+release_item(void *arg)
+{
+    released_t *node = arg;
+
+    node->next = released;
+    released = node;
+}
+
+/* With the GIL: drop the references the core gave back. */
+static void
+drain_released(void)
+{
+    while (released != NULL) {
+        released_t *node = released;
+
+        released = node->next;
+        Py_DECREF(node->item);
+        PyMem_RawFree(node);
+    }
+}
+
+/* Items smaller than this are copied: a copy costs less than the two
+ * allocations a reference takes (and "Hello, world" pays nothing). */
+#define REF_MIN 4096
+
+/* One bytes item of a list body, by reference when the core can keep it. */
+static int
+write_item(weft_py_core_t *pc, weft_request_t *r, PyObject *item)
+{
+    released_t *node;
+
+    if (PyBytes_GET_SIZE(item) < REF_MIN || weft_py_api->write_ref == NULL)
+        return write_body(pc, r, PyBytes_AS_STRING(item), PyBytes_GET_SIZE(item));
+    if (push_head(pc, r, -1) < 0)
+        return -1;
+    node = PyMem_RawMalloc(sizeof(*node));
+    if (node == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    Py_INCREF(item);
+    node->item = item;
+    if (weft_py_api->write_ref(r, PyBytes_AS_STRING(item), (size_t) PyBytes_GET_SIZE(item),
+                               release_item, node) != WEFT_OK) {
+        /* Not taken: no release will come. */
+        Py_DECREF(item);
+        PyMem_RawFree(node);
+        pc->aborted = 1;
+        PyErr_SetString(PyExc_OSError, "weft: the client went away");
+        return -1;
+    }
+    return 0;
+}
+
 static int
 send_sequence(weft_py_core_t *pc, weft_request_t *r, PyObject *seq)
 {
     Py_ssize_t i, n = PySequence_Fast_GET_SIZE(seq);
     int64_t    total = 0;
+
+    drain_released();
 
     for (i = 0; i < n; i++) {
         PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
@@ -493,7 +573,7 @@ send_sequence(weft_py_core_t *pc, weft_request_t *r, PyObject *seq)
         if (!PyBytes_Check(item))
             continue;
         Py_INCREF(item);
-        rc = write_body(pc, r, PyBytes_AS_STRING(item), PyBytes_GET_SIZE(item));
+        rc = write_item(pc, r, item);
         Py_DECREF(item);
         if (rc < 0)
             return WEFT_ERROR;
@@ -624,6 +704,7 @@ weft_py_response_done(weft_py_core_t *pc)
 {
     PyObject *res = pc->result;
 
+    drain_released();
     if (res != NULL && !PyList_CheckExact(res) && !PyTuple_CheckExact(res)) {
         PyObject *close = PyObject_GetAttr(res, s_close);
 

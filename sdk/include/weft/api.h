@@ -281,7 +281,10 @@ struct weft_api_s {
      * then holds no core once the app is done.  release(arg) is called
      * exactly once when the core no longer needs buf, on the worker's main
      * context or on a core's, never inside another call of this table's;
-     * release may be NULL when buf outlives the request anyway.
+     * release may be NULL when buf outlives the request anyway.  Bytes kept
+     * by reference do not count against --offload-buffer-size.  WEFT_ERROR
+     * (the client is gone, out of memory): buf was not taken, and release
+     * is never called for it.
      */
     int          (*write_ref)(weft_request_t *r, const void *buf, size_t len,
                               void (*release)(void *arg), void *arg);
