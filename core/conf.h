@@ -51,6 +51,9 @@ struct weft_conf_s {
     const char      *log_format;        /* --log-format: common, json */
     const char      *logto;             /* --logto FILE */
 
+    /* request facts (core/facts.c; the --script-name prefixes live there) */
+    int              manage_script_name; /* --manage-script-name */
+
     /* misc */
     int              help;
     int              version;

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "options.h"
 #include "plugin_loader.h"
+#include "request.h"
 
 weft_conf_t weft_conf = {
     .listen_backlog = 1024,
@@ -134,6 +135,12 @@ set_octal(const weft_option_t *opt, const char *value, char *err, size_t errlen)
     return *(const char **) opt->data ? WEFT_OK : WEFT_ERROR;
 }
 
+static int
+set_script_name(const weft_option_t *opt, const char *value, char *err, size_t errlen)
+{
+    return weft_facts_add_prefix(value, err, errlen);
+}
+
 const weft_option_t weft_core_options[] = {
     { "help", 'h', WEFT_OPT_FLAG, 0, &weft_conf.help, NULL,
       "show this help, with the options of every installed plugin", 0, 0, NULL },
@@ -214,6 +221,11 @@ const weft_option_t weft_core_options[] = {
       "access lines in common (default) or json format", 0, 0, set_log_format },
     { "logto", 0, WEFT_OPT_CALLBACK, 0, NULL, "FILE",
       "send the log (and the apps' stderr) to FILE; SIGUSR1 reopens it", 0, 0, set_logto },
+
+    { "script-name", 0, WEFT_OPT_CALLBACK, 0, NULL, "/PREFIX",
+      "the app is mounted at /PREFIX: a path under it gets SCRIPT_NAME /PREFIX and the rest as PATH_INFO (default $SCRIPT_NAME); repeatable, the longest match wins", 0, 0, set_script_name },
+    { "manage-script-name", 0, WEFT_OPT_FLAG, 0, &weft_conf.manage_script_name, NULL,
+      "take the frontend's SCRIPT_NAME off the front of its PATH_INFO (uwsgi protocol: nginx sends the whole path)", 0, 0, NULL },
 
     WEFT_OPTION_END
 };

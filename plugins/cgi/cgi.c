@@ -281,14 +281,13 @@ cgi_request(weft_request_t *r)
     cgi_req_t     *x = r->ctx;
     cgi_script_t  *s;
     cgi_refusal_t  no;
-    const char    *prefix;
-    size_t         prefix_len = 0;
 
     if (x != NULL)
         return cgi_io_pump(r, x);
 
-    prefix = cgi_api->var(r, "SCRIPT_NAME", &prefix_len);
-    s = cgi_map(r->path_info.data, r->path_info.len, prefix ? prefix : "", prefix_len, &no);
+    /* The core split the mount point (r->script_name) off PATH_INFO. */
+    s = cgi_map(r->path_info.data, r->path_info.len, r->script_name.data, r->script_name.len,
+                &no);
     if (s == NULL) {
         cgi_api->log(WEFT_LOG_INFO, "cgi: %.*s %.*s: %d (%s)", (int) r->method.len,
                      r->method.data, (int) r->uri.len, r->uri.data, no.status, no.why);

@@ -6,7 +6,9 @@
  * QUERY_STRING, SERVER_NAME/PORT/PROTOCOL, REMOTE_ADDR/PORT, CONTENT_TYPE,
  * CONTENT_LENGTH and HTTP_* (from HTTP, or whatever the frontend sent over
  * the uwsgi protocol); they are passed on.  The variables that describe the
- * script are the plugin's own and replace any the frontend sent.
+ * script are the plugin's own and replace any the frontend sent: the
+ * script's SCRIPT_NAME is the request's mount point (r->script_name, the
+ * core's) followed by the script's URL path under the --cgi mount.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +21,11 @@ typedef struct {
     char      *p;
 } env_builder_t;
 
-/* Never taken from the request: set here, or dropped (HTTP_PROXY is the
- * client's "Proxy:" header, which must not become the script's proxy). */
+/* Never taken from the request: set here.  (HTTP_PROXY, the client's
+ * "Proxy:" header, never reaches a plugin: the core drops it.) */
 static const char *const own[] = {
     "GATEWAY_INTERFACE", "SERVER_SOFTWARE", "SCRIPT_NAME", "SCRIPT_FILENAME",
-    "PATH_INFO", "PATH_TRANSLATED", "PATH", "REDIRECT_STATUS", "HTTP_PROXY", NULL
+    "PATH_INFO", "PATH_TRANSLATED", "PATH", "REDIRECT_STATUS", NULL
 };
 
 /* Replaced too when the request is a local redirect's GET. */
@@ -132,8 +134,8 @@ cgi_env_build(weft_request_t *r, const cgi_script_t *s, const cgi_redirect_t *re
         put2(&b, "PATH_TRANSLATED", 15, docroot, dl, s->path_info, pl);
     if (cgi_api->var(r, "DOCUMENT_ROOT", NULL) == NULL)
         put(&b, "DOCUMENT_ROOT", 13, docroot, dl);
-    if ((r->flags & WEFT_REQ_HTTPS) && cgi_api->var(r, "HTTPS", NULL) == NULL)
-        put_whole(&b, "HTTPS=on");
+    if (r->url_scheme.len == 5 && cgi_api->var(r, "HTTPS", NULL) == NULL)
+        put_whole(&b, "HTTPS=on");              /* the core's scheme: https */
     if (redir != NULL) {
         put_whole(&b, "REQUEST_METHOD=GET");
         put(&b, "QUERY_STRING", 12, query, ql);

@@ -327,9 +327,10 @@ follow_redirect(weft_request_t *r, cgi_req_t *x)
         free(path);
         return cgi_reply(r, "404 Not Found");
     }
-    /* Under a frontend's SCRIPT_NAME, the target's path starts with it. */
-    prefix = cgi_api->var(r, "SCRIPT_NAME", &prefix_len);
-    if (prefix == NULL || prefix_len == 0 || (size_t) dl <= prefix_len
+    /* Under a mount point (r->script_name), the target's path starts with it. */
+    prefix = r->script_name.data;
+    prefix_len = r->script_name.len;
+    if (prefix_len == 0 || (size_t) dl <= prefix_len
         || memcmp(path, prefix, prefix_len) != 0 || path[prefix_len] != '/')
         prefix_len = 0;
     s = cgi_map(path + prefix_len, (size_t) dl - prefix_len, prefix_len ? prefix : "",
