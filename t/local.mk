@@ -97,3 +97,11 @@ TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) \
 	t/integration/conftest.py t/integration/weft_tap.py t/integration/weftlib.py \
 	t/integration/pytest.ini
+
+# ------------------------------------------------------------ request facts, paths
+# Core rules checked through every language that is built (each test skips a
+# language whose plugin is not).
+FACTS_TESTS = \
+	t/integration/test_request_facts.py
+TESTS += $(FACTS_TESTS)
+EXTRA_DIST += $(FACTS_TESTS)

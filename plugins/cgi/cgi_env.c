@@ -25,7 +25,7 @@ typedef struct {
  * "Proxy:" header, never reaches a plugin: the core drops it.) */
 static const char *const own[] = {
     "GATEWAY_INTERFACE", "SERVER_SOFTWARE", "SCRIPT_NAME", "SCRIPT_FILENAME",
-    "PATH_INFO", "PATH_TRANSLATED", "PATH", "REDIRECT_STATUS", NULL
+    "PATH_INFO", "PATH_TRANSLATED", "PATH", "REDIRECT_STATUS", "HTTPS", "REQUEST_SCHEME", NULL
 };
 
 /* Replaced too when the request is a local redirect's GET. */
@@ -86,7 +86,7 @@ cgi_env_build(weft_request_t *r, const cgi_script_t *s, const cgi_redirect_t *re
     env_builder_t  b;
     const char    *docroot, *query = "";
     size_t         size = 0, dl = 0, ql = 0, pl = strlen(s->path_info);
-    unsigned       i, nvars = r->nvars + 16;
+    unsigned       i, nvars = r->nvars + 20;
     char         **env;
 
     docroot = cgi_api->var(r, "DOCUMENT_ROOT", &dl);
@@ -134,8 +134,10 @@ cgi_env_build(weft_request_t *r, const cgi_script_t *s, const cgi_redirect_t *re
         put2(&b, "PATH_TRANSLATED", 15, docroot, dl, s->path_info, pl);
     if (cgi_api->var(r, "DOCUMENT_ROOT", NULL) == NULL)
         put(&b, "DOCUMENT_ROOT", 13, docroot, dl);
-    if (r->url_scheme.len == 5 && cgi_api->var(r, "HTTPS", NULL) == NULL)
-        put_whole(&b, "HTTPS=on");              /* the core's scheme: https */
+    /* The core's scheme, whatever the frontend's HTTPS said. */
+    put(&b, "REQUEST_SCHEME", 14, r->url_scheme.data, r->url_scheme.len);
+    if (r->url_scheme.len == 5)
+        put_whole(&b, "HTTPS=on");
     if (redir != NULL) {
         put_whole(&b, "REQUEST_METHOD=GET");
         put(&b, "QUERY_STRING", 12, query, ql);
