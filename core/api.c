@@ -15,6 +15,7 @@
 #include "log.h"
 #include "loop_serve.h"
 #include "options.h"
+#include "path.h"
 #include "registry.h"
 
 unsigned weft_worker_id;
@@ -93,4 +94,5 @@ const weft_api_t weft_core_api = {
 
     .worker_count = api_worker_count,
     .percent_decode = weft_percent_decode,
+    .open_beneath = weft_open_beneath,
 };
