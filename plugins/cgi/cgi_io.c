@@ -210,7 +210,7 @@ start(weft_request_t *r, cgi_req_t *x, cgi_script_t *s, const cgi_redirect_t *re
     char  **env;
     int     err;
 
-    free(x->script);
+    cgi_script_free(x->script);
     x->script = s;
     env = cgi_env_build(r, s, redir);
     err = env ? cgi_spawn(&x->proc, s, env, with_stdin) : ENOMEM;
@@ -244,7 +244,7 @@ cgi_io_start(weft_request_t *r, cgi_script_t *s)
         x->out = malloc(cgi_conf.buffer_size);
     if (x == NULL || x->out == NULL) {
         free(x);
-        free(s);
+        cgi_script_free(s);
         cgi_reply(r, "500 Internal Server Error");
         return NULL;
     }
@@ -525,7 +525,7 @@ void
 cgi_io_free(cgi_req_t *x)
 {
     cgi_kill(&x->proc);
-    free(x->script);
+    cgi_script_free(x->script);
     free(x->out);
     free(x->in);
     free(x->redirect);
