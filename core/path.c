@@ -80,6 +80,12 @@ open_checked(int rootfd, const char *path, int flags)
     return reopened;
 }
 
+void
+weft_path_use_openat2(int on)
+{
+    have_openat2 = on;
+}
+
 int
 weft_open_beneath(int rootfd, const char *path, int flags)
 {

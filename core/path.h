@@ -24,4 +24,7 @@
  */
 int weft_open_beneath(int rootfd, const char *path, int flags);
 
+/* Tests: 0 makes weft_open_beneath() act as on a kernel without openat2. */
+void weft_path_use_openat2(int on);
+
 #endif
