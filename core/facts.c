@@ -337,6 +337,8 @@ split_mount(weft_req_t *r)
     }
     if (pi == NULL && (pi = weft_vars_add_ref(r, "PATH_INFO", 9, "", 0)) == NULL)
         return WEFT_ERROR;
+    r->full_path.data = pi->value;
+    r->full_path.len = pi->value_len;
     pi->value += strip;
     pi->value_len -= (uint32_t) strip;
     if (sn == NULL && (sn = weft_vars_add_ref(r, "SCRIPT_NAME", 11, name, nl)) == NULL)

@@ -24,6 +24,9 @@ struct weft_req_s {
     weft_conn_t            *conn;
     weft_acore_t           *core;
     const weft_language_t  *lang;
+    weft_str_t              full_path;  /* PATH_INFO before the mount point
+                                           was taken off (facts.c): what
+                                           --static-map matches, as in uWSGI */
 
     /* CGI variables: an array and the arena their strings live in. */
     weft_var_t             *vars;

@@ -195,7 +195,7 @@ pick_file(const static_root_t *root, const char *rel, static_ctx_t *x)
 int
 weft_static_route(weft_req_t *r)
 {
-    const weft_str_t *path = &r->pub.path_info;
+    const weft_str_t *path = &r->full_path;      /* the mount point included */
     const weft_str_t *m = &r->pub.method;
     static_ctx_t      x;
     unsigned          i;

@@ -245,3 +245,18 @@ def test_no_http_proxy_for_any_language(serve, lang):
     w = serve(lang, http=False)
     env = uwsgi(w, lang, "/", HTTP_PROXY="http://evil.example:3128")
     assert "HTTP_PROXY" not in env
+
+
+def test_static_maps_match_the_whole_path(weft, tmp_path):
+    # --static-map is in URL space, as in uWSGI: the mount point is part of
+    # the path it matches.
+    from weftlib import TEST_PLUGINS, http_get
+    testapp = os.path.join(TEST_PLUGINS, "testapp.so")
+    if not os.path.exists(testapp):
+        pytest.skip("testapp.so is not built")
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "f.txt").write_bytes(b"file")
+    w = weft("--plugin", testapp, "--script-name", "/app",
+             "--static-map", "/app/static=%s" % (tmp_path / "s"))
+    assert http_get(w, "/app/static/f.txt").body == b"file"
+    assert http_get(w, "/static/f.txt").body == b"no such test"
