@@ -260,3 +260,85 @@ def test_static_maps_match_the_whole_path(weft, tmp_path):
              "--static-map", "/app/static=%s" % (tmp_path / "s"))
     assert http_get(w, "/app/static/f.txt").body == b"file"
     assert http_get(w, "/static/f.txt").body == b"no such test"
+
+
+NGINX_CONF = """
+worker_processes 1;
+daemon off;
+error_log %(d)s/error.log;
+pid %(d)s/nginx.pid;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path %(d)s/body;
+  proxy_temp_path %(d)s/proxy;
+  fastcgi_temp_path %(d)s/fastcgi;
+  uwsgi_temp_path %(d)s/uwsgi;
+  scgi_temp_path %(d)s/scgi;
+  server {
+    listen 127.0.0.1:%(port)d;
+    server_name facts.example;
+    location /app {
+      include /etc/nginx/uwsgi_params;
+      uwsgi_param SCRIPT_NAME /app;
+      uwsgi_pass 127.0.0.1:%(up)d;
+    }
+    location / {
+      include /etc/nginx/uwsgi_params;
+      uwsgi_pass 127.0.0.1:%(up)d;
+    }
+  }
+}
+"""
+
+
+@pytest.mark.skipif(not plugin_available("python"), reason="python.so is not built")
+def test_behind_nginx_with_manage_script_name(serve, tmp_path):
+    # The uWSGI way, with nginx's own uwsgi_params: SCRIPT_NAME set in the
+    # location, PATH_INFO the whole $document_uri, --manage-script-name.
+    import shutil
+    import socket
+    import subprocess
+    import time
+    import urllib.request
+    from weftlib import free_port
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not os.path.exists(nginx):
+        pytest.fail("nginx is not installed (apt-get install nginx-light)")
+    w = serve("wsgi", "--manage-script-name", http=False)
+    d = tmp_path / "nginx"
+    d.mkdir()
+    os.chmod(str(tmp_path), 0o755)
+    os.chmod(str(d), 0o755)
+    port = free_port()
+    (d / "nginx.conf").write_text(NGINX_CONF % {"d": d, "port": port, "up": w.port})
+    p = subprocess.Popen([nginx, "-c", str(d / "nginx.conf"), "-p", str(d)],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                assert time.time() < deadline, "nginx did not start"
+                time.sleep(0.05)
+
+        def env(path):
+            with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path),
+                                        timeout=10) as r:
+                return json.loads(r.read())
+        e = env("/app/x/y")
+        assert split(e) == ("/app", "/x/y")
+        assert name_port(e) == ("facts.example", str(port))
+        assert e["wsgi.url_scheme"] == "http" and "HTTP_PROXY" not in e
+        assert split(env("/app")) == ("/app", "")
+        assert split(env("/other")) == ("", "/other")
+        req = urllib.request.Request("http://127.0.0.1:%d/app/" % port,
+                                     headers={"Proxy": "http://evil.example"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            e = json.loads(r.read())
+        assert split(e) == ("/app", "/") and "HTTP_PROXY" not in e
+    finally:
+        p.terminate()
+        p.wait()
