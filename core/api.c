@@ -16,6 +16,7 @@
 #include "log.h"
 #include "loop_serve.h"
 #include "options.h"
+#include "path.h"
 #include "registry.h"
 
 unsigned weft_worker_id;
@@ -124,4 +125,5 @@ const weft_api_t weft_core_api = {
     .read_line = weft_body_read_line,
     .body_seek = weft_body_seek,
     .write_ref = weft_resp_write_ref,
+    .open_beneath = weft_open_beneath,
 };

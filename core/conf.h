@@ -59,6 +59,8 @@ struct weft_conf_s {
     /* the response */
     size_t           offload_buffer_size; /* --offload-buffer-size: copied bytes a
                                              connection may queue (0: none) */
+    /* request facts (core/facts.c; the --script-name prefixes live there) */
+    int              manage_script_name; /* --manage-script-name */
 
     /* misc */
     int              help;

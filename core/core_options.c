@@ -16,6 +16,7 @@
 #include "log.h"
 #include "options.h"
 #include "plugin_loader.h"
+#include "request.h"
 
 weft_conf_t weft_conf = {
     .listen_backlog = 1024,
@@ -159,6 +160,12 @@ set_body_buffering(const weft_option_t *opt, const char *value, char *err, size_
     return WEFT_OK;
 }
 
+static int
+set_script_name(const weft_option_t *opt, const char *value, char *err, size_t errlen)
+{
+    return weft_facts_add_prefix(value, err, errlen);
+}
+
 const weft_option_t weft_core_options[] = {
     { "help", 'h', WEFT_OPT_FLAG, 0, &weft_conf.help, NULL,
       "show this help, with the options of every installed plugin", 0, 0, NULL },
@@ -247,6 +254,10 @@ const weft_option_t weft_core_options[] = {
     { "offload-buffer-size", 0, WEFT_OPT_SIZE, 0, &weft_conf.offload_buffer_size, "SIZE",
       "response bytes a connection may copy and keep while a slow client reads them, so the core is freed once the app is done (default 1m; 0: the core waits for the socket)",
       0, 0, NULL },
+    { "script-name", 0, WEFT_OPT_CALLBACK, 0, NULL, "/PREFIX",
+      "the app is mounted at /PREFIX: a path under it gets SCRIPT_NAME /PREFIX and the rest as PATH_INFO (default $SCRIPT_NAME); repeatable, the longest match wins", 0, 0, set_script_name },
+    { "manage-script-name", 0, WEFT_OPT_FLAG, 0, &weft_conf.manage_script_name, NULL,
+      "take the frontend's SCRIPT_NAME off the front of its PATH_INFO (uwsgi protocol: nginx sends the whole path)", 0, 0, NULL },
 
     WEFT_OPTION_END
 };

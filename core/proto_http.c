@@ -312,39 +312,8 @@ weft_http_body_step(weft_conn_t *c)
     return WEFT_AGAIN;
 }
 
-/* Split "host:port", "[v6]:port" or "host" into SERVER_NAME/SERVER_PORT. */
-static void
-split_host(const char *h, size_t len, const char **name, size_t *nl, const char **port,
-           size_t *pl)
-{
-    const char *colon = NULL;
-    size_t      i;
-
-    if (len > 0 && h[0] == '[') {
-        const char *end = memchr(h, ']', len);
-        if (end != NULL) {
-            *name = h;
-            *nl = (size_t) (end - h + 1);
-            if ((size_t) (end - h + 1) < len && end[1] == ':') {
-                *port = end + 2;
-                *pl = len - (size_t) (end - h + 2);
-            }
-            return;
-        }
-    }
-    for (i = 0; i < len; i++)
-        if (h[i] == ':')
-            colon = h + i;
-    *name = h;
-    *nl = colon ? (size_t) (colon - h) : len;
-    if (colon) {
-        *port = colon + 1;
-        *pl = len - (size_t) (colon - h + 1);
-    }
-}
-
 /* The variables every request has besides its headers. */
-#define FIXED_VARS 9
+#define FIXED_VARS (7 + WEFT_FACTS_VARS)
 
 #define ADD(k, v, vl) do { \
         if (weft_vars_add(r, k, sizeof(k) - 1, v, vl) == NULL) goto overflow; \
@@ -356,8 +325,8 @@ weft_http_build_request(weft_conn_t *c, weft_req_t *r)
     struct http_parser_url u;
     const char            *url = c->in + c->url_off;
     const char            *method = http_method_str((enum http_method) c->parser.method);
-    const char            *sname = NULL, *sport = NULL, *path = url, *query = "";
-    size_t                 snl = 0, spl = 0, pathl = c->url_len, queryl = 0;
+    const char            *authority = NULL, *path = url, *query = "";
+    size_t                 alen = 0, pathl = c->url_len, queryl = 0;
     ssize_t                dl;
     char                  *decoded;
     weft_var_t            *pv;
@@ -378,29 +347,31 @@ weft_http_build_request(weft_conn_t *c, weft_req_t *r)
             query = url + u.field_data[UF_QUERY].off;
             queryl = u.field_data[UF_QUERY].len;
         }
-        if (u.field_set & (1 << UF_HOST)) {          /* absolute-form target */
-            sname = url + u.field_data[UF_HOST].off;
-            snl = u.field_data[UF_HOST].len;
-            if (u.field_set & (1 << UF_PORT)) {
-                sport = url + u.field_data[UF_PORT].off;
-                spl = u.field_data[UF_PORT].len;
-            }
+        if (u.field_set & (1 << UF_HOST)) {
+            /* An absolute-form target's authority wins over Host (RFC 9112
+             * 3.2.2): from its host ('[' included) to its port's end. */
+            size_t from = u.field_data[UF_HOST].off;
+            size_t to = from + u.field_data[UF_HOST].len;
+
+            if (from > 0 && url[from - 1] == '[')
+                from--;
+            if (to < c->url_len && url[to] == ']')
+                to++;
+            if (u.field_set & (1 << UF_PORT))
+                to = (size_t) u.field_data[UF_PORT].off + u.field_data[UF_PORT].len;
+            authority = url + from;
+            alen = to - from;
         }
     }
-
-    for (i = 0; i < c->nhdrs && sname == NULL; i++) {
+    for (i = 0; i < c->nhdrs && authority == NULL; i++) {
         const weft_hdr_t *h = &c->hdrs[i];
-        if (name_is(c, h, "host"))
-            split_host(c->in + h->value_off, h->value_len, &sname, &snl, &sport, &spl);
+        if (name_is(c, h, "host")) {
+            authority = c->in + h->value_off;
+            alen = h->value_len;
+        }
     }
-    if (sname == NULL || snl == 0) {
-        sname = c->ls->is_unix ? "localhost" : c->ls->host;
-        snl = strlen(sname);
-    }
-    if (sport == NULL || spl == 0) {
-        sport = c->ls->is_unix ? "" : c->ls->port;
-        spl = strlen(sport);
-    }
+    if (authority == NULL)
+        authority = "";                             /* HTTP/1.0 without Host */
 
     /*
      * The arena is sized to what this head needs, no more: it is held for
@@ -413,8 +384,7 @@ weft_http_build_request(weft_conn_t *c, weft_req_t *r)
            + sizeof("PATH_INFO") + pathl + 1
            + sizeof("QUERY_STRING") + queryl + 1
            + sizeof("SERVER_PROTOCOL") + sizeof("HTTP/1.1")
-           + sizeof("SERVER_NAME") + snl + 1
-           + sizeof("SERVER_PORT") + spl + 1
+           + weft_req_facts_room(alen)
            + sizeof("REMOTE_ADDR") + sizeof(c->peer_addr)
            + sizeof("REMOTE_PORT") + sizeof(c->peer_port);
     for (i = 0; i < c->nhdrs; i++)
@@ -439,8 +409,6 @@ weft_http_build_request(weft_conn_t *c, weft_req_t *r)
     pv->value_len = (uint32_t) dl;
     ADD("QUERY_STRING", query, queryl);
     ADD("SERVER_PROTOCOL", c->http10 ? "HTTP/1.0" : "HTTP/1.1", 8);
-    ADD("SERVER_NAME", sname, snl);
-    ADD("SERVER_PORT", sport, spl);
     ADD("REMOTE_ADDR", c->peer_addr, strlen(c->peer_addr));
     ADD("REMOTE_PORT", c->peer_port, strlen(c->peer_port));
 
@@ -466,6 +434,11 @@ weft_http_build_request(weft_conn_t *c, weft_req_t *r)
     weft_vars_index(r);
 
     r->pub.flags = 0;
+    if (weft_req_facts(c, r, authority, alen) != WEFT_OK) {
+        if (c->head_error == 0)
+            c->head_error = 431;
+        return WEFT_ERROR;
+    }
     if (c->body_left < 0) {
         r->pub.flags |= WEFT_REQ_CHUNKED_BODY;
         r->pub.content_length = -1;

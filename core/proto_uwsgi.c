@@ -99,10 +99,10 @@ weft_uwsgi_build_request(weft_conn_t *c, weft_req_t *r)
     /* The packet ends where the body begins (weft_uwsgi_parse_head). */
     const char *p = c->in + c->head_end - c->packet_len;
     const char *end = p + c->packet_len;
-    size_t      len;
 
     /* Each variable takes at least 4 bytes of the packet. */
-    if (weft_vars_reserve(r, (size_t) c->packet_len + 64, c->packet_len / 4 + 1) != WEFT_OK) {
+    if (weft_vars_reserve(r, (size_t) c->packet_len + 64 + weft_req_facts_room(WEFT_FACTS_HOST_MAX),
+                          c->packet_len / 4 + 1 + WEFT_FACTS_VARS) != WEFT_OK) {
         c->head_error = 0;
         return WEFT_ERROR;
     }
@@ -124,7 +124,7 @@ weft_uwsgi_build_request(weft_conn_t *c, weft_req_t *r)
             goto bad;
         v = p;
         p += vl;
-        if (weft_vars_add(r, k, kl, v, vl) == NULL)
+        if (weft_vars_add_cgi(r, k, kl, v, vl) != WEFT_OK)
             goto bad;
     }
     weft_vars_index(r);
@@ -134,11 +134,8 @@ weft_uwsgi_build_request(weft_conn_t *c, weft_req_t *r)
     r->pub.flags = 0;
     if (r->pub.method.len == 4 && memcmp(r->pub.method.data, "HEAD", 4) == 0)
         r->pub.flags |= WEFT_REQ_HEAD;
-    {
-        const char *https = weft_var_get(&r->pub, "HTTPS", &len);
-        if (https != NULL && (strcmp(https, "on") == 0 || strcmp(https, "1") == 0))
-            r->pub.flags |= WEFT_REQ_HTTPS;
-    }
+    if (weft_req_facts(c, r, NULL, 0) != WEFT_OK)
+        goto bad;
 
     r->pub.content_length = c->body_expect;
     return WEFT_OK;

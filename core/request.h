@@ -24,6 +24,9 @@ struct weft_req_s {
     weft_conn_t            *conn;
     weft_acore_t           *core;
     const weft_language_t  *lang;
+    weft_str_t              full_path;  /* PATH_INFO before the mount point
+                                           was taken off (facts.c): what
+                                           --static-map matches, as in uWSGI */
 
     /* CGI variables: an array and the arena their strings live in. */
     weft_var_t             *vars;
@@ -67,9 +70,22 @@ void weft_vars_reset(weft_req_t *r);
 /* Add KEY=VALUE; returns the variable, or NULL when the budget is spent. */
 weft_var_t *weft_vars_add(weft_req_t *r, const char *k, size_t kl, const char *v, size_t vl);
 
+/* Add KEY=VALUE without copying: k and v are NUL-terminated and outlive
+ * the request (literals, the settings, strings already in the arena). */
+weft_var_t *weft_vars_add_ref(weft_req_t *r, const char *k, size_t kl, const char *v, size_t vl);
+
+/* Add a variable as a frontend sent it (the uwsgi protocol): WEFT_OK, also
+ * when the variable is one no app may see (HTTP_PROXY: dropped), or
+ * WEFT_ERROR when out of budget. */
+int weft_vars_add_cgi(weft_req_t *r, const char *k, size_t kl, const char *v, size_t vl);
+
+/* The variable named name[0..nl), or NULL. */
+weft_var_t *weft_vars_find(weft_req_t *r, const char *name, size_t nl);
+
 /* Add an HTTP header as HTTP_NAME (CONTENT_TYPE and CONTENT_LENGTH without
- * the prefix); *added is the variable, or NULL when the name has a '_' and is
- * dropped (it would alias a dashed name).  WEFT_ERROR when out of budget. */
+ * the prefix); *added is the variable, or NULL when the field is dropped: a
+ * name with a '_' (it would alias a dashed one), or Proxy (httpoxy: no app
+ * may get HTTP_PROXY).  WEFT_ERROR when out of budget. */
 int weft_vars_add_header(weft_req_t *r, const char *name, size_t nl, const char *value,
                          size_t vl, weft_var_t **added);
 
@@ -88,6 +104,31 @@ const char *weft_var_get(weft_request_t *r, const char *name, size_t *len);
  * and NUL-terminate it; returns the decoded length, or -1 when the result
  * would hold a NUL byte.  api->percent_decode. */
 ssize_t weft_percent_decode(char *dst, const char *src, size_t srclen);
+
+/* ---------------------------------------------------------------- facts.c */
+
+/* Arena bytes and variables weft_req_facts() may add, for a request whose
+ * authority (Host, or an absolute-form target's) is alen bytes long. */
+#define WEFT_FACTS_VARS 4
+#define WEFT_FACTS_HOST_MAX 261     /* 253 for a DNS name, ':', a port: a
+                                       uwsgi HTTP_HOST longer is not used */
+size_t weft_req_facts_room(size_t alen);
+
+/*
+ * Once the protocol has made r's variables (and weft_vars_index ran): the
+ * request facts of weft_request_t, one rule for both protocols, and the
+ * variables made to agree with them (SERVER_NAME, SERVER_PORT, SCRIPT_NAME
+ * and PATH_INFO are always there, and say what the fields say).
+ *   authority: HTTP's absolute-form host[:port], or its Host value, or ""
+ *              (HTTP/1.0 without Host); ignored for the uwsgi protocol,
+ *              whose frontend sends SERVER_NAME... (a bad one: 400).
+ * WEFT_ERROR when out of the room weft_req_facts_room() promised.
+ */
+int weft_req_facts(weft_conn_t *c, weft_req_t *r, const char *authority, size_t alen);
+
+/* --script-name PREFIX: a mount point (normalized: "/app/" is "/app", "/"
+ * is none).  WEFT_ERROR with a reason in err when it is not a path. */
+int weft_facts_add_prefix(const char *prefix, char *err, size_t errlen);
 
 /* ---------------------------------------------------------------- body.c */
 

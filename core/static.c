@@ -4,12 +4,10 @@
  * suspends (or queues, without an engine) when the socket is full.
  *
  * A ".." segment (after the one percent-decoding PATH_INFO gets, so
- * %2e%2e counts) is refused outright.  Files are opened relative to the
- * root's directory fd with openat2(RESOLVE_BENEATH): the kernel itself
- * refuses any resolution that would leave the root, in one system call.
- * Where it refuses an absolute symlink (which may point back inside), and on
- * kernels without openat2 (before 5.6), the path is resolved with realpath()
- * and must lie inside the resolved root.  A
+ * %2e%2e counts) is refused outright.  Files are opened beneath the root's
+ * directory fd with weft_open_beneath() (core/path.c), the one containment
+ * rule CGI uses too: nothing that resolves out of the root is opened, and
+ * what was checked is what is served.  A
  * file that is not there falls through to the app, as in uWSGI; a directory
  * is served only through --static-index, never listed.
  */
@@ -22,9 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,6 +29,7 @@
 #include "conn.h"
 #include "log.h"
 #include "mime.h"
+#include "path.h"
 #include "request.h"
 #include "static.h"
 
@@ -53,7 +50,6 @@ typedef struct {
 
 static static_root_t *roots;
 static unsigned       nroots;
-static int            have_openat2 = 1;
 
 static int
 add_root(const char *prefix, size_t plen, const char *dir)
@@ -139,15 +135,6 @@ new_ctx(weft_req_t *r, int status)
     return x;
 }
 
-/* Inside root?  (resolved is an absolute, symlink-free path.) */
-static int
-inside(const static_root_t *root, const char *resolved)
-{
-    return strncmp(resolved, root->root, root->root_len) == 0
-           && (resolved[root->root_len] == '/' || resolved[root->root_len] == '\0'
-               || root->root_len == 1);
-}
-
 /*
  * Open rel (relative to root) without leaving it.  Returns the fd, -1 when
  * there is no such file, -2 when the path would leave the root.
@@ -155,31 +142,10 @@ inside(const static_root_t *root, const char *resolved)
 static int
 open_beneath(const static_root_t *root, const char *rel)
 {
-    char resolved[PATH_MAX], path[PATH_MAX];
-    int  fd;
+    int fd = weft_open_beneath(root->fd, rel, O_RDONLY | O_NOCTTY | O_NONBLOCK);
 
-    if (have_openat2) {
-        struct open_how how;
-
-        memset(&how, 0, sizeof(how));
-        how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-        how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-        fd = (int) syscall(SYS_openat2, root->fd, rel, &how, sizeof(how));
-        if (fd >= 0)
-            return fd;
-        if (errno == ENOSYS)
-            have_openat2 = 0;
-        else if (errno != EXDEV)
-            return -1;
-        /* EXDEV: an absolute symlink on the way, which may still point
-         * inside: the slow path below decides. */
-    }
-    if ((size_t) snprintf(path, sizeof(path), "%s/%s", root->root, rel) >= sizeof(path)
-        || realpath(path, resolved) == NULL)
-        return -1;
-    if (!inside(root, resolved))
+    if (fd < 0 && errno == EXDEV)
         return -2;
-    fd = open(resolved, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     return fd >= 0 ? fd : -1;
 }
 
@@ -229,7 +195,7 @@ pick_file(const static_root_t *root, const char *rel, static_ctx_t *x)
 int
 weft_static_route(weft_req_t *r)
 {
-    const weft_str_t *path = &r->pub.path_info;
+    const weft_str_t *path = &r->full_path;      /* the mount point included */
     const weft_str_t *m = &r->pub.method;
     static_ctx_t      x;
     unsigned          i;

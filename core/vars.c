@@ -69,6 +69,42 @@ arena_put(weft_req_t *r, const char *s, size_t n)
     return p;
 }
 
+/*
+ * The one rule for variables no app may see, whatever its language
+ * (httpoxy, CVE-2016-5385): a client's "Proxy:" header would become
+ * HTTP_PROXY, which CGI scripts, Python's urllib, Go, curl... read as the
+ * proxy to use for their own outgoing requests.  Dropped where variables
+ * are made, from HTTP and from the uwsgi protocol alike.
+ */
+static int
+dropped(const char *key, size_t kl)
+{
+    return kl == 10 && memcmp(key, "HTTP_PROXY", 10) == 0;
+}
+
+weft_var_t *
+weft_vars_add_ref(weft_req_t *r, const char *k, size_t kl, const char *v, size_t vl)
+{
+    weft_var_t *var;
+
+    if (r->pub.nvars == r->vars_cap)
+        return NULL;
+    var = &r->vars[r->pub.nvars++];
+    var->key = k;
+    var->key_len = (uint32_t) kl;
+    var->value = v;
+    var->value_len = (uint32_t) vl;
+    return var;
+}
+
+int
+weft_vars_add_cgi(weft_req_t *r, const char *k, size_t kl, const char *v, size_t vl)
+{
+    if (dropped(k, kl))
+        return WEFT_OK;
+    return weft_vars_add(r, k, kl, v, vl) != NULL ? WEFT_OK : WEFT_ERROR;
+}
+
 weft_var_t *
 weft_vars_add(weft_req_t *r, const char *k, size_t kl, const char *v, size_t vl)
 {
@@ -125,7 +161,7 @@ weft_vars_add_header(weft_req_t *r, const char *name, size_t nl, const char *val
     *added = NULL;
     if (kl < 0)
         return WEFT_ERROR;
-    if (kl == 0)
+    if (kl == 0 || dropped(key, (size_t) kl))
         return WEFT_OK;
     *added = weft_vars_add(r, key, (size_t) kl, value, vl);
     return *added != NULL ? WEFT_OK : WEFT_ERROR;
@@ -191,6 +227,17 @@ weft_vars_index(weft_req_t *r)
             break;
         }
     }
+}
+
+weft_var_t *
+weft_vars_find(weft_req_t *r, const char *name, size_t nl)
+{
+    unsigned i;
+
+    for (i = 0; i < r->pub.nvars; i++)
+        if (r->vars[i].key_len == nl && memcmp(r->vars[i].key, name, nl) == 0)
+            return &r->vars[i];
+    return NULL;
 }
 
 const char *

@@ -169,3 +169,20 @@ t_unit_test_outq_SOURCES = t/unit/test_outq.c t/unit/tap.c t/unit/tap.h
 t_unit_test_outq_CPPFLAGS = $(unit_cppflags)
 t_unit_test_outq_LDADD = $(unit_ldadd)
 endif
+
+# ------------------------------------------------------------ request facts, paths
+# Core rules checked through every language that is built (each test skips a
+# language whose plugin is not).
+FACTS_TESTS = \
+	t/integration/test_request_facts.py \
+	t/integration/test_paths.py
+TESTS += $(FACTS_TESTS)
+EXTRA_DIST += $(FACTS_TESTS)
+
+if HAVE_CUNIT
+check_PROGRAMS += t/unit/test_path
+TESTS += t/unit/test_path
+t_unit_test_path_SOURCES = t/unit/test_path.c t/unit/tap.c t/unit/tap.h
+t_unit_test_path_CPPFLAGS = $(unit_cppflags)
+t_unit_test_path_LDADD = $(unit_ldadd)
+endif

@@ -9,7 +9,11 @@
  * with the wait API and returns WEFT_AGAIN, so the core runs other requests
  * meanwhile, with a suspend engine or without one.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE            /* O_PATH */
+#endif
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,6 +108,23 @@ set_cgi(const weft_option_t *opt, const char *value, char *err, size_t errlen)
     m->mount_len = strlen(m->mount);
     m->path_len = strlen(m->path);
     m->is_file = S_ISREG(st.st_mode);
+    /* Scripts are opened beneath this fd, never by their path. */
+    if (m->is_file) {
+        char *slash = strrchr(real, '/');
+
+        m->file_base = strrchr(m->path, '/') + 1;
+        if (slash == real)
+            slash[1] = '\0';                    /* a script in "/" */
+        else
+            *slash = '\0';
+    }
+    m->root_fd = open(real, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (m->root_fd < 0) {
+        snprintf(err, errlen, "%s: %s", real, strerror(errno));
+        free(m->mount);
+        free(m->path);
+        return WEFT_ERROR;
+    }
     cgi_conf.nmounts++;
     return WEFT_OK;
 }
@@ -281,14 +302,13 @@ cgi_request(weft_request_t *r)
     cgi_req_t     *x = r->ctx;
     cgi_script_t  *s;
     cgi_refusal_t  no;
-    const char    *prefix;
-    size_t         prefix_len = 0;
 
     if (x != NULL)
         return cgi_io_pump(r, x);
 
-    prefix = cgi_api->var(r, "SCRIPT_NAME", &prefix_len);
-    s = cgi_map(r->path_info.data, r->path_info.len, prefix ? prefix : "", prefix_len, &no);
+    /* The core split the mount point (r->script_name) off PATH_INFO. */
+    s = cgi_map(r->path_info.data, r->path_info.len, r->script_name.data, r->script_name.len,
+                &no);
     if (s == NULL) {
         cgi_api->log(WEFT_LOG_INFO, "cgi: %.*s %.*s: %d (%s)", (int) r->method.len,
                      r->method.data, (int) r->uri.len, r->uri.data, no.status, no.why);

@@ -32,6 +32,9 @@ typedef struct {
     char        *path;        /* real path of the directory or the script */
     size_t       path_len;
     int          is_file;     /* path is one script; the rest is PATH_INFO */
+    int          root_fd;     /* O_PATH: the directory, or the one script's
+                                 directory; scripts are opened beneath it */
+    const char  *file_base;   /* is_file: the script's name in root_fd */
 } cgi_mount_t;
 
 /* One --cgi-helper .ext=interpreter [args]. */
@@ -72,6 +75,9 @@ typedef struct {
     char                *script_name;   /* SCRIPT_NAME */
     char                *path_info;     /* PATH_INFO ("" when none) */
     int                  nph;           /* base starts with "nph-" */
+    int                  fd;            /* O_PATH: the script that was
+                                           checked, and is what runs */
+    int                  dir_fd;        /* O_PATH: its directory (the cwd) */
 } cgi_script_t;
 
 /* What cgi_map() decided when it found no script. */
@@ -88,10 +94,15 @@ typedef struct {
  * path is refused (a ".." segment, a symlink out of the root, an
  * extension that is not allowed, not executable, a directory without an
  * index), 301 when a directory was named without its trailing slash,
- * 500 when out of memory.  Never follows a path out of the mount's root.
+ * 500 when out of memory.  Never follows a path out of the mount's root:
+ * the script and its directory are opened beneath it (api->open_beneath),
+ * and the script's fd is what was checked and what cgi_spawn() executes.
  */
 cgi_script_t *cgi_map(const char *path, size_t len, const char *prefix, size_t prefix_len,
                       cgi_refusal_t *no);
+
+/* Free s and close its fds (NULL is fine). */
+void cgi_script_free(cgi_script_t *s);
 
 /* ------------------------------------------------------------ cgi_env.c */
 
@@ -134,12 +145,12 @@ int  cgi_spawn_init(void);
 void cgi_spawn_exit(void);
 
 /*
- * Start script s in a process group of its own, in its directory, with
- * envp; its stdin is a pipe when with_stdin, else /dev/null.  No shell is
- * involved: the script (or its helper with the script as the only
- * argument) is executed directly.  Our pipe ends are non-blocking and
- * close-on-exec.  Returns 0, or an errno value (ENOENT, EACCES, ENOEXEC...)
- * with p untouched.
+ * Start script s in a process group of its own, in its directory (s->dir_fd),
+ * with envp; its stdin is a pipe when with_stdin, else /dev/null.  No shell
+ * is involved: the very file cgi_map() checked (s->fd) is executed, or its
+ * helper with "/dev/fd/3" (that file) as the only argument.  Our pipe ends
+ * are non-blocking and close-on-exec.  Returns 0, or an errno value
+ * (ENOENT, EACCES, ENOEXEC...) with p untouched.
  */
 int  cgi_spawn(cgi_proc_t *p, const cgi_script_t *s, char **envp, int with_stdin);
 

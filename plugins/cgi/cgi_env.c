@@ -6,7 +6,9 @@
  * QUERY_STRING, SERVER_NAME/PORT/PROTOCOL, REMOTE_ADDR/PORT, CONTENT_TYPE,
  * CONTENT_LENGTH and HTTP_* (from HTTP, or whatever the frontend sent over
  * the uwsgi protocol); they are passed on.  The variables that describe the
- * script are the plugin's own and replace any the frontend sent.
+ * script are the plugin's own and replace any the frontend sent: the
+ * script's SCRIPT_NAME is the request's mount point (r->script_name, the
+ * core's) followed by the script's URL path under the --cgi mount.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +21,11 @@ typedef struct {
     char      *p;
 } env_builder_t;
 
-/* Never taken from the request: set here, or dropped (HTTP_PROXY is the
- * client's "Proxy:" header, which must not become the script's proxy). */
+/* Never taken from the request: set here.  (HTTP_PROXY, the client's
+ * "Proxy:" header, never reaches a plugin: the core drops it.) */
 static const char *const own[] = {
     "GATEWAY_INTERFACE", "SERVER_SOFTWARE", "SCRIPT_NAME", "SCRIPT_FILENAME",
-    "PATH_INFO", "PATH_TRANSLATED", "PATH", "REDIRECT_STATUS", "HTTP_PROXY", NULL
+    "PATH_INFO", "PATH_TRANSLATED", "PATH", "REDIRECT_STATUS", "HTTPS", "REQUEST_SCHEME", NULL
 };
 
 /* Replaced too when the request is a local redirect's GET. */
@@ -84,7 +86,7 @@ cgi_env_build(weft_request_t *r, const cgi_script_t *s, const cgi_redirect_t *re
     env_builder_t  b;
     const char    *docroot, *query = "";
     size_t         size = 0, dl = 0, ql = 0, pl = strlen(s->path_info);
-    unsigned       i, nvars = r->nvars + 16;
+    unsigned       i, nvars = r->nvars + 20;
     char         **env;
 
     docroot = cgi_api->var(r, "DOCUMENT_ROOT", &dl);
@@ -132,7 +134,9 @@ cgi_env_build(weft_request_t *r, const cgi_script_t *s, const cgi_redirect_t *re
         put2(&b, "PATH_TRANSLATED", 15, docroot, dl, s->path_info, pl);
     if (cgi_api->var(r, "DOCUMENT_ROOT", NULL) == NULL)
         put(&b, "DOCUMENT_ROOT", 13, docroot, dl);
-    if ((r->flags & WEFT_REQ_HTTPS) && cgi_api->var(r, "HTTPS", NULL) == NULL)
+    /* The core's scheme, whatever the frontend's HTTPS said. */
+    put(&b, "REQUEST_SCHEME", 14, r->url_scheme.data, r->url_scheme.len);
+    if (r->url_scheme.len == 5)
         put_whole(&b, "HTTPS=on");
     if (redir != NULL) {
         put_whole(&b, "REQUEST_METHOD=GET");

@@ -210,7 +210,7 @@ start(weft_request_t *r, cgi_req_t *x, cgi_script_t *s, const cgi_redirect_t *re
     char  **env;
     int     err;
 
-    free(x->script);
+    cgi_script_free(x->script);
     x->script = s;
     env = cgi_env_build(r, s, redir);
     err = env ? cgi_spawn(&x->proc, s, env, with_stdin) : ENOMEM;
@@ -244,7 +244,7 @@ cgi_io_start(weft_request_t *r, cgi_script_t *s)
         x->out = malloc(cgi_conf.buffer_size);
     if (x == NULL || x->out == NULL) {
         free(x);
-        free(s);
+        cgi_script_free(s);
         cgi_reply(r, "500 Internal Server Error");
         return NULL;
     }
@@ -327,9 +327,10 @@ follow_redirect(weft_request_t *r, cgi_req_t *x)
         free(path);
         return cgi_reply(r, "404 Not Found");
     }
-    /* Under a frontend's SCRIPT_NAME, the target's path starts with it. */
-    prefix = cgi_api->var(r, "SCRIPT_NAME", &prefix_len);
-    if (prefix == NULL || prefix_len == 0 || (size_t) dl <= prefix_len
+    /* Under a mount point (r->script_name), the target's path starts with it. */
+    prefix = r->script_name.data;
+    prefix_len = r->script_name.len;
+    if (prefix_len == 0 || (size_t) dl <= prefix_len
         || memcmp(path, prefix, prefix_len) != 0 || path[prefix_len] != '/')
         prefix_len = 0;
     s = cgi_map(path + prefix_len, (size_t) dl - prefix_len, prefix_len ? prefix : "",
@@ -524,7 +525,7 @@ void
 cgi_io_free(cgi_req_t *x)
 {
     cgi_kill(&x->proc);
-    free(x->script);
+    cgi_script_free(x->script);
     free(x->out);
     free(x->in);
     free(x->redirect);

@@ -8,15 +8,24 @@
  * script.
  *
  * Safety: a ".." segment is refused before anything touches the file
- * system, so the walk can only go down from the mount's real path.  The
- * walk uses lstat(); when a component is a symlink, the script's real path
- * must still be under the mount's real path, or the request is refused.
+ * system.  Every step of the walk is opened beneath the mount's root with
+ * the core's containment rule (api->open_beneath, the one static files
+ * use): a symlink that leads out of the root is refused, and the script is
+ * known by the fd that was checked (fstat: a regular file, executable),
+ * which is the one cgi_spawn() executes.  Nothing is looked up by its path
+ * again, so swapping a symlink after the check changes nothing.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE            /* O_PATH */
+#endif
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cgi.h"
 
@@ -68,39 +77,31 @@ refuse(cgi_refusal_t *no, int status, const char *why)
     return -1;
 }
 
-/* The status for a failed stat(): 404 when the file is not there. */
+/* The status for a failed open beneath the root: 404 when the file is not
+ * there, 403 when it leads out of the root or cannot be reached. */
 static int
-stat_failed(cgi_refusal_t *no)
+open_failed(cgi_refusal_t *no)
 {
     if (errno == ENOENT || errno == ENOTDIR || errno == ENAMETOOLONG)
         return refuse(no, 404, "no such script");
+    if (errno == EXDEV || errno == ELOOP)
+        return refuse(no, 403, "a symlink leads out of the CGI directory");
     return refuse(no, 403, "the script cannot be reached");
 }
 
-/* stat() fs, noting in *link whether it (the last component) is a symlink. */
+/* Open rel beneath m's root (O_PATH) and fstat it: the fd, or -1. */
 static int
-stat_noting_links(const char *fs, struct stat *st, int *link)
+open_stat(const cgi_mount_t *m, const char *rel, struct stat *st)
 {
-    if (lstat(fs, st) != 0)
+    int fd = cgi_api->open_beneath(m->root_fd, rel, O_PATH);
+
+    if (fd >= 0 && fstat(fd, st) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
         return -1;
-    if (S_ISLNK(st->st_mode)) {
-        *link = 1;
-        return stat(fs, st);
     }
-    return 0;
-}
-
-/* Whether real path fs stays under root (a real path itself). */
-static int
-inside(const char *fs, const char *root, size_t root_len)
-{
-    char real[PATH_MAX];
-
-    if (realpath(fs, real) == NULL)
-        return 0;
-    if (root_len == 1)
-        return 1;                                   /* root is "/" */
-    return strncmp(real, root, root_len) == 0 && real[root_len] == '/';
+    return fd;
 }
 
 /* The checks on the script itself: extension, helper, executable bit. */
@@ -134,13 +135,16 @@ check_script(const char *base, size_t blen, const struct stat *st,
 
 /*
  * Walk rest (the path below the mount) in fs, which holds the mount's path
- * and has room for rest and an index name.  On success *script_end is where
- * the script's segment ends in rest (rest_len: the path named a directory
- * and `index` says which index script serves it).
+ * and has room for rest and an index name; each step is opened beneath the
+ * root by its part of fs below the mount (fs + rel_off).  On success *fd is
+ * the script, opened and checked, and *script_end is where its segment ends
+ * in rest (rest_len: the path named a directory and `index` says which
+ * index script serves it).
  */
 static int
-walk(char *fs, size_t *fs_len, const char *rest, size_t rest_len, size_t *script_end,
-     const char **index, struct stat *st, int *link, cgi_refusal_t *no)
+walk(const cgi_mount_t *m, char *fs, size_t *fs_len, size_t rel_off, const char *rest,
+     size_t rest_len, size_t *script_end, const char **index, struct stat *st, int *fd,
+     cgi_refusal_t *no)
 {
     size_t pos = 0, n = *fs_len, i;
 
@@ -157,13 +161,15 @@ walk(char *fs, size_t *fs_len, const char *rest, size_t rest_len, size_t *script
         memcpy(fs + n, rest + start, end - start);
         n += end - start;
         fs[n] = '\0';
-        if (stat_noting_links(fs, st, link) != 0)
-            return stat_failed(no);
+        if ((*fd = open_stat(m, fs + rel_off, st)) < 0)
+            return open_failed(no);
         if (S_ISREG(st->st_mode)) {
             *fs_len = n;
             *script_end = end;
             return 0;
         }
+        close(*fd);
+        *fd = -1;
         if (!S_ISDIR(st->st_mode))
             return refuse(no, 403, "not a regular file");
     }
@@ -177,15 +183,54 @@ walk(char *fs, size_t *fs_len, const char *rest, size_t rest_len, size_t *script
 
         fs[n] = '/';
         memcpy(fs + n + 1, name, nl + 1);
-        if (stat_noting_links(fs, st, link) == 0 && S_ISREG(st->st_mode)) {
+        *fd = open_stat(m, fs + rel_off, st);
+        if (*fd < 0 && errno == EXDEV)
+            return open_failed(no);
+        if (*fd >= 0 && S_ISREG(st->st_mode)) {
             *fs_len = n + 1 + nl;
             *script_end = rest_len;
             *index = name;
             return 0;
         }
+        if (*fd >= 0)
+            close(*fd);
+        *fd = -1;
     }
+    fs[n] = '\0';
     return refuse(no, 403, cgi_conf.index.n ? "a directory without an index script"
                                             : "a directory, and no --cgi-index is set");
+}
+
+/*
+ * The script's O_PATH fd made readable: the same file, reopened through its
+ * own fd (not its name), because an interpreter may read fd 3 itself (perl
+ * does, when it is told to run /dev/fd/3).  A script we may not read (a
+ * binary with mode 711) keeps its O_PATH fd, which is enough to exec it.
+ */
+static int
+readable(int fd)
+{
+    char link[64];
+    int  rfd;
+
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+    rfd = open(link, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+    if (rfd < 0)
+        return fd;
+    close(fd);
+    return rfd;
+}
+
+void
+cgi_script_free(cgi_script_t *s)
+{
+    if (s == NULL)
+        return;
+    if (s->fd >= 0)
+        close(s->fd);
+    if (s->dir_fd >= 0)
+        close(s->dir_fd);
+    free(s);
 }
 
 cgi_script_t *
@@ -194,12 +239,13 @@ cgi_map(const char *path, size_t len, const char *prefix, size_t prefix_len,
 {
     const cgi_mount_t  *m;
     const cgi_helper_t *helper;
-    const char         *rest, *index = NULL, *base;
-    size_t              rest_len, fs_len, script_end, max_index = 0, i, dir_len, sn_len,
+    const char         *rest, *index = NULL;
+    char               *base;
+    size_t              rest_len, fs_len, script_end = 0, max_index = 0, i, dir_len, sn_len,
                         pi_len, blen;
     char               *fs, *p;
     struct stat         st;
-    int                 link = 0;
+    int                 fd = -1, dir_fd = -1;
     cgi_script_t       *s;
 
     if (len == 0 || path[0] != '/' || memchr(path, '\0', len) != NULL) {
@@ -230,23 +276,38 @@ cgi_map(const char *path, size_t len, const char *prefix, size_t prefix_len,
     fs_len = m->path_len;
 
     if (m->is_file) {
-        if (stat(fs, &st) != 0) {
-            stat_failed(no);
+        if ((fd = open_stat(m, m->file_base, &st)) < 0) {
+            open_failed(no);
+            goto fail;
+        }
+        if (!S_ISREG(st.st_mode)) {
+            refuse(no, 403, "not a regular file");
             goto fail;
         }
         script_end = 0;
-    } else {
-        if (walk(fs, &fs_len, rest, rest_len, &script_end, &index, &st, &link, no) != 0)
-            goto fail;
-        if (link && !inside(fs, m->path, m->path_len)) {
-            refuse(no, 403, "a symlink leads out of the CGI directory");
-            goto fail;
-        }
+    } else if (walk(m, fs, &fs_len, m->path_len + 1, rest, rest_len, &script_end, &index, &st,
+                    &fd, no) != 0) {
+        goto fail;
     }
     base = strrchr(fs, '/') + 1;
     blen = strlen(base);
     if (check_script(base, blen, &st, &helper, no) != 0)
         goto fail;
+
+    fd = readable(fd);
+
+    /* Its directory, the script's cwd: beneath the root as well. */
+    if (m->is_file || base - 1 <= fs + m->path_len) {
+        dir_fd = cgi_api->open_beneath(m->root_fd, "", O_PATH | O_DIRECTORY);
+    } else {
+        base[-1] = '\0';
+        dir_fd = cgi_api->open_beneath(m->root_fd, fs + m->path_len + 1, O_PATH | O_DIRECTORY);
+        base[-1] = '/';
+    }
+    if (dir_fd < 0) {
+        open_failed(no);
+        goto fail;
+    }
 
     /* One block: the struct, then filename, dir, SCRIPT_NAME, PATH_INFO. */
     dir_len = (size_t) (base - fs - 1);
@@ -283,10 +344,16 @@ cgi_map(const char *path, size_t len, const char *prefix, size_t prefix_len,
     memcpy(p, rest + script_end, pi_len);
     p[pi_len] = '\0';
     s->nph = blen > 4 && memcmp(base, "nph-", 4) == 0;
+    s->fd = fd;
+    s->dir_fd = dir_fd;
     free(fs);
     return s;
 
 fail:
+    if (fd >= 0)
+        close(fd);
+    if (dir_fd >= 0)
+        close(dir_fd);
     free(fs);
     return NULL;
 }

@@ -1,13 +1,28 @@
 /*
  * plugins/cgi/cgi_spawn.c - starting a script, killing it, reaping it.
  *
- * posix_spawn(3) (a vfork-style clone in glibc) starts the script directly,
- * never through a shell: argv is the script's absolute path, or the
- * helper's fixed words followed by it, and nothing of the request ever
- * becomes an argument.  The child gets a process group of its own, so a
- * timeout or a vanished client kills everything the script started; the
- * signals the worker ignores (SIGPIPE) are reset to their defaults, the
- * signal mask is emptied, and every fd above 2 is closed.
+ * A script runs from the file cgi_map() opened beneath its root and
+ * checked (s->fd), never from its path again, so nothing can be swapped in
+ * between the check and the exec.  posix_spawn(3) cannot execute an fd, so
+ * the child is started the way glibc's posix_spawn starts one: clone(2)
+ * with CLONE_VM | CLONE_VFORK on a stack of its own (no copy of the
+ * worker's memory, the worker waits only until the exec, and the child
+ * never touches the worker's stack, which may be a core's), and
+ * does what posix_spawn did: a process group of its own, so a timeout or a
+ * vanished client kills everything the script started; every signal back to
+ * its default (the worker ignores SIGPIPE), an empty signal mask; stdin,
+ * stdout and stderr on our pipes, every other fd closed; its directory as
+ * cwd (s->dir_fd, opened beneath the root too).  Never a shell: argv is the
+ * script's path (a name only: the kernel runs the fd), or a --cgi-helper's
+ * fixed words followed by "/dev/fd/3", and nothing of the request ever
+ * becomes an argument.
+ *
+ * fd 3: the script.  A binary is executed with execveat(fd, "",
+ * AT_EMPTY_PATH) and fd 3 closed at the exec.  A #! script and a helper's
+ * interpreter read the script through /dev/fd/3, so there fd 3 stays open
+ * (read-only, the script itself; the kernel then names the script
+ * /dev/fd/3 in the interpreter's argv, so $0 and sys.argv[0] say
+ * /dev/fd/3: SCRIPT_FILENAME still has its path).
  *
  * Every script started is on a list until it is reaped, so a stopping
  * worker can kill and reap what is left; a process that does not die at
@@ -20,10 +35,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -33,10 +50,31 @@
 
 #define MAX_ARGS        34
 #define KILL_WAIT_MS    200          /* how long cgi_kill() waits for death */
+#define SCRIPT_FD       3            /* the script, in the child */
+#define SCRIPT_FD_PATH  "/dev/fd/3"
+#define PARKED_FD       10           /* where the child parks fds first */
 
 static int       devnull = -1;
-static sigset_t  sig_defaults;      /* reset in the child: what we ignore */
-static int       sig_defaults_ready;
+
+/* Everything the child needs, made before vfork(): the child only makes
+ * system calls. */
+typedef struct {
+    int           from[4];          /* become fds 0, 1, 2 and SCRIPT_FD */
+    int           dir_fd;
+    const char   *helper;           /* exec this with SCRIPT_FD open, or NULL:
+                                       execute SCRIPT_FD itself */
+    char *const  *argv;
+    char *const  *envp;
+    int           max_fd;           /* for kernels without close_range */
+} spawn_plan_t;
+
+/* The child's errno when it could not exec (shared: CLONE_VM). */
+static volatile int child_errno;
+
+/* The child's stack: one per worker, reused (the worker waits while the
+ * child runs on it), so big enough for a sanitizer build's frames. */
+#define CHILD_STACK     (256 * 1024)
+static char *child_stack;
 
 /* Killed but not dead yet. */
 static pid_t    *strays;
@@ -84,23 +122,6 @@ cgi_spawn_init(void)
     return WEFT_OK;
 }
 
-/* The signals this worker ignores, which a script would otherwise inherit
- * ignored (exec keeps SIG_IGN).  Read once, after the worker set them. */
-static void
-prepare_signals(void)
-{
-    struct sigaction sa;
-    int              sig;
-
-    sigemptyset(&sig_defaults);
-    sigaddset(&sig_defaults, SIGPIPE);
-    for (sig = 1; sig < SIGRTMIN; sig++)
-        if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, NULL, &sa) == 0
-            && sa.sa_handler == SIG_IGN)
-            sigaddset(&sig_defaults, sig);
-    sig_defaults_ready = 1;
-}
-
 static void
 reap_strays(void)
 {
@@ -130,29 +151,108 @@ nonblocking(int fd)
     return fcntl(fd, F_SETFL, O_NONBLOCK);
 }
 
+/* Close every fd from `from` up. */
+static void
+close_from(int from, int max_fd)
+{
+#ifdef SYS_close_range
+    if (syscall(SYS_close_range, (unsigned) from, ~0U, 0) == 0)
+        return;
+#endif
+    for (; from < max_fd; from++)
+        close(from);
+}
+
+/*
+ * The child, between clone() and exec: system calls only (it runs on the
+ * worker's memory), and it never returns.
+ */
+static int
+child(void *arg)
+{
+    const spawn_plan_t *p = arg;
+    struct sigaction dfl;
+    sigset_t         none;
+    int              i, parked[4];
+
+    /* No handler of the worker's may run here: each one back to default
+     * before signals are let in again (they are all blocked now). */
+    memset(&dfl, 0, sizeof(dfl));
+    dfl.sa_handler = SIG_DFL;
+    for (i = 1; i < NSIG; i++)
+        if (i != SIGKILL && i != SIGSTOP)
+            sigaction(i, &dfl, NULL);
+    if (setpgid(0, 0) != 0)
+        goto fail;
+    /* Park the sources above the targets first: a pipe may be fd 3. */
+    for (i = 0; i < 4; i++)
+        if (p->from[i] >= 0 && (parked[i] = fcntl(p->from[i], F_DUPFD, PARKED_FD)) < 0)
+            goto fail;
+    for (i = 0; i < 4; i++)
+        if (p->from[i] >= 0 && dup2(parked[i], i) < 0)
+            goto fail;
+    if (fchdir(p->dir_fd) != 0)
+        goto fail;
+    close_from(SCRIPT_FD + 1, p->max_fd);
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    if (p->helper != NULL) {
+        execve(p->helper, p->argv, p->envp);
+    } else {
+        /* A binary needs no fd 3 after the exec.  A #! script does (its
+         * interpreter opens /dev/fd/3): the kernel says ENOENT for one run
+         * from a close-on-exec fd, before anything is lost; run it again
+         * with fd 3 kept open. */
+        fcntl(SCRIPT_FD, F_SETFD, FD_CLOEXEC);
+        syscall(SYS_execveat, SCRIPT_FD, "", p->argv, p->envp, AT_EMPTY_PATH);
+        if (errno == ENOENT) {
+            fcntl(SCRIPT_FD, F_SETFD, 0);
+            syscall(SYS_execveat, SCRIPT_FD, "", p->argv, p->envp, AT_EMPTY_PATH);
+        }
+    }
+fail:
+    child_errno = errno ? errno : ENOEXEC;
+    _exit(127);
+}
+
+/* Start child(p) sharing our memory; we go on once it has exec'd or
+ * exited.  Its pid, or -1 with errno. */
+static pid_t
+start_child(spawn_plan_t *p)
+{
+    if (child_stack == NULL) {
+        void *st = mmap(NULL, CHILD_STACK, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+        if (st == MAP_FAILED)
+            return -1;
+        child_stack = st;
+    }
+    /* The stack grows down on every architecture Linux runs this on but
+     * hppa, which weft does not build for. */
+    return clone(child, child_stack + CHILD_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, p);
+}
+
 int
 cgi_spawn(cgi_proc_t *p, const cgi_script_t *s, char **envp, int with_stdin)
 {
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t          attr;
-    int                        in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
-    char                      *argv[MAX_ARGS + 2];
-    unsigned                   argc = 0, i;
-    const char                *prog = s->filename;
-    sigset_t                   none;
-    pid_t                      pid;
-    int                        rc;
+    int            in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
+    char          *argv[MAX_ARGS + 2];
+    unsigned       argc = 0, i;
+    spawn_plan_t   plan;
+    struct rlimit  rl;
+    sigset_t       all, old;
+    pid_t          pid;
+    int            rc;
 
     if (nstrays > 0)
         reap_strays();
-    if (!sig_defaults_ready)
-        prepare_signals();
     if (s->helper != NULL) {
         for (i = 0; i < s->helper->argc && i < MAX_ARGS; i++)
             argv[argc++] = s->helper->argv[i];
-        prog = s->helper->argv[0];
+        argv[argc++] = (char *) SCRIPT_FD_PATH;
+    } else {
+        argv[argc++] = s->filename;
     }
-    argv[argc++] = s->filename;
     argv[argc] = NULL;
 
     if ((with_stdin && pipe2(in, O_CLOEXEC) != 0) || pipe2(out, O_CLOEXEC) != 0
@@ -163,27 +263,28 @@ cgi_spawn(cgi_proc_t *p, const cgi_script_t *s, char **envp, int with_stdin)
         goto done;
     }
 
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, with_stdin ? in[0] : devnull, 0);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-    posix_spawn_file_actions_addchdir_np(&fa, s->dir);
-#if defined(__GLIBC__) && defined(__GLIBC_PREREQ)
-#if __GLIBC_PREREQ(2, 34)
-    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-#endif
-#endif
-    posix_spawnattr_init(&attr);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK
-                                    | POSIX_SPAWN_SETSIGDEF);
-    posix_spawnattr_setpgroup(&attr, 0);
-    sigemptyset(&none);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &sig_defaults);
+    plan.from[0] = with_stdin ? in[0] : devnull;
+    plan.from[1] = out[1];
+    plan.from[2] = err[1];
+    plan.from[3] = s->fd;
+    plan.dir_fd = s->dir_fd;
+    plan.helper = s->helper != NULL ? s->helper->argv[0] : NULL;
+    plan.argv = argv;
+    plan.envp = envp;
+    plan.max_fd = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536
+                  ? (int) rl.rlim_cur : 65536;
 
-    rc = posix_spawn(&pid, prog, &fa, &attr, argv, envp);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
+    /* Every signal blocked while the child shares our memory. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    child_errno = 0;
+    pid = start_child(&plan);
+    rc = pid < 0 ? errno : child_errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (pid > 0 && rc != 0) {
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+    }
     if (rc == 0) {
         p->pid = pid;
         p->in_fd = in[1];
@@ -302,5 +403,9 @@ cgi_spawn_exit(void)
     if (devnull >= 0) {
         close(devnull);
         devnull = -1;
+    }
+    if (child_stack != NULL) {
+        munmap(child_stack, CHILD_STACK);
+        child_stack = NULL;
     }
 }

@@ -2,7 +2,7 @@
  * plugins/python/wsgi_environ.c - the WSGI environ of a request.
  *
  * A request's dict starts as a copy of a template holding everything that
- * does not change (wsgi.version, wsgi.errors, SCRIPT_NAME ...), so those cost
+ * does not change (wsgi.version, wsgi.errors ...), so those cost
  * one memcpy of the template's table.  The CGI variables follow: their names
  * come from a cache of interned strings (made once, their hashes computed
  * once), their values are decoded from latin-1 as PEP 3333 says.  Most
@@ -11,6 +11,11 @@
  * made last time at the same position is reused when its bytes match, which
  * saves an allocation per variable and keeps a thousand waiting requests
  * from holding a thousand copies of "HTTP/1.1".
+ *
+ * The request facts are the core's (weft_request_t): wsgi.url_scheme is
+ * r->url_scheme, and the variables already carry SERVER_NAME, SERVER_PORT,
+ * SCRIPT_NAME and PATH_INFO as the core split them (and no HTTP_PROXY), so
+ * nothing here decides them.
  */
 #include <string.h>
 
@@ -174,8 +179,7 @@ weft_py_environ_init(void)
         || PyDict_SetItemString(tmpl, "wsgi.run_once", Py_False) < 0
         || PyDict_SetItemString(tmpl, "wsgi.input_terminated", Py_True) < 0
         || PyDict_SetItemString(tmpl, "wsgi.file_wrapper",
-                                (PyObject *) &weft_py_file_wrapper_type) < 0
-        || tmpl_put("SCRIPT_NAME", PyUnicode_FromString("")) < 0)
+                                (PyObject *) &weft_py_file_wrapper_type) < 0)
         goto fail;
     return WEFT_OK;
 
@@ -212,7 +216,8 @@ weft_py_environ(weft_py_core_t *pc, weft_request_t *r)
     input = weft_py_input_for(pc, r);
     if (input == NULL || PyDict_SetItem(env, k_input, input) < 0)
         goto fail;
-    if ((r->flags & WEFT_REQ_HTTPS) && PyDict_SetItem(env, k_url_scheme, s_https) < 0)
+    /* The template says "http"; the core's scheme is one of the two. */
+    if (r->url_scheme.len == 5 && PyDict_SetItem(env, k_url_scheme, s_https) < 0)
         goto fail;
 
     for (i = 0; i < r->nvars; i++) {

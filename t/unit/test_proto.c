@@ -204,8 +204,9 @@ test_http_repeated_fields_join(void)
     CU_ASSERT_PTR_NOT_NULL(got);
     if (got != NULL)
         CU_ASSERT_EQUAL(strncmp(got, "0, 1, 2, 3, ", 12), 0);
-    /* Each name once: 9 fixed variables, HTTP_HOST, HTTP_COOKIE, HTTP_X_OTHER. */
-    CU_ASSERT_EQUAL(req.pub.nvars, 12);
+    /* Each name once: 10 fixed variables (SCRIPT_NAME among them), HTTP_HOST,
+     * HTTP_COOKIE, HTTP_X_OTHER. */
+    CU_ASSERT_EQUAL(req.pub.nvars, 13);
 
     /* Names differ in case only: one variable, the first's value first. */
     CU_ASSERT_EQUAL(http_build("GET / HTTP/1.1\r\nHost: h\r\nx-a: 1\r\nX-B: b\r\n"
@@ -403,8 +404,12 @@ test_uwsgi_packet(void)
     CU_ASSERT_EQUAL_FATAL(weft_uwsgi_build_request(&conn, &req), WEFT_OK);
     CU_ASSERT_EQUAL(req.pub.modifier1, 5);
     CU_ASSERT_EQUAL(req.pub.content_length, 4);
-    CU_ASSERT_EQUAL(req.pub.nvars, 7);
+    /* 7 sent; the facts add SERVER_NAME and SERVER_PORT (from HTTP_HOST and
+     * the socket) and SCRIPT_NAME. */
+    CU_ASSERT_EQUAL(req.pub.nvars, 10);
     ASSERT_VAR("HTTP_HOST", "h");
+    ASSERT_VAR("SERVER_NAME", "h");
+    ASSERT_VAR("SCRIPT_NAME", "");
     CU_ASSERT_NSTRING_EQUAL(req.pub.method.data, "POST", 4);
     CU_ASSERT_NSTRING_EQUAL(req.pub.path_info.data, "/x", 2);
     CU_ASSERT_EQUAL(conn.in_end - conn.in_pos, 4);    /* the body is left */
@@ -468,12 +473,13 @@ test_uwsgi_malformed(void)
     feed("\0\x05", 2);
     CU_ASSERT_EQUAL(weft_uwsgi_parse_head(&conn), WEFT_AGAIN);
 
-    /* An empty packet is a request with no variables. */
+    /* An empty packet is a request with only the facts' variables
+     * (SERVER_NAME, SERVER_PORT, PATH_INFO, SCRIPT_NAME). */
     reset_conn(&uwsgi_ls);
     feed("\0\0\0\0", 4);
     CU_ASSERT_EQUAL(weft_uwsgi_parse_head(&conn), WEFT_OK);
     CU_ASSERT_EQUAL(weft_uwsgi_build_request(&conn, &req), WEFT_OK);
-    CU_ASSERT_EQUAL(req.pub.nvars, 0);
+    CU_ASSERT_EQUAL(req.pub.nvars, 4);
 }
 
 int

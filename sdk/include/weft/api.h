@@ -341,10 +341,12 @@ struct weft_api_s {
 
     /*
      * Open path beneath the directory rootfd, the way static files are:
-     * no component may leave the root ("..", an absolute symlink or one
-     * that points outside), and "/" or "" opens the root itself.  flags as
-     * for openat(2) (O_PATH to exec or stat, O_RDONLY to read).  The fd, or
-     * -1 with errno: EXDEV when the path leaves the root, ENOENT, EACCES...
+     * no component may leave the root (a ".." above it, a symlink that
+     * leads outside; an absolute symlink is followed only when it leads
+     * inside), leading '/'s are ignored, and "/" or "" opens the root
+     * itself.  flags as for openat(2) (O_PATH to exec or stat, O_RDONLY to
+     * read); the fd is always close-on-exec.  The fd, or -1 with errno:
+     * EXDEV when the path leaves the root, ENOENT, ENOTDIR, EACCES...
      * Check and use the same fd (fexecve, fstat): never the path again.
      */
     int          (*open_beneath)(int rootfd, const char *path, int flags);

@@ -84,14 +84,21 @@ struct weft_request_s {
 
     /* ABI 1.1: request facts, derived once by the core so that the WSGI,
      * Rack, PSGI and CGI environments agree.  NUL-terminated. */
-    weft_str_t         url_scheme;     /* "http" or "https" */
-    weft_str_t         server_name;    /* from Host (without its port), or
-                                          else the listen socket's address */
-    weft_str_t         server_port;    /* from Host, or else the socket's
-                                          port: decimal digits */
+    weft_str_t         url_scheme;     /* "http" or "https" (over uwsgi:
+                                          UWSGI_SCHEME, HTTPS, REQUEST_SCHEME) */
+    weft_str_t         server_name;    /* from Host (without its port; an IPv6
+                                          literal in brackets) or the
+                                          frontend's SERVER_NAME, or else the
+                                          address the client connected to */
+    weft_str_t         server_port;    /* from Host or the frontend, or else
+                                          the socket's port (the scheme's on a
+                                          UNIX socket): decimal digits */
     weft_str_t         script_name;    /* SCRIPT_NAME: the mount point the
                                           request came under, "" at the root;
-                                          path_info is what follows it */
+                                          path_info is what follows it.  The
+                                          variables SERVER_NAME, SERVER_PORT,
+                                          SCRIPT_NAME, PATH_INFO say the same,
+                                          and HTTP_PROXY is never among them */
 };
 
 #endif /* WEFT_REQUEST_H */
