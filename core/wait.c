@@ -220,7 +220,6 @@ loop_wait(weft_acore_t *c)
             timeout = 0;
         c->state = WEFT_CORE_WAITING;
         rc = weft_loop_engine->wait(fds, events, n, timeout, &ready);
-        weft_current_core = c;
         c->state = WEFT_CORE_RUNNING;
         if (rc == WEFT_TIMEOUT) {
             c->timed_out = c->deadline > 0;
@@ -252,7 +251,7 @@ int
 weft_core_can_suspend(void)
 {
     return (weft_suspend_engine != NULL || weft_loop_engine != NULL)
-           && weft_current_core != NULL;
+           && weft_core_current() != NULL;
 }
 
 int
@@ -262,12 +261,12 @@ weft_core_wait_conn(weft_acore_t *c, int events, double timeout)
 
     if (c->aborted || conn->gone)
         return WEFT_ERROR;
-    if (weft_loop_engine != NULL && weft_current_core == c) {
+    if (weft_loop_engine != NULL) {
+        /* On whichever coroutine calls: the engine suspends that one. */
         int      fd = conn->fd, ev = events, rc;
         unsigned ready;
 
         rc = weft_loop_engine->wait(&fd, &ev, 1, timeout, &ready);
-        weft_current_core = c;
         if (rc == WEFT_ERROR)
             c->aborted = 1;
         return rc == WEFT_OK ? WEFT_OK : rc == WEFT_TIMEOUT ? WEFT_TIMEOUT : WEFT_ERROR;
@@ -362,7 +361,7 @@ weft_api_suspend(weft_request_t *r)
 {
     weft_acore_t *c = core_of(r);
 
-    if (c != weft_current_core) {
+    if (c != weft_core_current()) {
         weft_log(WEFT_LOG_ERROR, "suspend() called for core %u from outside it", c->pub.id);
         return WEFT_ERROR;
     }
@@ -416,5 +415,7 @@ weft_api_sleep(weft_request_t *r, double seconds)
 weft_request_t *
 weft_api_current_request(void)
 {
-    return weft_current_core ? &weft_current_core->req.pub : NULL;
+    weft_acore_t *c = weft_core_current();
+
+    return c != NULL ? &c->req.pub : NULL;
 }

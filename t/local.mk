@@ -97,3 +97,9 @@ TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) \
 	t/integration/conftest.py t/integration/weft_tap.py t/integration/weftlib.py \
 	t/integration/pytest.ini
+
+# ------------------------------------------------------------ misc (issue 11)
+# The current request under a loop engine, timers on the monotonic clock.
+MISC_TESTS = t/integration/test_loop_current.py
+TESTS += $(MISC_TESTS)
+EXTRA_DIST += $(MISC_TESTS) t/apps/python/loop_current_app.py
