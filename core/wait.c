@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,13 +146,15 @@ weft_wait_registered(weft_acore_t *c)
     park_and_yield(c);
 }
 
-/* Block the worker until one of the core's waits fires (no engine). */
+/* Block the worker until one of the core's waits fires (no engine).
+ * Every registered fd is polled, however many. */
 void
 weft_wait_block(weft_acore_t *c)
 {
-    struct pollfd pfd[16];
-    unsigned      i, n = c->nwaits < 16 ? c->nwaits : 16;
-    int           timeout = -1, rc;
+    static struct pollfd *pfd;      /* one worker thread, one blocked wait */
+    static unsigned       pfd_cap;
+    unsigned              i, n = c->nwaits;
+    int                   timeout = -1, rc;
 
     c->ready_fd = -1;
     c->timed_out = 0;
@@ -163,6 +166,18 @@ weft_wait_block(weft_acore_t *c)
                  (int) c->req.pub.method.len, c->req.pub.method.data,
                  (int) c->req.pub.uri.len, c->req.pub.uri.data);
         c->req.warned_blocking = 1;
+    }
+    if (n > pfd_cap) {
+        struct pollfd *p = realloc(pfd, n * sizeof(*p));
+        if (p == NULL) {
+            weft_log(WEFT_LOG_ERROR, "out of memory to wait for %u fds: the wait ends at once", n);
+            c->nwaits = 0;
+            c->deadline = 0;
+            c->timed_out = 1;
+            return;
+        }
+        pfd = p;
+        pfd_cap = n;
     }
     for (i = 0; i < n; i++) {
         pfd[i].fd = c->waits[i].fd;
@@ -197,10 +212,22 @@ static void
 loop_wait(weft_acore_t *c)
 {
     weft_conn_t *conn = c->req.conn;
-    int          fds[17], events[17];
-    unsigned     n = 0, i, ready, conn_slot = 17;
+    int          fds_s[17], events_s[17], *fds = fds_s, *events = events_s;
+    unsigned     n = 0, i, ready, conn_slot = UINT_MAX;
 
-    for (i = 0; i < c->nwaits && n < 16; i++) {
+    if (c->nwaits + 1 > 17) {       /* every fd is waited for, however many */
+        fds = malloc((c->nwaits + 1) * 2 * sizeof(int));
+        if (fds == NULL) {
+            weft_log(WEFT_LOG_ERROR, "out of memory to wait for %u fds: the wait ends at once",
+                     c->nwaits);
+            c->nwaits = 0;
+            c->deadline = 0;
+            c->timed_out = 1;
+            return;
+        }
+        events = fds + c->nwaits + 1;
+    }
+    for (i = 0; i < c->nwaits; i++) {
         fds[n] = c->waits[i].fd;
         events[n++] = c->waits[i].events;
     }
@@ -243,6 +270,8 @@ loop_wait(weft_acore_t *c)
         c->ready_fd = fds[ready];
         break;
     }
+    if (fds != fds_s)
+        free(fds);
     c->nwaits = 0;
     c->deadline = 0;
 }
