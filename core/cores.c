@@ -226,7 +226,8 @@ weft_core_begin(weft_acore_t *c, weft_conn_t *conn)
     conn->core = c;
     r->conn = conn;
     r->pub.ctx = NULL;
-    r->pub.start_time = weft_clock();
+    r->pub.start_time = weft_wall_clock();
+    r->start_mono = weft_clock();
     r->warned_blocking = 0;
     weft_resp_reset(r);
     c->nwaits = 0;
@@ -246,7 +247,7 @@ weft_core_begin(weft_acore_t *c, weft_conn_t *conn)
         r->lang = &no_language;
     c->pub.request = &r->pub;
     weft_scoreboard_begin(c->pub.id, r->pub.method.data, r->pub.method.len, r->pub.uri.data,
-                          r->pub.uri.len, r->pub.start_time);
+                          r->pub.uri.len, r->start_mono);
     return WEFT_OK;
 }
 

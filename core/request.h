@@ -24,6 +24,8 @@ struct weft_req_s {
     weft_conn_t            *conn;
     weft_acore_t           *core;
     const weft_language_t  *lang;
+    double                  start_mono; /* pub.start_time on weft_clock(): for
+                                           durations and harakiri */
 
     /* CGI variables: an array and the arena their strings live in. */
     weft_var_t             *vars;

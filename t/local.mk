@@ -100,7 +100,8 @@ EXTRA_DIST += $(INTEGRATION_TESTS) \
 
 # ------------------------------------------------------------ misc (issue 11)
 # The current request under a loop engine, timers on the monotonic clock.
-MISC_TESTS = t/integration/test_loop_current.py t/integration/test_watch_fds.py
+MISC_TESTS = t/integration/test_loop_current.py t/integration/test_watch_fds.py \
+	t/integration/test_clock.py
 TESTS += $(MISC_TESTS)
 EXTRA_DIST += $(MISC_TESTS) t/apps/python/loop_current_app.py \
 	t/apps/python/watch_many_app.py
