@@ -19,11 +19,16 @@ import loop_current_app as app  # noqa: E402
 pytestmark = wc.needs("gevent")
 
 CLIENTS = 50
-CHUNKS = 24
-SIZE = 16384
 
 
-def slow_readers(w, paths, stall=0.5, piece=4096, timeout=90):
+def shape(i):
+    """(chunks, size) of request i's response.  Every other one is bigger
+    than what loopback's send buffer takes (about 3.5 MB) while its reader
+    stalls, so its writes must wait; the others switch around them."""
+    return (40, 131072) if i % 2 == 0 else (24, 16384)
+
+
+def slow_readers(w, paths, stall=1.0, piece=16384, timeout=90):
     """Send every request at once on its own connection with a small receive
     buffer, read nothing for `stall` seconds (so the server's writes must
     wait), then read each in small pieces.  Returns the raw responses."""
@@ -71,13 +76,14 @@ def test_each_greenlet_writes_its_own_response(weft):
              "--wsgi-file", wc.app("loop_current_app.py"))
     w.wait_log(r"worker 1 ready \(pid \d+, %d cores, loop engine gevent\)" % CLIENTS)
     ids = ["r%02d" % i for i in range(CLIENTS)]
-    got = slow_readers(w, ["/stream?id=%s&chunks=%d&size=%d" % (rid, CHUNKS, SIZE)
-                           for rid in ids])
-    for rid, (data, done) in zip(ids, got):
+    got = slow_readers(w, ["/stream?id=%s&chunks=%d&size=%d" % ((rid,) + shape(i))
+                           for i, rid in enumerate(ids)])
+    for i, (rid, (data, done)) in enumerate(zip(ids, got)):
+        chunks, size = shape(i)
         assert done, "request %s did not finish (%d bytes):\n%s" % (rid, len(data), w.log())
         head, _, body = data.partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 200"), (rid, head, w.log())
-        expected = b"".join(app.chunk(rid, i, SIZE) for i in range(CHUNKS))
+        expected = b"".join(app.chunk(rid, n, size) for n in range(chunks))
         if body != expected:
             at = next((i for i, (a, b) in enumerate(zip(body, expected)) if a != b),
                       min(len(body), len(expected)))
