@@ -9,7 +9,9 @@
  * harakiri limit and duration is measured on it (the master's too: the
  * clock is the same in every process), so stepping the wall clock (NTP, an
  * operator) neither fires nor stalls any of them.  Its zero is arbitrary:
- * never print it, send it, or mix it with the wall clock.
+ * never print it, send it, or mix it with the wall clock.  The loops'
+ * timers are on the same kind of clock: libevent's with
+ * EVENT_BASE_FLAG_PRECISE_TIMER (CLOCK_MONOTONIC), libev's under gevent.
  */
 double weft_clock(void);
 

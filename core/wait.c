@@ -63,7 +63,13 @@ struct timeval
 weft_tv_until(double when)
 {
     struct timeval tv;
-    double         d = when - weft_now();
+    double         d;
+
+    /* libevent adds tv to its own (cached) monotonic now: refresh it, so
+     * both count from this instant and a timer never fires early. */
+    if (base != NULL)
+        event_base_update_cache_time(base);
+    d = when - weft_now();
 
     if (d < 0)
         d = 0;
