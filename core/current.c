@@ -27,6 +27,8 @@ static weft_acore_t  *running;       /* suspend engine or none */
 static weft_acore_t **slots;         /* loop engine: coroutine -> core */
 static size_t         mask;          /* slots - 1 (a power of two) */
 
+/* The home slot of a coroutine handle (a pointer: its low bits are mostly
+ * alignment, so mix them all in). */
 static size_t
 slot_of(const void *co)
 {
@@ -85,6 +87,8 @@ weft_core_bind(weft_acore_t *c)
                  weft_loop_engine->name, c->pub.id);
         return WEFT_ERROR;
     }
+    if (c->co != NULL)
+        weft_core_unbind(c);         /* never two entries for one core */
     c->co = co;
     for (i = slot_of(co); slots[i] != NULL && slots[i] != c; i = (i + 1) & mask)
         ;
@@ -118,6 +122,8 @@ weft_core_unbind(weft_acore_t *c)
     }
 }
 
+/* The core running now: the main loop's record, or under a loop engine the
+ * core bound to the engine's current coroutine (NULL: none is). */
 weft_acore_t *
 weft_core_current(void)
 {
