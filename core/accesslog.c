@@ -99,7 +99,7 @@ weft_accesslog(weft_req_t *r)
     const char   *s;
     size_t        len;
     time_t        now;
-    double        took = weft_clock() - r->pub.start_time;
+    double        took = weft_clock() - r->start_mono;
     int           json = weft_conf.log_format[0] == 'j';
 
     if (weft_conf.disable_logging)

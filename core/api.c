@@ -63,7 +63,7 @@ api_can_suspend(weft_request_t *r)
         return 0;
     if (weft_loop_engine != NULL)
         return 1;
-    return weft_core_can_suspend() && &weft_current_core->pub == r->core;
+    return weft_core_can_suspend() && &weft_core_current()->pub == r->core;
 }
 
 const weft_api_t weft_core_api = {

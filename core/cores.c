@@ -48,7 +48,6 @@
 #include "wait.h"
 #include "worker.h"
 
-weft_acore_t *weft_current_core;
 unsigned      weft_cores_busy;
 unsigned      weft_ncores;
 
@@ -111,6 +110,8 @@ weft_cores_init(struct event_base *b, unsigned n)
         free_cores = c;
     }
     weft_ncores = n;
+    if (weft_current_init(n) != WEFT_OK)
+        return WEFT_ERROR;
     if (weft_suspend_engine != NULL && weft_suspend_engine->prepare != NULL
         && weft_suspend_engine->prepare(n) != WEFT_OK) {
         weft_log(WEFT_LOG_ERROR, "the %s engine could not prepare %u cores",
@@ -195,11 +196,11 @@ static void
 run_slice(weft_acore_t *c, int start)
 {
     c->state = WEFT_CORE_RUNNING;
-    weft_current_core = c;
+    weft_core_set_current(c);
     if (start) {
         c->started = 1;
         if (weft_suspend_engine->start(&c->pub) != WEFT_OK) {
-            weft_current_core = NULL;
+            weft_core_set_current(NULL);
             weft_log(WEFT_LOG_ERROR, "the %s engine could not start core %u",
                      weft_suspend_engine->name, c->pub.id);
             weft_resp_finish(&c->req, WEFT_ERROR);
@@ -208,7 +209,7 @@ run_slice(weft_acore_t *c, int start)
     } else {
         weft_suspend_engine->resume(&c->pub);
     }
-    weft_current_core = NULL;
+    weft_core_set_current(NULL);
     if (c->finished)
         core_complete(c);
 }
@@ -240,7 +241,8 @@ weft_core_begin(weft_acore_t *c, weft_conn_t *conn)
     conn->core = c;
     r->conn = conn;
     r->pub.ctx = NULL;
-    r->pub.start_time = weft_clock();
+    r->pub.start_time = weft_wall_clock();
+    r->start_mono = weft_clock();
     r->warned_blocking = 0;
     weft_resp_reset(r);
     c->nwaits = 0;
@@ -261,7 +263,7 @@ weft_core_begin(weft_acore_t *c, weft_conn_t *conn)
         r->lang = &no_language;
     c->pub.request = &r->pub;
     weft_scoreboard_begin(c->pub.id, r->pub.method.data, r->pub.method.len, r->pub.uri.data,
-                          r->pub.uri.len, r->pub.start_time);
+                          r->pub.uri.len, r->start_mono);
     return WEFT_OK;
 }
 
@@ -348,11 +350,11 @@ core_step(weft_acore_t *c)
     int         rc;
 
     c->state = WEFT_CORE_RUNNING;
-    weft_current_core = c;
+    weft_core_set_current(c);
     c->in_request = 1;
     rc = r->lang->request(&r->pub);
     c->in_request = 0;
-    weft_current_core = NULL;
+    weft_core_set_current(NULL);
     weft_outq_release(&r->conn->outq);
 
     if (rc == WEFT_AGAIN && !c->aborted && !r->conn->gone) {

@@ -50,6 +50,7 @@ struct weft_acore_s {
     int             io_wait;     /* WEFT_READ/WRITE: waiting on its own conn */
     int             ready_fd;
     int             timed_out;
+    void           *co;          /* loop engine: the coroutine running it */
 
     weft_acore_t   *next_free;
 };
@@ -94,8 +95,20 @@ int  weft_core_wait_conn(weft_acore_t *c, int events, double timeout);
 /* Whether the caller runs on a core's own context (so it may suspend). */
 int  weft_core_can_suspend(void);
 
-/* The core whose code is running, or NULL on the main context. */
-extern weft_acore_t *weft_current_core;
+/*
+ * The core whose code is running, or NULL on the main context (or on a
+ * coroutine of the app's own).  Under a loop engine it is the core bound to
+ * the engine's current coroutine, however the engine switched to it; the
+ * main loop records it otherwise (current.c).
+ */
+weft_acore_t *weft_core_current(void);
+void weft_core_set_current(weft_acore_t *c);
+
+/* Loop engine: room for ncores bindings (a no-op without a loop engine),
+ * and c bound to (unbound from) the calling coroutine while it serves. */
+int  weft_current_init(unsigned ncores);
+int  weft_core_bind(weft_acore_t *c);
+void weft_core_unbind(weft_acore_t *c);
 
 /* Busy cores (for logs and graceful stop). */
 extern unsigned weft_cores_busy;

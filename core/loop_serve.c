@@ -240,9 +240,12 @@ weft_loop_serve_connection(int fd, unsigned li)
             reject(c, c->head_error);
             return;
         }
-        weft_current_core = core;
-        weft_core_main(&core->pub);
-        weft_current_core = NULL;
+        if (weft_core_bind(core) == WEFT_OK) {
+            weft_core_main(&core->pub);
+            weft_core_unbind(core);
+        } else {
+            weft_resp_finish(&core->req, WEFT_ERROR);
+        }
         weft_core_end(core);
         weft_loop_core_freed();
 

@@ -30,6 +30,7 @@
 
 #include <weft/status.h>
 #include "api.h"
+#include "clock.h"
 #include "conf.h"
 #include "log.h"
 #include "master.h"
@@ -62,15 +63,6 @@ static unsigned    draining_cap;
 static int         shutting_down;
 static double      shutdown_deadline;
 static sigset_t    master_signals;
-
-static double
-now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
 
 static const char *
 signame(int sig)
@@ -116,7 +108,7 @@ worker_process(unsigned id, int slot)
     if (getppid() == 1)
         _exit(0);
     weft_scoreboard_mine = slot;
-    weft_scoreboard_worker((unsigned) slot)->started = now();
+    weft_scoreboard_worker((unsigned) slot)->started = weft_clock();
     _exit(weft_server_worker(id) == WEFT_OK ? 0 : 1);
 }
 
@@ -130,21 +122,21 @@ spawn(unsigned id)
     slot = weft_scoreboard_claim(-1, id);
     if (slot < 0) {
         weft_log(WEFT_LOG_ERROR, "no scoreboard slot for worker %u: retrying in 1 s", id);
-        w->respawn_at = now() + 1;
+        w->respawn_at = weft_clock() + 1;
         return;
     }
     pid = fork();
     if (pid < 0) {
         weft_log(WEFT_LOG_ERROR, "cannot fork worker %u: %m (retrying in 1 s)", id);
         weft_scoreboard_release((unsigned) slot);
-        w->respawn_at = now() + 1;
+        w->respawn_at = weft_clock() + 1;
         return;
     }
     if (pid == 0)
         worker_process(id, slot);
     weft_scoreboard_worker((unsigned) slot)->pid = pid;
     w->pid = pid;
-    w->spawned = now();
+    w->spawned = weft_clock();
     w->respawn_at = 0;
     weft_log(WEFT_LOG_INFO, "worker %u started (pid %ld)", id, (long) pid);
 }
@@ -169,7 +161,7 @@ retire(worker_t *w, unsigned id, const char *why, double mercy)
     weft_log(WEFT_LOG_INFO, "worker %u (pid %ld) %s: draining it (up to %.0f s) and starting a new one",
              id, (long) w->pid, why, mercy);
     kill(w->pid, SIGTERM);
-    add_draining(w->pid, id, now() + mercy);
+    add_draining(w->pid, id, weft_clock() + mercy);
     w->pid = 0;
     w->failures = 0;
     if (!shutting_down)
@@ -225,7 +217,7 @@ reap(void)
             if (w->pid != pid)
                 continue;
             w->pid = 0;
-            lived = now() - w->spawned;
+            lived = weft_clock() - w->spawned;
             if (shutting_down) {
                 weft_log(WEFT_LOG_INFO, "worker %u (pid %ld) %s", i + 1, (long) pid, how);
                 break;
@@ -250,7 +242,7 @@ reap(void)
                 weft_log(WEFT_LOG_ERROR, "worker %u (pid %ld) %s %.1f s after starting (%u time%s in a row): respawning in %.0f s",
                          i + 1, (long) pid, how, lived, w->failures,
                          w->failures == 1 ? "" : "s", delay);
-                w->respawn_at = now() + delay;
+                w->respawn_at = weft_clock() + delay;
             } else {
                 w->failures = 0;
                 weft_log(WEFT_LOG_ERROR, "worker %u (pid %ld) %s: respawning it", i + 1,
@@ -362,7 +354,7 @@ begin_shutdown(int graceful)
     if (shutting_down && graceful)
         return;
     shutting_down = 1;
-    shutdown_deadline = now() + (graceful ? weft_conf.reload_mercy : 0);
+    shutdown_deadline = weft_clock() + (graceful ? weft_conf.reload_mercy : 0);
     weft_log(WEFT_LOG_INFO, "master: %s", graceful ? "graceful shutdown: draining the workers"
                                                    : "immediate stop");
     for (i = 0; i < nworkers; i++)
@@ -376,7 +368,7 @@ static void
 reload(void)
 {
     unsigned i;
-    double   deadline = now() + weft_conf.reload_mercy;
+    double   deadline = weft_clock() + weft_conf.reload_mercy;
 
     weft_log(WEFT_LOG_INFO, "master: graceful reload: the workers drain (up to %.0f s) while a new generation starts",
              weft_conf.reload_mercy);
@@ -475,7 +467,7 @@ weft_master_run(void)
             break;
         }
         reap();
-        t = now();
+        t = weft_clock();
         check_harakiri(t);
         check_workers(t);
         if (shutting_down) {

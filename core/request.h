@@ -27,6 +27,8 @@ struct weft_req_s {
     weft_str_t              full_path;  /* PATH_INFO before the mount point
                                            was taken off (facts.c): what
                                            --static-map matches, as in uWSGI */
+    double                  start_mono; /* pub.start_time on weft_clock(): for
+                                           durations and harakiri */
 
     /* CGI variables: an array and the arena their strings live in. */
     weft_var_t             *vars;

@@ -40,7 +40,7 @@ weft_http_date(void)
 {
     static char   buf[40];
     static time_t last;
-    time_t        now = (time_t) weft_now();
+    time_t        now = (time_t) weft_wall_clock();
     struct tm     tm;
 
     if (now != last) {

@@ -15,7 +15,8 @@
 #include <sys/types.h>
 
 typedef struct {
-    double   start;             /* when its request started; 0: idle */
+    double   start;             /* when its request started, on weft_clock()
+                                   (monotonic, as the master's); 0: idle */
     char     what[120];         /* "GET /uri" (truncated) */
 } weft_sb_core_t;
 
@@ -25,7 +26,7 @@ typedef struct {
     int      ready;             /* the worker got as far as serving */
     int      recycling;         /* the worker is draining to be replaced */
     uint64_t requests;          /* served so far */
-    double   started;           /* when the worker was forked */
+    double   started;           /* when the worker was forked (weft_clock()) */
 } weft_sb_worker_t;
 
 /* Create the board for `workers` processes of `cores` cores each (before

@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +63,13 @@ struct timeval
 weft_tv_until(double when)
 {
     struct timeval tv;
-    double         d = when - weft_now();
+    double         d;
+
+    /* libevent adds tv to its own (cached) monotonic now: refresh it, so
+     * both count from this instant and a timer never fires early. */
+    if (base != NULL)
+        event_base_update_cache_time(base);
+    d = when - weft_now();
 
     if (d < 0)
         d = 0;
@@ -145,13 +152,15 @@ weft_wait_registered(weft_acore_t *c)
     park_and_yield(c);
 }
 
-/* Block the worker until one of the core's waits fires (no engine). */
+/* Block the worker until one of the core's waits fires (no engine).
+ * Every registered fd is polled, however many. */
 void
 weft_wait_block(weft_acore_t *c)
 {
-    struct pollfd pfd[16];
-    unsigned      i, n = c->nwaits < 16 ? c->nwaits : 16;
-    int           timeout = -1, rc;
+    static struct pollfd *pfd;      /* one worker thread, one blocked wait */
+    static unsigned       pfd_cap;
+    unsigned              i, n = c->nwaits;
+    int                   timeout = -1, rc;
 
     c->ready_fd = -1;
     c->timed_out = 0;
@@ -163,6 +172,18 @@ weft_wait_block(weft_acore_t *c)
                  (int) c->req.pub.method.len, c->req.pub.method.data,
                  (int) c->req.pub.uri.len, c->req.pub.uri.data);
         c->req.warned_blocking = 1;
+    }
+    if (n > pfd_cap) {
+        struct pollfd *p = realloc(pfd, n * sizeof(*p));
+        if (p == NULL) {
+            weft_log(WEFT_LOG_ERROR, "out of memory to wait for %u fds: the wait ends at once", n);
+            c->nwaits = 0;
+            c->deadline = 0;
+            c->timed_out = 1;
+            return;
+        }
+        pfd = p;
+        pfd_cap = n;
     }
     for (i = 0; i < n; i++) {
         pfd[i].fd = c->waits[i].fd;
@@ -197,10 +218,22 @@ static void
 loop_wait(weft_acore_t *c)
 {
     weft_conn_t *conn = c->req.conn;
-    int          fds[17], events[17], on_conn = 0;
-    unsigned     n = 0, i, ready, conn_slot = 17;
+    int          fds_s[17], events_s[17], *fds = fds_s, *events = events_s, on_conn = 0;
+    unsigned     n = 0, i, ready, conn_slot = UINT_MAX;
 
-    for (i = 0; i < c->nwaits && n < 16; i++) {
+    if (c->nwaits + 1 > 17) {       /* every fd is waited for, however many */
+        fds = malloc((c->nwaits + 1) * 2 * sizeof(int));
+        if (fds == NULL) {
+            weft_log(WEFT_LOG_ERROR, "out of memory to wait for %u fds: the wait ends at once",
+                     c->nwaits);
+            c->nwaits = 0;
+            c->deadline = 0;
+            c->timed_out = 1;
+            return;
+        }
+        events = fds + c->nwaits + 1;
+    }
+    for (i = 0; i < c->nwaits; i++) {
         fds[n] = c->waits[i].fd;
         events[n++] = c->waits[i].events;
     }
@@ -224,7 +257,6 @@ loop_wait(weft_acore_t *c)
             timeout = 0;
         c->state = WEFT_CORE_WAITING;
         rc = weft_loop_engine->wait(fds, events, n, timeout, &ready);
-        weft_current_core = c;
         c->state = WEFT_CORE_RUNNING;
         if (rc == WEFT_TIMEOUT) {
             c->timed_out = c->deadline > 0;
@@ -261,6 +293,8 @@ loop_wait(weft_acore_t *c)
         c->ready_fd = fds[ready];
         break;
     }
+    if (fds != fds_s)
+        free(fds);
     c->nwaits = 0;
     c->deadline = 0;
 }
@@ -269,7 +303,7 @@ int
 weft_core_can_suspend(void)
 {
     return (weft_suspend_engine != NULL || weft_loop_engine != NULL)
-           && weft_current_core != NULL;
+           && weft_core_current() != NULL;
 }
 
 int
@@ -279,12 +313,12 @@ weft_core_wait_conn(weft_acore_t *c, int events, double timeout)
 
     if (c->aborted || conn->gone)
         return WEFT_ERROR;
-    if (weft_loop_engine != NULL && weft_current_core == c) {
+    if (weft_loop_engine != NULL) {
+        /* On whichever coroutine calls: the engine suspends that one. */
         int      fd = conn->fd, ev = events, rc;
         unsigned ready;
 
         rc = weft_loop_engine->wait(&fd, &ev, 1, timeout, &ready);
-        weft_current_core = c;
         if (rc == WEFT_ERROR)
             c->aborted = 1;
         return rc == WEFT_OK ? WEFT_OK : rc == WEFT_TIMEOUT ? WEFT_TIMEOUT : WEFT_ERROR;
@@ -379,7 +413,7 @@ weft_api_suspend(weft_request_t *r)
 {
     weft_acore_t *c = core_of(r);
 
-    if (c != weft_current_core) {
+    if (c != weft_core_current()) {
         weft_log(WEFT_LOG_ERROR, "suspend() called for core %u from outside it", c->pub.id);
         return WEFT_ERROR;
     }
@@ -433,5 +467,7 @@ weft_api_sleep(weft_request_t *r, double seconds)
 weft_request_t *
 weft_api_current_request(void)
 {
-    return weft_current_core ? &weft_current_core->req.pub : NULL;
+    weft_acore_t *c = weft_core_current();
+
+    return c != NULL ? &c->req.pub : NULL;
 }

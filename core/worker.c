@@ -45,25 +45,6 @@ static int           accepting;
 static struct event  sig_events[5];
 static struct event  dispatch_ev;   /* give waiting requests to free cores */
 
-double
-weft_now(void)
-{
-    struct timeval tv;
-
-    if (weft_base == NULL || event_base_gettimeofday_cached(weft_base, &tv) != 0)
-        gettimeofday(&tv, NULL);
-    return (double) tv.tv_sec + (double) tv.tv_usec / 1e6;
-}
-
-double
-weft_clock(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
-
 static void
 accept_cb(evutil_socket_t fd, short what, void *arg)
 {

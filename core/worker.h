@@ -7,6 +7,7 @@
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "conn.h"
 
 extern struct event_base *weft_base;
@@ -39,10 +40,8 @@ void         weft_worker_core_freed(void);
 void         weft_worker_pause_accept(void);
 void         weft_worker_resume_accept(void);
 
-/* Seconds since the epoch, as of this loop turn (cheap). */
-double       weft_now(void);
-
-/* Seconds since the epoch, now (for durations). */
-double       weft_clock(void);
+/* weft_clock() (clock.h): monotonic seconds, for every timeout and
+ * deadline; weft_now() is the same clock under the loop code's name. */
+#define      weft_now() weft_clock()
 
 #endif

@@ -186,3 +186,19 @@ t_unit_test_path_SOURCES = t/unit/test_path.c t/unit/tap.c t/unit/tap.h
 t_unit_test_path_CPPFLAGS = $(unit_cppflags)
 t_unit_test_path_LDADD = $(unit_ldadd)
 endif
+
+# ------------------------------------------------------------ misc (issue 11)
+# The current request under a loop engine, timers on the monotonic clock.
+MISC_TESTS = t/integration/test_loop_current.py t/integration/test_watch_fds.py \
+	t/integration/test_clock.py
+TESTS += $(MISC_TESTS)
+EXTRA_DIST += $(MISC_TESTS) t/apps/python/loop_current_app.py \
+	t/apps/python/watch_many_app.py
+
+if HAVE_CUNIT
+check_PROGRAMS += t/unit/test_current
+TESTS += t/unit/test_current
+t_unit_test_current_SOURCES = t/unit/test_current.c t/unit/tap.c t/unit/tap.h
+t_unit_test_current_CPPFLAGS = $(unit_cppflags)
+t_unit_test_current_LDADD = $(unit_ldadd)
+endif

@@ -34,9 +34,11 @@ struct weft_gv_co_s {
     unsigned       pending;         /* wake-ups scheduled and not yet run */
     int            result;          /* of the wait: WEFT_OK, WEFT_TIMEOUT */
     unsigned       ready;           /* with WEFT_OK: which fd */
-    PyObject      *armed[WEFT_GV_MAX_WAIT];  /* the wait's io watchers */
-    unsigned       owned[WEFT_GV_MAX_WAIT];  /* 1: made for this wait only */
-    unsigned       narmed;
+    PyObject      *armed_s[WEFT_GV_SMALL_WAIT];
+    unsigned       owned_s[WEFT_GV_SMALL_WAIT];
+    PyObject     **armed;           /* the wait's io watchers */
+    unsigned      *owned;           /* 1: made for this wait only */
+    unsigned       narmed, armed_cap;
     PyObject      *timer;           /* the wait's timer */
     PyObject      *conn_io[4];      /* on the connection's fd, by events */
     weft_gv_co_t  *prev, *next;     /* live, or (next) dead */
@@ -60,6 +62,10 @@ co_dealloc(PyObject *self)
 
     for (i = 0; i < 4; i++)
         Py_XDECREF(co->conn_io[i]);
+    if (co->armed != co->armed_s) {
+        PyMem_Free(co->armed);
+        PyMem_Free(co->owned);
+    }
     Py_XDECREF(co->timer);
     Py_XDECREF(co->glet);
     PyObject_Free(self);
@@ -233,6 +239,9 @@ weft_gv_spawn(int fd, unsigned li)
     memset((char *) co + sizeof(PyObject), 0, sizeof(*co) - sizeof(PyObject));
     co->fd = fd;
     co->li = li;
+    co->armed = co->armed_s;
+    co->owned = co->owned_s;
+    co->armed_cap = WEFT_GV_SMALL_WAIT;
     run = PyCFunction_New(&co_run_def, (PyObject *) co);
     co->glet = run ? weft_gv_greenlet(run, weft_gv.hub) : NULL;
     Py_XDECREF(run);
@@ -337,6 +346,29 @@ watcher(weft_gv_co_t *co, int fd, int events, unsigned *owned)
     return weft_gv_io(fd, events);
 }
 
+/* Room for a wait on n fds (the first WEFT_GV_SMALL_WAIT are in co).
+ * 0, or -1 when memory is short. */
+static int
+grow_armed(weft_gv_co_t *co, unsigned n)
+{
+    PyObject **armed = PyMem_Calloc(n, sizeof(*armed));
+    unsigned  *owned = PyMem_Calloc(n, sizeof(*owned));
+
+    if (armed == NULL || owned == NULL) {
+        PyMem_Free(armed);
+        PyMem_Free(owned);
+        return -1;
+    }
+    if (co->armed != co->armed_s) {
+        PyMem_Free(co->armed);
+        PyMem_Free(co->owned);
+    }
+    co->armed = armed;
+    co->owned = owned;
+    co->armed_cap = n;
+    return 0;
+}
+
 int
 weft_gv_wait(const int *fds, const int *events, unsigned n, double timeout, unsigned *ready)
 {
@@ -347,8 +379,10 @@ weft_gv_wait(const int *fds, const int *events, unsigned n, double timeout, unsi
     if (co == NULL || weft_gv_aborting)
         return WEFT_ERROR;
     co->seq++;
-    if (n > WEFT_GV_MAX_WAIT)
-        n = WEFT_GV_MAX_WAIT;
+    if (n > co->armed_cap && grow_armed(co, n) < 0) {
+        weft_gv_api->log(WEFT_LOG_ERROR, "gevent: out of memory to wait for %u fds", n);
+        return WEFT_ERROR;
+    }
     co->result = WEFT_TIMEOUT;
     co->ready = 0;
     for (i = 0; i < n; i++) {
@@ -359,8 +393,17 @@ weft_gv_wait(const int *fds, const int *events, unsigned n, double timeout, unsi
             goto fail;
         co->armed[co->narmed] = w;
         co->owned[co->narmed++] = owned;
-        if (weft_gv_start(w, on_io_fn, (PyObject *) co, weft_gv.index[i]) < 0)
-            goto fail;
+        if (i < WEFT_GV_SMALL_WAIT) {
+            if (weft_gv_start(w, on_io_fn, (PyObject *) co, weft_gv.index[i]) < 0)
+                goto fail;
+        } else {
+            PyObject *index = PyLong_FromUnsignedLong(i);
+            int       rc_start = index ? weft_gv_start(w, on_io_fn, (PyObject *) co, index) : -1;
+
+            Py_XDECREF(index);
+            if (rc_start < 0)
+                goto fail;
+        }
     }
     if (timeout > 0 || (timeout == 0 && n > 0)) {
         /* A zero timer fires after the loop has polled: the fds get their

@@ -25,7 +25,8 @@
 
 #include <weft/weft.h>
 
-#define WEFT_GV_MAX_WAIT  17       /* fds in one wait (the core uses 17) */
+#define WEFT_GV_SMALL_WAIT 17      /* fds in a wait without an allocation
+                                      (a wait may have any number) */
 
 extern const weft_api_t *weft_gv_api;
 
@@ -43,7 +44,7 @@ typedef struct {
     PyObject    *main_switch;    /* main.switch */
     PyObject    *s_start;        /* "start" */
     PyObject    *s_stop;         /* "stop" */
-    PyObject    *index[WEFT_GV_MAX_WAIT];   /* 0..16 as ints */
+    PyObject    *index[WEFT_GV_SMALL_WAIT]; /* 0..16 as ints */
 } weft_gv_hub_t;
 
 extern weft_gv_hub_t weft_gv;

@@ -84,7 +84,7 @@ weft_gv_hub_init(void)
         weft_gv_api->log(WEFT_LOG_ERROR, "gevent: gevent's hub is not a greenlet");
         return WEFT_ERROR;
     }
-    for (i = 0; i < WEFT_GV_MAX_WAIT; i++)
+    for (i = 0; i < WEFT_GV_SMALL_WAIT; i++)
         if ((weft_gv.index[i] = PyLong_FromLong((long) i)) == NULL)
             return WEFT_ERROR;
     return WEFT_OK;

@@ -115,7 +115,6 @@ struct weft_py_core_s {
     PyObject         *headers;        /* and its headers (list) */
     PyObject         *result;         /* what the app returned */
     PyObject         *iter;           /* its iterator, while streaming */
-    PyObject         *chunk;          /* a chunk held back (out_of_step()) */
 
     /* Objects reused from request to request while nobody else holds them. */
     PyObject         *start_response;

@@ -620,22 +620,6 @@ send_file(weft_py_core_t *pc, weft_request_t *r, PyObject *res)
     return rc;
 }
 
-/*
- * Has the core lost track of which request is running?  Under the gevent
- * loop engine an app that waits gevent's own way (a monkey-patched sleep or
- * socket) is switched back to by gevent's hub, not through weft, and the
- * core takes the request that last waited through weft for the running one
- * until this one does; a write that had to wait would then wait for the
- * wrong request.  Returning WEFT_AGAIN first has the core wait one loop turn
- * for this request, which puts it right.  Never true under the other
- * engines.
- */
-static int
-out_of_step(weft_request_t *r)
-{
-    return weft_py_api->current_request() != r;
-}
-
 int
 weft_py_respond(weft_py_core_t *pc, weft_request_t *r)
 {
@@ -644,9 +628,6 @@ weft_py_respond(weft_py_core_t *pc, weft_request_t *r)
 
     if (pc->iter == NULL) {
         PyObject *res = pc->result;
-
-        if (out_of_step(r))
-            return WEFT_AGAIN;
 
         rc = WEFT_DECLINED;
         if (PyList_CheckExact(res) || PyTuple_CheckExact(res))
@@ -665,20 +646,11 @@ weft_py_respond(weft_py_core_t *pc, weft_request_t *r)
     }
 
     for (;;) {
-        if (pc->chunk != NULL) {
-            chunk = pc->chunk;
-            pc->chunk = NULL;
-        } else {
-            chunk = PyIter_Next(pc->iter);
-            if (chunk == NULL) {
-                if (PyErr_Occurred())
-                    goto fail;
-                break;
-            }
-            if (out_of_step(r)) {
-                pc->chunk = chunk;
-                return WEFT_AGAIN;
-            }
+        chunk = PyIter_Next(pc->iter);
+        if (chunk == NULL) {
+            if (PyErr_Occurred())
+                goto fail;
+            break;
         }
         rc = write_chunk(pc, r, chunk);
         Py_DECREF(chunk);
@@ -718,7 +690,6 @@ weft_py_response_done(weft_py_core_t *pc)
             Py_XDECREF(rv);
         }
     }
-    Py_CLEAR(pc->chunk);
     Py_CLEAR(pc->iter);
     Py_CLEAR(pc->result);
     Py_CLEAR(pc->status);

@@ -120,7 +120,7 @@ def test_idle_and_half_sent_connections_hold_no_core(app):
 
 def test_async_without_engine_warns_once_and_serves_yielding_apps(app):
     w = app("--async", "10")
-    assert w.log().count("without a suspend engine") == 1
+    w.assert_log_count(r"without a suspend engine", 1)
     # A streaming app yields after each chunk: a second request is served
     # while the first is still streaming.
     s = w.connect(timeout=30)

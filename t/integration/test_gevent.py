@@ -39,7 +39,7 @@ def get(w, path, **kw):
 
 def test_gevent_loads_the_python_plugin(weft):
     w = serve(weft, 8, app=wc.app("sleep_suspend.py"))
-    assert "python: Python" in w.log()
+    w.wait_text("python: Python")
     res = wc.many(w, ["/?0.2"] * 8)
     assert sorted(b for _, b in res) == sorted(b"slept 0.2 on core %d" % i for i in range(8))
 

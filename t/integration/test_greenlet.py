@@ -15,7 +15,7 @@ pytestmark = wc.needs("greenlet")
 
 def test_greenlet_loads_the_python_plugin(weft):
     w = weft("--greenlet", "--async", "8", "--wsgi-file", wc.app("sleep_suspend.py"))
-    assert "engine greenlet" in w.log()
+    w.wait_text("engine greenlet")
     res = wc.many(w, ["/?0.2"] * 8)
     assert sorted(b for _, b in res) == sorted(b"slept 0.2 on core %d" % i for i in range(8))
 

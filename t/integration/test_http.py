@@ -355,4 +355,4 @@ def test_client_gone_while_suspended_frees_the_core(app):
     t0 = time.time()
     assert http_get(w, "/hello").status == 200
     assert time.time() - t0 < 2
-    assert w.log().count("client went away") == 1
+    w.assert_log_count(r"client went away", 1)

@@ -47,9 +47,9 @@ async = 4
     assert http_get(w, "/a/f.txt").body == b"from ini"
     assert http_get(w, "/b/f.txt").body == b"from ini"
     assert http_get(w, "/ids").status == 200
-    log = w.log()
-    assert "master (pid" in log and "starting 2 workers" in log
-    assert "4 cores" in log
+    w.wait_text("master (pid")
+    w.wait_text("starting 2 workers")
+    w.wait_text("4 cores")
     w.wait_log(r'"uri":"/a/f.txt"')                       # json access lines
 
 
@@ -66,13 +66,13 @@ def test_uwsgi_section_and_positional_ini(weft, tmp_path):
 def test_named_section(weft, tmp_path):
     ini = write(tmp_path, "[weft]\nasync = 1\n[prod]\nplugin = %s\nasync = 7\n" % TESTAPP)
     w = weft("--ini", ini + ":prod")
-    assert "7 cores" in w.log()
+    w.wait_text("7 cores")
 
 
 def test_command_line_and_ini_mix_in_order(weft, tmp_path):
     ini = write(tmp_path, "[weft]\nasync = 3\n")
     w = weft("--plugin", TESTAPP, "--ini", ini, "--async", "5")
-    assert "5 cores" in w.log()
+    w.wait_text("5 cores")
 
 
 @pytest.mark.parametrize("text,message", [
@@ -106,7 +106,7 @@ def test_ini_includes_ini(weft, tmp_path):
     inner = write(tmp_path, "[weft]\nasync = 6\n", "inner.ini")
     outer = write(tmp_path, "[weft]\nplugin = %s\nini = %s\n" % (TESTAPP, inner), "outer.ini")
     w = weft("--ini", outer)
-    assert "6 cores" in w.log()
+    w.wait_text("6 cores")
 
 
 def test_ini_including_itself_stops(tmp_path):

@@ -119,4 +119,5 @@ def test_max_requests_under_a_loop_engine(app):
     pids = [http_get(w, "/pid").body for _ in range(8)]
     assert pids[0] == pids[2] and pids[3] != pids[0]
     w.wait_log(r"finished draining")
-    assert " ERROR " not in w.log()
+    w.stop()
+    w.assert_not_logged(r" ERROR ")

@@ -84,12 +84,12 @@ def test_master_forks_the_workers_and_writes_the_pidfile(app, tmp_path):
     for _ in range(60):
         seen.add(http_get(w, "/pid").body)
     assert len(seen) >= 2            # several workers answer
-    assert w.log().count("worker 3 started") == 1
+    w.assert_log_count(r"worker 3 started", 1)
 
 
 def test_processes_without_master_turns_it_on(app):
     w = app("--processes", "2")
-    assert "--processes needs a master process" in w.log()
+    w.wait_text("--processes needs a master process")
     wait_for(lambda: len(workers_of(w)) == 2, what="two workers")
 
 
@@ -247,7 +247,7 @@ def test_uid_gid_drop_after_binding(app):
     uids = re.search(r"^Uid:\s+(\d+)\s+(\d+)\s+(\d+)", status, re.M).groups()
     gids = re.search(r"^Gid:\s+(\d+)\s+(\d+)\s+(\d+)", status, re.M).groups()
     assert set(uids) == {str(nobody.pw_uid)} and set(gids) == {str(nobody.pw_gid)}
-    assert "running as user nobody" in w.log()
+    w.wait_text("running as user nobody")
 
 
 def test_unknown_uid_is_a_clear_error(weft):

@@ -77,7 +77,7 @@ def test_cpubound_async_shares_the_worker(weft, engine):
         assert wc.dechunk(body) == expected
     a, b = (0, 1) if first[0] < first[1] else (1, 0)
     assert first[b] < last[a], "the second response waited for the first to end"
-    assert "the app yields str, not bytes" in w.log()
+    w.wait_text("the app yields str, not bytes")
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -126,7 +126,7 @@ def test_suspend_without_an_engine_blocks_but_works(weft):
     res = wc.many(w, ["/?0.3"] * 3)
     assert all(status == 200 for status, _ in res)
     assert time.time() - t >= 0.85          # one after the other
-    assert BLOCKING_WARNING in w.log()
+    w.wait_text(BLOCKING_WARNING)
 
 
 # ------------------------------------------------------------------ 1,000 at once

@@ -87,16 +87,57 @@ class Weft:
         with open(self.logfile.name, "r", errors="replace") as f:
             return f.read()
 
-    def wait_log(self, pattern, timeout=10):
-        """Wait until the log matches pattern; return the match."""
+    # The one way a test looks at the log.  The server writes many lines
+    # after the moment a test could read them: a worker's lines after the
+    # master listens (so after wait_ready()), a request's after its client
+    # has the answer, another process's at any time.  So a test never reads
+    # the log once and asserts: it waits for the line it needs, and asserts
+    # that a line is absent only once a later line (or the server's exit)
+    # proves the server got past the point where it would have written it.
+
+    def wait_log(self, pattern, timeout=10, count=1):
+        """Wait until the log matches pattern (a regular expression) count
+        times; return the last match (its .string is the log then)."""
         rx = re.compile(pattern)
         deadline = time.time() + timeout
-        while time.time() < deadline:
-            m = rx.search(self.log())
-            if m:
-                return m
+        while True:
+            found = list(rx.finditer(self.log()))
+            if len(found) >= count:
+                return found[count - 1]
+            if time.time() >= deadline:
+                raise AssertionError("log matched %r %d time(s), not %d, within %ss:\n%s"
+                                     % (pattern, len(found), count, timeout, self.log()))
             time.sleep(0.02)
-        raise AssertionError("log never matched %r:\n%s" % (pattern, self.log()))
+
+    def wait_text(self, text, timeout=10, count=1):
+        """wait_log() for a literal piece of text."""
+        return self.wait_log(re.escape(text), timeout, count)
+
+    def assert_log_count(self, pattern, n, after=None, timeout=10):
+        """The log matches pattern exactly n times: wait for n, and for the
+        line `after` when given (or, after=True, for the server's exit: the
+        caller stopped it), then count."""
+        if n > 0:
+            self.wait_log(pattern, timeout, n)
+        self._wait_past(after, timeout)
+        found = len(re.findall(pattern, self.log()))
+        assert found == n, "log matched %r %d times, not %d:\n%s" % (pattern, found, n,
+                                                                      self.log())
+
+    def assert_not_logged(self, pattern, after=None, timeout=10):
+        """pattern is not in the log, once the line `after` is (a line the
+        server writes later than it would have written pattern); with no
+        `after`, the server must have been stopped (its exit is the proof)."""
+        self._wait_past(after if after is not None else True, timeout)
+        m = re.search(pattern, self.log())
+        assert m is None, "%r is in the log:\n%s" % (m and m.group(0), self.log())
+
+    def _wait_past(self, after, timeout):
+        if after is True:
+            assert self.stopped and self.proc.poll() is not None, \
+                "stop the server first: its exit proves every line is written"
+        elif after is not None:
+            self.wait_log(after, timeout)
 
     def send_signal(self, sig):
         self.proc.send_signal(sig)

@@ -155,7 +155,8 @@ struct weft_api_s {
      */
 
     /* Register interest in fd becoming readable/writable (WEFT_READ or
-     * WEFT_WRITE); timeout in seconds, 0 for none.  WEFT_ERROR on a bad fd. */
+     * WEFT_WRITE); timeout in seconds, 0 for none.  Any number of fds may
+     * be registered for one wait.  WEFT_ERROR on a bad fd. */
     int          (*watch_fd)(weft_request_t *r, int fd, int events, double timeout);
 
     /* Register a timer of `seconds` (millisecond precision). */
@@ -187,7 +188,9 @@ struct weft_api_s {
     /* watch_timer() then suspend(): WEFT_OK after the time, else WEFT_ERROR. */
     int          (*sleep)(weft_request_t *r, double seconds);
 
-    /* The request the calling core is serving, or NULL on the main context. */
+    /* The request the calling core is serving, or NULL on the main context.
+     * Under a loop engine: the request of the engine's current coroutine,
+     * however the engine switched to it (NULL on one the app made). */
     weft_request_t *(*current_request)(void);
 
     /* ------------------------------------------------ for suspend engines */

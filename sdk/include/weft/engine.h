@@ -116,12 +116,15 @@ struct weft_loop_engine_s {
      * (WEFT_READ, WEFT_WRITE) for some i, or timeout seconds have passed
      * (timeout < 0: no timeout; n == 0 and timeout == 0: just let the other
      * ready coroutines run once).  WEFT_OK with *ready = i, WEFT_TIMEOUT, or
-     * WEFT_ERROR when the worker is stopping immediately.
+     * WEFT_ERROR when the worker is stopping immediately.  n may be any
+     * number (an app may watch many fds): never drop the ones past a limit.
      */
     int   (*wait)(const int *fds, const int *events, unsigned n, double timeout,
                   unsigned *ready);
 
-    /* The calling coroutine, as a handle for wake(). */
+    /* The calling coroutine, as a handle for wake(); NULL off the engine's
+     * coroutines.  The same coroutine always gives the same handle, however
+     * it was switched to: the core finds the running request by it. */
     void *(*current)(void);
 
     /* Suspend the calling coroutine until wake() is called for it. */
