@@ -13,7 +13,6 @@ sends its request and reads nothing until the end; then it reads the whole
 response, which must be intact."""
 import hashlib
 import os
-import re
 import select
 import signal
 import socket
@@ -74,23 +73,10 @@ def slow_reader(weft):
         s.close()
 
 
-def wait_lines(w, pattern, n, timeout=20):
-    """Wait until the log has n lines matching pattern."""
-    deadline = time.time() + timeout
-    while True:
-        found = len(re.findall(pattern, w.log()))
-        if found >= n:
-            return found
-        if time.time() > deadline:
-            raise AssertionError("%d of %d lines matched %r:\n%s"
-                                 % (found, n, pattern, w.log()[-3000:]))
-        time.sleep(0.02)
-
-
 def handed_off(w, path, n):
     """The access line is written when the core is freed: wait for n."""
     rx = r'"GET %s HTTP/1.1" 200 %d ' % (path.replace("?", r"\?"), SIZE)
-    wait_lines(w, rx, n)
+    w.wait_log(rx, timeout=20, count=n)
 
 
 def dechunk(data, pos):
@@ -249,10 +235,11 @@ def test_a_client_that_leaves_mid_drain_frees_everything(weft, slow_reader, engi
     assert wc.many(w, ["/alive"]) == [(200, b"0")]
     for path in ("/tracked?%d" % MB, "/file?%d" % MB):
         s = slow_reader(w, path)
-        wait_lines(w, r'"GET %s HTTP/1.1" 200 %d ' % (path.replace("?", r"\?"), SIZE), 1)
+        w.wait_log(r'"GET %s HTTP/1.1" 200 %d ' % (path.replace("?", r"\?"), SIZE), timeout=20)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
         s.close()                                 # a reset, mid-drain
-    wait_lines(w, r"client went away with \d+ bytes of its response still queued", 2)
+    w.wait_log(r"client went away with \d+ bytes of its response still queued", timeout=20,
+               count=2)
     # The file's dup'd fd is closed; the list's chunks are let go of (the
     # plugin drops them when it next holds the GIL: one request, then ask).
     assert worker_fds(w) == fds
