@@ -37,6 +37,7 @@
 #include "reexec.h"
 #include "scoreboard.h"
 #include "server.h"
+#include "worker.h"
 
 #define BACKOFF_MAX_SECONDS   30.0
 
@@ -95,15 +96,12 @@ add_draining(pid_t pid, unsigned id, double deadline)
 static void
 worker_process(unsigned id, int slot)
 {
-    sigset_t none;
-
     /* The worker handles its own signals; it dies with the master. */
     signal(SIGHUP, SIG_IGN);
     signal(SIGUSR1, SIG_DFL);
     signal(SIGUSR2, SIG_IGN);
     signal(SIGCHLD, SIG_DFL);
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
+    weft_worker_hold_signals();
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() == 1)
         _exit(0);

@@ -154,7 +154,6 @@ int
 weft_server_main(void)
 {
     const weft_loaded_plugin_t *p;
-    sigset_t                    none;
     int                         rc;
 
     if (weft_conf.uwsgi_sockets.n == 0 && weft_conf.http_sockets.n == 0) {
@@ -164,9 +163,9 @@ weft_server_main(void)
                     p->desc->version ? p->desc->version : "", p->path);
         return WEFT_ERROR;
     }
-    /* A re-executed image starts with the old master's signals blocked. */
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
+    /* A re-executed image starts with the old master's signals blocked;
+     * a stop or reload asked for while the apps load waits for the loop. */
+    weft_worker_hold_signals();
 
     decide_master();
     if (weft_registry_check_pairings() != WEFT_OK)

@@ -225,6 +225,34 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
     }
 }
 
+static const int worker_signals[5] = { SIGTERM, SIGINT, SIGQUIT, SIGUSR1, SIGHUP };
+
+static void
+signals_mask(int how)
+{
+    sigset_t set;
+    unsigned i;
+
+    sigemptyset(&set);
+    for (i = 0; i < 5; i++)
+        sigaddset(&set, worker_signals[i]);
+    sigprocmask(how, &set, NULL);
+}
+
+void
+weft_worker_hold_signals(void)
+{
+    sigset_t set;
+    unsigned i;
+
+    /* One SIG_SETMASK: a signal pending since a fork never finds itself
+     * unblocked on the way. */
+    sigemptyset(&set);
+    for (i = 0; i < 5; i++)
+        sigaddset(&set, worker_signals[i]);
+    sigprocmask(SIG_SETMASK, &set, NULL);
+}
+
 /* A loop engine runs the loop; the core serves through it. */
 static int
 run_loop_engine(unsigned id)
@@ -243,6 +271,9 @@ run_loop_engine(unsigned id)
         weft_scoreboard_worker((unsigned) weft_scoreboard_mine)->ready = 1;
     weft_log(WEFT_LOG_INFO, "worker %u ready (pid %ld, %u core%s, loop engine %s)", id,
              (long) getpid(), n, n == 1 ? "" : "s", weft_loop_engine->name);
+    /* The engine's run() installs its own handlers first thing: one held
+     * until now reaches the default action only in that instant. */
+    signals_mask(SIG_UNBLOCK);
     rc = weft_loop_engine->run();
     weft_accesslog_flush();
     weft_log(WEFT_LOG_INFO, "worker %u stopped", id);
@@ -252,7 +283,7 @@ run_loop_engine(unsigned id)
 int
 weft_worker_run(unsigned id)
 {
-    static const int        sigs[5] = { SIGTERM, SIGINT, SIGQUIT, SIGUSR1, SIGHUP };
+    const int              *sigs = worker_signals;
     unsigned                nsigs = weft_scoreboard_mine >= 0 ? 4 : 5;  /* the master has HUP */
     struct event_config    *cfg;
     unsigned                i;
@@ -284,6 +315,7 @@ weft_worker_run(unsigned id)
         evsignal_assign(&sig_events[i], weft_base, sigs[i], signal_cb, NULL);
         evsignal_add(&sig_events[i], NULL);
     }
+    signals_mask(SIG_UNBLOCK);              /* held since start-up */
     for (i = 0; i < weft_nlisteners; i++)
         event_assign(&weft_listeners[i].ev, weft_base, weft_listeners[i].fd,
                      EV_READ | EV_PERSIST, accept_cb, &weft_listeners[i]);

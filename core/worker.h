@@ -15,6 +15,15 @@ extern struct event_base *weft_base;
 /* Serve on the listeners until stopped.  WEFT_OK on a clean stop. */
 int  weft_worker_run(unsigned id);
 
+/*
+ * The signals a worker acts on (SIGTERM, SIGINT, SIGQUIT, SIGUSR1, SIGHUP)
+ * are held, blocked, from start-up until its loop handles them: one that
+ * arrives while the app loads is acted on once the worker runs, instead of
+ * killing it with the default action.  hold blocks them (and unblocks every
+ * other one); weft_worker_run() releases them.
+ */
+void weft_worker_hold_signals(void);
+
 /* Stop accepting; graceful: finish in-flight requests first. */
 void weft_worker_stop(int graceful);
 extern int weft_worker_stopping;

@@ -84,6 +84,7 @@ INTEGRATION_TESTS = \
 	t/integration/test_cli.py \
 	t/integration/test_hello_plugin.py \
 	t/integration/test_tiny_language.py \
+	t/integration/test_startup_signals.py \
 	t/integration/test_http.py \
 	t/integration/test_async.py \
 	t/integration/test_uwsgi.py \
@@ -192,7 +193,7 @@ endif
 MISC_TESTS = t/integration/test_loop_current.py t/integration/test_watch_fds.py \
 	t/integration/test_clock.py
 TESTS += $(MISC_TESTS)
-EXTRA_DIST += $(MISC_TESTS) t/apps/python/loop_current_app.py \
+EXTRA_DIST += $(MISC_TESTS) t/apps/python/loop_current_app.py t/apps/python/slow_import.py \
 	t/apps/python/watch_many_app.py
 
 if HAVE_CUNIT
