@@ -99,12 +99,15 @@ fb_core(VALUE self)
 }
 
 /*
- * FiberEngine.park(timeout): suspend this core until unblock wakes it
- * (true) or timeout seconds pass (false; nil: no timeout, 0: just look).
- * Raises Aborted when the request is being aborted.
+ * FiberEngine.park(timeout, fresh): suspend this core until unblock wakes
+ * it (true) or timeout seconds pass (false; nil: no timeout, 0: just
+ * look).  fresh: forget a wake-up that came before (a new wait); a wait
+ * cut in slices passes it only to its first slice, so that a wake-up
+ * between two slices is not lost.  Raises Aborted when the request is
+ * being aborted.
  */
 static VALUE
-fb_park(VALUE self, VALUE vtimeout)
+fb_park(VALUE self, VALUE vtimeout, VALUE fresh)
 {
     long            id = weft_fb_current_core();
     double          timeout = timeout_arg(vtimeout);
@@ -115,7 +118,8 @@ fb_park(VALUE self, VALUE vtimeout)
     if (id < 0)
         rb_raise(rb_eRuntimeError, "Weft::FiberEngine.park outside a request");
     r = req();
-    weft_fb_woken[id] = 0;
+    if (RTEST(fresh))
+        weft_fb_woken[id] = 0;
     for (;;) {
         double left = deadline - now();
 
@@ -286,7 +290,7 @@ weft_fb_sched_init(VALUE engine, unsigned ncores)
     }
     aborted_class = rb_const_get(engine, rb_intern("Aborted"));
     rb_define_singleton_method(engine, "core", fb_core, 0);
-    rb_define_singleton_method(engine, "park", fb_park, 1);
+    rb_define_singleton_method(engine, "park", fb_park, 2);
     rb_define_singleton_method(engine, "wait_io", fb_wait_io, 3);
     rb_define_singleton_method(engine, "wake", fb_wake, 1);
     rb_define_singleton_method(engine, "block_sleep", fb_block_sleep, 1);
