@@ -13,8 +13,9 @@ plugins_ruby_ruby_la_LIBADD = $(RUBY_LIBS)
 endif
 
 RUBY_TESTS = \
-	t/integration/test_rack.py
+	t/integration/test_rack.py t/integration/test_rack_lint.py
 RUBY_TEST_APPS = \
-	t/apps/ruby/hello.ru
+	t/apps/ruby/hello.ru t/apps/ruby/rackclient.py t/apps/ruby/rack_app.ru \
+	t/apps/ruby/load_error.ru t/apps/ruby/lint.ru
 TESTS += $(RUBY_TESTS)
 EXTRA_DIST += $(RUBY_TESTS) $(RUBY_TEST_APPS)
