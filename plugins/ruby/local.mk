@@ -13,10 +13,11 @@ plugins_ruby_ruby_la_LIBADD = $(RUBY_LIBS)
 endif
 
 RUBY_TESTS = \
-	t/integration/test_rack.py t/integration/test_rack_lint.py t/integration/test_rack_options.py
+	t/integration/test_rack.py t/integration/test_rack_lint.py t/integration/test_rack_options.py \
+	t/integration/test_rack_sinatra.py
 RUBY_TEST_APPS = \
 	t/apps/ruby/hello.ru t/apps/ruby/rackclient.py t/apps/ruby/rack_app.ru \
 	t/apps/ruby/load_error.ru t/apps/ruby/lint.ru t/apps/ruby/async_app.ru \
-	t/apps/ruby/lib/weft_test_helper.rb
+	t/apps/ruby/lib/weft_test_helper.rb t/apps/ruby/sinatra_app.ru
 TESTS += $(RUBY_TESTS)
 EXTRA_DIST += $(RUBY_TESTS) $(RUBY_TEST_APPS)
