@@ -4,7 +4,7 @@ plugin_LTLIBRARIES += plugins/fiber/fiber.la
 plugins_fiber_fiber_la_SOURCES = plugins/fiber/fiber.c plugins/fiber/fiber.h \
 	plugins/fiber/sched.c plugins/fiber/sched_rb.c
 plugins_fiber_fiber_la_CPPFLAGS = $(plugin_cppflags) $(RUBY_CFLAGS)
-plugins_fiber_fiber_la_CFLAGS = $(plugin_cflags) -Wno-strict-prototypes
+plugins_fiber_fiber_la_CFLAGS = $(plugin_cflags)
 plugins_fiber_fiber_la_LDFLAGS = $(plugin_ldflags)
 plugins_fiber_fiber_la_LIBADD = $(RUBY_LIBS)
 endif
