@@ -19,6 +19,13 @@
  * core's fiber while it serves, nil when it is free.  No VALUE lives only
  * in C memory, and a request adds no GC root.
  *
+ * Ruby gives a fiber's stack back to its pool when the fiber ends only if
+ * it was resumed; one that was transferred to keeps its stack until the GC
+ * frees the Fiber object, and the GC does not count that memory.  So the
+ * engine runs a minor GC itself after every --fiber-gc-every finished
+ * fibers (default: the number of cores, at least 1000): the stacks of
+ * finished fibers then cost at most that many, not a heap's worth.
+ *
  * Fiber stacks are Ruby's (its fiber pool), sized by RUBY_FIBER_VM_STACK_SIZE
  * and RUBY_FIBER_MACHINE_STACK_SIZE, which Ruby reads once when the VM
  * starts: --fiber-stack-size sets both from its option callback, which runs
@@ -47,6 +54,8 @@ unsigned char        *weft_fb_woken;
 static unsigned       ncores;
 static int            no_scheduler;       /* --fiber-no-scheduler */
 static int            warned_switch;
+static long           gc_every = -1;      /* --fiber-gc-every; -1: max(ncores, 1000) */
+static long           finished;           /* fibers finished since the last GC */
 
 /* ------------------------------------------------------------ helpers */
 
@@ -125,13 +134,30 @@ fb_run(VALUE self, VALUE vid)
     return Qnil;
 }
 
-/* The core is free: its slot lets go of the fiber. */
+static VALUE
+do_collect(VALUE unused)
+{
+    (void) unused;
+    return rb_funcall(engine_mod, rb_intern("collect"), 0);
+}
+
+/* The core is free: its slot lets go of the fiber; every gc_every
+ * finished fibers, a minor GC gives their stacks back to the pool. */
 static void
 slot_clear(unsigned id)
 {
+    long every = gc_every >= 0 ? gc_every : (ncores > 1000 ? (long) ncores : 1000);
+    int  state = 0;
+
     rb_ary_store(slots, id, Qnil);
     done[id] = parked[id] = 0;
     cores[id] = NULL;
+    if (every > 0 && ++finished >= every) {
+        finished = 0;
+        rb_protect(do_collect, Qnil, &state);
+        if (state != 0)
+            weft_fb_log_exception("the GC failed");
+    }
 }
 
 /*
@@ -377,6 +403,9 @@ static const weft_option_t fiber_options[] = {
     { "fiber-stack-size", 0, WEFT_OPT_CALLBACK, 0, NULL, "SIZE",
       "each fiber's machine stack (default 512k; its VM stack gets a quarter)",
       0, 0, set_stack_size },
+    { "fiber-gc-every", 0, WEFT_OPT_INT, 0, &gc_every, "N",
+      "run a minor GC after every N finished fibers, so their stacks are reused "
+      "(default: the core count, at least 1000; 0: never)", 0, 1e9, NULL },
     { "fiber-no-scheduler", 0, WEFT_OPT_FLAG, 0, &no_scheduler, NULL,
       "do not install the fiber scheduler (only UWSGI.async_sleep/wait_fd_* switch)",
       0, 0, NULL },

@@ -5,6 +5,7 @@
  *   Weft::FiberEngine.make(id)   a non-blocking Fiber running core id
  *                                (its body is the C method run(id));
  *   Weft::FiberEngine.describe   an exception with its backtrace, for logs;
+ *   Weft::FiberEngine.collect    a minor GC (fiber.c runs it now and then);
  *   Weft::FiberEngine::Aborted   raised by a wait when weft aborts the
  *                                request (client gone, immediate stop); an
  *                                Exception, not a StandardError, so an
@@ -34,6 +35,12 @@ const char weft_fb_ruby_source[] =
 "      bt = e.backtrace\n"
 "      s << \"\\n\\t\" << bt.join(\"\\n\\t\") if bt\n"
 "      s\n"
+"    end\n"
+"\n"
+"    # A minor GC, sweeping now: frees finished fibers, whose stacks go back\n"
+"    # to Ruby's fiber pool.\n"
+"    def self.collect\n"
+"      GC.start(full_mark: false, immediate_sweep: true)\n"
 "    end\n"
 "\n"
 "    def self.now\n"
