@@ -23,7 +23,7 @@
  * it was resumed; one that was transferred to keeps its stack until the GC
  * frees the Fiber object, and the GC does not count that memory.  So the
  * engine runs a minor GC itself after every --fiber-gc-every finished
- * fibers (default: the number of cores, at least 1000): the stacks of
+ * fibers (default: a tenth of the cores, at least 100): the stacks of
  * finished fibers then cost at most that many, not a heap's worth.
  *
  * Fiber stacks are Ruby's (its fiber pool), sized by RUBY_FIBER_VM_STACK_SIZE
@@ -54,7 +54,7 @@ unsigned char        *weft_fb_woken;
 static unsigned       ncores;
 static int            no_scheduler;       /* --fiber-no-scheduler */
 static int            warned_switch;
-static long           gc_every = -1;      /* --fiber-gc-every; -1: max(ncores, 1000) */
+static long           gc_every = -1;      /* --fiber-gc-every; -1: max(ncores / 10, 100) */
 static long           finished;           /* fibers finished since the last GC */
 
 /* ------------------------------------------------------------ helpers */
@@ -146,7 +146,7 @@ do_collect(VALUE unused)
 static void
 slot_clear(unsigned id)
 {
-    long every = gc_every >= 0 ? gc_every : (ncores > 1000 ? (long) ncores : 1000);
+    long every = gc_every >= 0 ? gc_every : (ncores / 10 > 100 ? (long) ncores / 10 : 100);
     int  state = 0;
 
     rb_ary_store(slots, id, Qnil);
@@ -405,7 +405,7 @@ static const weft_option_t fiber_options[] = {
       0, 0, set_stack_size },
     { "fiber-gc-every", 0, WEFT_OPT_INT, 0, &gc_every, "N",
       "run a minor GC after every N finished fibers, so their stacks are reused "
-      "(default: the core count, at least 1000; 0: never)", 0, 1e9, NULL },
+      "(default: a tenth of the cores, at least 100; 0: never)", 0, 1e9, NULL },
     { "fiber-no-scheduler", 0, WEFT_OPT_FLAG, 0, &no_scheduler, NULL,
       "do not install the fiber scheduler (only UWSGI.async_sleep/wait_fd_* switch)",
       0, 0, NULL },

@@ -125,6 +125,27 @@ def test_a_fiber_the_app_makes_sleeps_on_its_core(weft):
     assert time.time() - t < 2.5
 
 
+def test_uwsgi_suspend_inside_an_enumerator_switches(weft):
+    """Enumerator#next runs its block on a fiber of its own: the core
+    suspends on that fiber and resumes there."""
+    w = serve(weft, "fiber_async_sleep.ru", "--async", "20")
+    t = time.time()
+    res = wc.many(w, ["/enum?0.5"] * 20)
+    assert bodies(res) == sorted(b"slept 0.5 on core %d" % i for i in range(20))
+    assert time.time() - t < 2.5
+
+
+def test_plain_sleep_on_a_blocking_fiber_blocks_but_works(weft):
+    """An Enumerator's fiber is a blocking one, which no scheduler sees:
+    its sleep blocks the worker, as in plain Ruby, and nothing breaks."""
+    w = serve(weft, "fiber_sleep.ru", "--async", "4")
+    t = time.time()
+    res = wc.many(w, ["/enum?0.2"] * 3)
+    assert bodies(res) == [b"enum slept 0.2"] * 3
+    assert time.time() - t >= 0.55                   # one after the other
+    assert wc.http(w, "GET", "/?0").status == 200
+
+
 # ------------------------------------------------------------------ sockets
 
 class SlowServer:

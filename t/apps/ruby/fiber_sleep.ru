@@ -2,6 +2,8 @@
 # turns the sleep into a wait of this request's core only.
 #   /?S            sleep S seconds (default 1): "slept S on core C"
 #   /nested?S      the same sleep inside a Fiber the app makes itself
+#   /enum?S        the sleep inside an Enumerator's fiber (a blocking fiber:
+#                  the scheduler does not see it, the sleep blocks the worker)
 #   /pid           the worker's pid
 #   /scheduler     the class of Fiber.scheduler in the request
 #   /stack         the fiber machine and VM stack sizes Ruby uses
@@ -18,6 +20,9 @@ run lambda { |env|
     p = RubyVM::DEFAULT_PARAMS
     [200, {"Content-Type" => "text/plain"},
      ["#{p[:fiber_machine_stack_size]} #{p[:fiber_vm_stack_size]}"]]
+  when "/enum"
+    v = Enumerator.new { |y| sleep s; y << "enum slept #{s}" }.next
+    [200, {"Content-Type" => "text/plain"}, [v]]
   when "/nested"
     c = nil
     Fiber.new { sleep s; c = core.call }.resume
