@@ -20,4 +20,6 @@ RUBY_TEST_APPS = \
 	t/apps/ruby/load_error.ru t/apps/ruby/lint.ru t/apps/ruby/async_app.ru \
 	t/apps/ruby/lib/weft_test_helper.rb t/apps/ruby/sinatra_app.ru
 TESTS += $(RUBY_TESTS)
-EXTRA_DIST += $(RUBY_TESTS) $(RUBY_TEST_APPS)
+EXTRA_DIST += $(RUBY_TESTS) $(RUBY_TEST_APPS) \
+	docs/ruby.md examples/ruby/hello.ru \
+	bench/rack.py bench/apps/hello.ru bench/apps/sleep_uwsgi.ru
