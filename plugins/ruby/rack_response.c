@@ -50,8 +50,11 @@ static const rb_data_type_t stream_type = {
 static void
 release_ref(void *arg)
 {
-    VALUE s = (VALUE) arg, n = rb_hash_lookup2(lent, s, Qnil);
+    VALUE s = (VALUE) arg, n;
 
+    if (!weft_rb_vm_alive)
+        return;                     /* the worker's VM is gone already */
+    n = rb_hash_lookup2(lent, s, Qnil);
     if (NIL_P(n) || FIX2LONG(n) <= 1)
         rb_hash_delete(lent, s);
     else
@@ -343,7 +346,7 @@ weft_rb_respond_more(weft_rb_core_t *rc, weft_request_t *r)
 static VALUE
 close_cb(VALUE body)
 {
-    return rb_funcall(body, id_close, 0);
+    return rb_respond_to(body, id_close) ? rb_funcall(body, id_close, 0) : Qnil;
 }
 
 void
@@ -351,7 +354,7 @@ weft_rb_response_done(weft_rb_core_t *rc)
 {
     int state;
 
-    if (!NIL_P(rc->body) && rb_respond_to(rc->body, id_close)) {
+    if (!NIL_P(rc->body)) {
         weft_rb_protect(close_cb, rc->body, &state);
         if (state)
             weft_rb_log_exception(WEFT_LOG_ERROR, "ruby: the body's close raised");

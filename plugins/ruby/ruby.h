@@ -25,6 +25,7 @@
 #include <weft/weft.h>
 
 extern const weft_api_t *weft_rb_api;
+extern int               weft_rb_vm_alive;  /* 0 once ruby_cleanup() ran */
 
 /* ------------------------------------------------------------ options */
 
