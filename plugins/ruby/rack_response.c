@@ -163,12 +163,12 @@ header_cb(VALUE key, VALUE val, VALUE data)
     {
         const char *v = RSTRING_PTR(val), *end = v + RSTRING_LEN(val);
 
-        /* "a\nb": two header lines */
+        /* "a\nb": two header lines ("a\n": one) */
         for (;;) {
             const char *nl = memchr(v, '\n', (size_t) (end - v));
 
             add_one(h->r, key, v, (nl ? nl : end) - v);
-            if (nl == NULL)
+            if (nl == NULL || nl + 1 == end)
                 break;
             v = nl + 1;
         }

@@ -57,7 +57,8 @@ run(lambda do |env|
      [JSON.generate("body" => body, "again" => again == body, "lines" => lines, "gets" => first,
                     "part" => part, "buf_same" => part.equal?(buf), "eof" => input.read(5).nil? == body.empty?)]]
   when "/multi"
-    [200, { "Set-Cookie" => "a=1\nb=2", "X-Arr" => ["x", "y"], "Content-Type" => "text/plain" }, ["multi"]]
+    [200, { "Set-Cookie" => "a=1\nb=2", "X-Arr" => ["x", "y"], "X-Trail" => "t\n",
+            "Content-Type" => "text/plain" }, ["multi"]]
   when "/stream"
     [200, { "Content-Type" => "text/plain" }, StreamBody.new]
   when "/each"
@@ -70,6 +71,8 @@ run(lambda do |env|
     [200, { "Content-Type" => "text/plain" }, RaisingBody.new]
   when "/bad-header"
     [200, { "Bad Name" => "x" }, ["no"]]
+  when "/bad-value"
+    [200, { "X-Bad" => "a\rb" }, ["no"]]
   when "/bad-status"
     ["abc", {}, ["no"]]
   when "/not-triple"
