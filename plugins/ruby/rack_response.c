@@ -120,6 +120,7 @@ chunk_cb(VALUE chunk, VALUE data, int argc, const VALUE *argv, VALUE blockarg)
 typedef struct {
     weft_request_t *r;
     int             has_length;
+    VALUE           hijack;     /* the "rack.hijack" header's callable */
 } hdr_ctx_t;
 
 static void
@@ -146,8 +147,11 @@ header_cb(VALUE key, VALUE val, VALUE data)
         rb_raise(rb_eTypeError, "a header name must be a String, not %s", rb_obj_classname(key));
     k = RSTRING_PTR(key);
     klen = RSTRING_LEN(key);
-    if (klen > 5 && strncasecmp(k, "rack.", 5) == 0)
-        return ST_CONTINUE;         /* for the server (rack.hijack...) */
+    if (klen > 5 && strncasecmp(k, "rack.", 5) == 0) {
+        if (klen == 11 && strncasecmp(k, "rack.hijack", 11) == 0)
+            h->hijack = val;        /* partial hijack */
+        return ST_CONTINUE;         /* for the server, never sent */
+    }
     if (!weft_rb_api->valid_header_name(k, (size_t) klen))
         rb_raise(rb_eArgError, "invalid header name %+"PRIsVALUE, key);
     if (klen == 14 && strncasecmp(k, "content-length", 14) == 0)
@@ -277,7 +281,7 @@ int
 weft_rb_respond(weft_rb_core_t *rc, weft_request_t *r, VALUE result)
 {
     VALUE     res, status, headers, body;
-    hdr_ctx_t h = { r, 0 };
+    hdr_ctx_t h = { r, 0, Qnil };
     char      line[16];
     int       code, n;
 
@@ -288,6 +292,8 @@ weft_rb_respond(weft_rb_core_t *rc, weft_request_t *r, VALUE result)
     headers = rb_ary_entry(res, 1);
     body = rb_ary_entry(res, 2);
     rc->body = body;                /* closed at the end, whatever happens */
+    if (rc->hijacked)
+        return WEFT_OK;             /* full hijack: the response is ignored */
 
     code = NUM2INT(rb_Integer(status));
     if (code < 100 || code > 999)
@@ -303,6 +309,10 @@ weft_rb_respond(weft_rb_core_t *rc, weft_request_t *r, VALUE result)
     else
         rb_raise(rb_eTypeError, "the headers must be a Hash, not %s", rb_obj_classname(headers));
 
+    if (!NIL_P(h.hijack)) {
+        weft_rb_hijack_partial(rc, h.hijack);
+        return WEFT_OK;
+    }
     return send_body(rc, r, body, h.has_length, code);
 }
 

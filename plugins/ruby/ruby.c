@@ -120,14 +120,18 @@ weft_rb_cores_init(unsigned n)
     for (i = 0; i < n; i++) {
         weft_rb_core_t *rc = &weft_rb_cores[i];
 
-        rc->env = rc->body = rc->iter = rc->input = rc->refs = Qnil;
+        rc->env = rc->body = rc->iter = rc->input = rc->refs = rc->hijack = rc->hints = Qnil;
         /* Once per core for the life of the process: never per request. */
         rb_gc_register_address(&rc->env);
         rb_gc_register_address(&rc->body);
         rb_gc_register_address(&rc->iter);
         rb_gc_register_address(&rc->input);
         rb_gc_register_address(&rc->refs);
+        rb_gc_register_address(&rc->hijack);
+        rb_gc_register_address(&rc->hints);
         rc->refs = rb_ary_new();
+        rc->hijack = weft_rb_hijack_new(rc);
+        rc->hints = weft_rb_hints_new(rc);
         rc->input = weft_rb_input_new(rc);
     }
     return WEFT_OK;
@@ -153,6 +157,7 @@ init_cb(VALUE unused)
         || weft_rb_input_init() != WEFT_OK
         || weft_rb_env_init() != WEFT_OK
         || weft_rb_response_init() != WEFT_OK
+        || weft_rb_hijack_init() != WEFT_OK
         || weft_rb_cores_init(weft_rb_api->core_count()) != WEFT_OK)
         return INT2FIX(WEFT_ERROR);
     return INT2FIX(WEFT_OK);

@@ -66,7 +66,7 @@ def test_env(weft):
     assert env["rack.multithread"] is False
     assert env["rack.multiprocess"] is False
     assert env["rack.run_once"] is False
-    assert env["rack.hijack?"] is False
+    assert env["rack.hijack?"] is True
     assert env["input class"] == "Weft::Input"
     assert env["errors class"] == "Weft::Errors"
     assert env["UWSGI is Weft"] is True
