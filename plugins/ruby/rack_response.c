@@ -16,7 +16,7 @@
  *  - a body that answers only call (Rack 3 streaming) gets a Weft::Stream.
  * close is called on every body, whatever happened (weft_rb_response_done).
  * Large chunks are lent to the core (api->write_ref) and kept alive in a
- * registered Hash until the core releases them.
+ * registered Hash, under a number, until the core releases them.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -28,9 +28,8 @@
 
 #define REF_MIN 16384           /* chunks this long are lent, not copied */
 
-static ID    id_call, id_each, id_to_path, id_close, id_to_ary, id_next, id_to_enum,
-             id_compare_by_identity;
-static VALUE lent = Qnil;       /* frozen String -> times lent (registered) */
+static ID    id_call, id_each, id_to_path, id_close, id_to_ary, id_next, id_to_enum;
+static VALUE lent = Qnil;       /* number -> String lent to the core (registered) */
 static VALUE cStream;
 
 typedef struct {
@@ -47,18 +46,15 @@ static const rb_data_type_t stream_type = {
 
 /* ------------------------------------------------------------ writing */
 
+/* api->write_ref's release: the lent String may be collected now.  Lent
+ * Strings are keyed by a number, not by themselves, so GC.compact moving
+ * them changes nothing here (their bytes are malloc'd and never move). */
 static void
 release_ref(void *arg)
 {
-    VALUE s = (VALUE) arg, n;
-
     if (!weft_rb_vm_alive)
         return;                     /* the worker's VM is gone already */
-    n = rb_hash_lookup2(lent, s, Qnil);
-    if (NIL_P(n) || FIX2LONG(n) <= 1)
-        rb_hash_delete(lent, s);
-    else
-        rb_hash_aset(lent, s, LONG2FIX(FIX2LONG(n) - 1));
+    rb_hash_delete(lent, ULONG2NUM((unsigned long) (uintptr_t) arg));
 }
 
 /*
@@ -68,7 +64,8 @@ release_ref(void *arg)
 static int
 write_chunk(weft_request_t *r, VALUE chunk)
 {
-    long len;
+    static unsigned long next_ref;
+    long                 len;
 
     if (!RB_TYPE_P(chunk, T_STRING))
         rb_raise(rb_eTypeError, "a body chunk must be a String, not %s", rb_obj_classname(chunk));
@@ -76,12 +73,15 @@ write_chunk(weft_request_t *r, VALUE chunk)
     if (len == 0)
         return WEFT_OK;
     if (len >= REF_MIN) {
-        VALUE f = rb_str_new_frozen(chunk), n = rb_hash_lookup2(lent, f, Qnil);
+        /* A frozen copy shares the bytes: the app may change its own. */
+        VALUE         f = rb_str_new_frozen(chunk);
+        unsigned long id = ++next_ref;
 
-        rb_hash_aset(lent, f, LONG2FIX(NIL_P(n) ? 1 : FIX2LONG(n) + 1));
-        if (weft_rb_api->write_ref(r, RSTRING_PTR(f), (size_t) len, release_ref, (void *) f) == WEFT_OK)
+        rb_hash_aset(lent, ULONG2NUM(id), f);
+        if (weft_rb_api->write_ref(r, RSTRING_PTR(f), (size_t) len, release_ref,
+                                   (void *) (uintptr_t) id) == WEFT_OK)
             return WEFT_OK;
-        release_ref((void *) f);
+        release_ref((void *) (uintptr_t) id);
         return WEFT_ERROR;
     }
     return weft_rb_api->write(r, RSTRING_PTR(chunk), (size_t) len);
@@ -462,10 +462,8 @@ weft_rb_response_init(void)
     id_to_ary = rb_intern("to_ary");
     id_next = rb_intern("next");
     id_to_enum = rb_intern("to_enum");
-    id_compare_by_identity = rb_intern("compare_by_identity");
     rb_gc_register_address(&lent);
     lent = rb_hash_new();
-    rb_funcall(lent, id_compare_by_identity, 0);
 
     cStream = rb_define_class_under(weft_rb_mWeft, "Stream", rb_cObject);
     rb_undef_alloc_func(cStream);

@@ -222,3 +222,21 @@ def test_modifier1_7_is_ruby_beside_python(weft):
     assert env["input class"] == "Weft::Input"
     assert rk.uwsgi(w, "GET", "/hello", modifier1=0).body == b"Hello, World!"
     assert b"wsgi.version" in rk.uwsgi(w, "GET", "/environ", modifier1=0).body
+
+
+def test_api_from_another_thread_raises(weft):
+    w = serve(weft)
+    assert rk.http(w, "GET", "/thread-api").body == b"Weft.suspend called from a thread other than the worker's"
+
+
+def test_big_chunks_survive_gc_compact(weft):
+    w = serve(weft)
+    for _ in range(3):
+        assert rk.http(w, "GET", "/compact").body == b"z" * 200000 + b"!"
+
+
+def test_at_exit_runs_when_the_worker_stops(weft):
+    w = serve(weft)
+    assert rk.http(w, "GET", "/hello").status == 200
+    w.stop()
+    w.wait_log(r"rack_app at_exit ran in \d+")

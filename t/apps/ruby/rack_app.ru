@@ -1,6 +1,8 @@
 # t/apps/ruby/rack_app.ru - the routes test_rack.py asks for.
 require "json"
 
+at_exit { $stderr.puts "rack_app at_exit ran in #{Process.pid}" }
+
 class ClosingBody
   def initialize(parts, log) @parts, @log = parts, log end
   def each(&b) @parts.each(&b) end
@@ -84,6 +86,13 @@ run(lambda do |env|
   when "/api"
     [200, { "Content-Type" => "application/json" },
      [JSON.generate("worker" => Weft.worker_id, "core" => UWSGI.core_id)]]
+  when "/thread-api"
+    err = Thread.new { begin; UWSGI.suspend; "no error"; rescue RuntimeError => e; e.message; end }.value
+    [200, {}, [err]]
+  when "/compact"
+    big = "z" * 200_000
+    GC.compact if GC.respond_to?(:compact)
+    [200, {}, [big, "!"]]
   when "/sleep"
     UWSGI.async_sleep(0.2)
     UWSGI.suspend
