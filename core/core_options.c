@@ -139,18 +139,16 @@ set_octal(const weft_option_t *opt, const char *value, char *err, size_t errlen)
     return *(const char **) opt->data ? WEFT_OK : WEFT_ERROR;
 }
 
-/* --body-buffering on | off | SIZE */
+/* --body-buffering on | off | SIZE: a boolean as every flag reads one, or a
+ * threshold */
 static int
 set_body_buffering(const weft_option_t *opt, const char *value, char *err, size_t errlen)
 {
     size_t v;
+    int    on;
 
-    if (strcmp(value, "on") == 0 || strcmp(value, "yes") == 0 || strcmp(value, "true") == 0
-        || strcmp(value, "1") == 0) {
-        weft_conf.body_buffering = SIZE_MAX;
-    } else if (strcmp(value, "off") == 0 || strcmp(value, "no") == 0
-               || strcmp(value, "false") == 0 || strcmp(value, "0") == 0) {
-        weft_conf.body_buffering = 0;
+    if (weft_parse_bool(value, &on) == WEFT_OK) {
+        weft_conf.body_buffering = on ? SIZE_MAX : 0;
     } else if (weft_parse_size(value, &v) == WEFT_OK && v > 0) {
         weft_conf.body_buffering = v;
     } else {

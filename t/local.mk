@@ -125,7 +125,7 @@ t_plugins_caps_la_LDFLAGS = $(test_plugin_ldflags)
 
 ABI_TESTS = t/integration/test_abi.py
 TESTS += $(ABI_TESTS)
-EXTRA_DIST += $(ABI_TESTS) t/abi/layout-x86_64.txt \
+EXTRA_DIST += $(ABI_TESTS) t/abi/layout-lp64.txt \
 	t/abi/1.0/weft/api.h t/abi/1.0/weft/engine.h t/abi/1.0/weft/language.h \
 	t/abi/1.0/weft/option.h t/abi/1.0/weft/plugin.h t/abi/1.0/weft/request.h \
 	t/abi/1.0/weft/status.h t/abi/1.0/weft/version.h t/abi/1.0/weft/weft.h

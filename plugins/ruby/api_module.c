@@ -16,8 +16,12 @@ VALUE weft_rb_mWeft = Qnil;
 static weft_rb_core_t *
 current(const char *fn)
 {
-    weft_rb_core_t *rc = weft_rb_current();
+    weft_rb_core_t *rc;
 
+    /* Another Ruby thread would switch the worker's core from under it. */
+    if (rb_thread_current() != rb_thread_main())
+        rb_raise(rb_eRuntimeError, "Weft.%s called from a thread other than the worker's", fn);
+    rc = weft_rb_current();
     if (rc == NULL || rc->r == NULL)
         rb_raise(rb_eRuntimeError, "Weft.%s called outside a request", fn);
     return rc;

@@ -58,8 +58,9 @@ weft_rb_request(weft_request_t *r)
         rc->r = r;
         rc->gen++;
         rc->phase = WEFT_RB_START;
-        rc->waits = rc->aborted = rc->failed = 0;
+        rc->waits = rc->aborted = rc->failed = rc->hijacked = 0;
         weft_rb_input_bind(rc);
+        weft_rb_hijack_bind(rc);
         v = weft_rb_protect(start_cb, (VALUE) &c, &state);
     } else {
         v = weft_rb_protect(more_cb, (VALUE) &c, &state);

@@ -28,7 +28,7 @@ typedef struct {
 static key_slot_t keys[KEY_SLOTS];
 static unsigned   nkeys;
 static VALUE      tmpl = Qnil, s_http = Qnil, s_https = Qnil;
-static VALUE      k_input, k_url_scheme, k_server_name, k_server_port,
+static VALUE      k_input, k_hijack, k_hints, k_url_scheme, k_server_name, k_server_port,
                   k_script_name, k_path_info, k_query_string;
 
 static uint32_t
@@ -90,6 +90,8 @@ weft_rb_env_init(void)
     s_http = rb_obj_freeze(rb_str_new_cstr("http"));
     s_https = rb_obj_freeze(rb_str_new_cstr("https"));
     k_input = frozen("rack.input");
+    k_hijack = frozen("rack.hijack");
+    k_hints = frozen("rack.early_hints");
     k_url_scheme = frozen("rack.url_scheme");
     k_server_name = frozen("SERVER_NAME");
     k_server_port = frozen("SERVER_PORT");
@@ -104,7 +106,7 @@ weft_rb_env_init(void)
     rb_hash_aset(tmpl, frozen("rack.multiprocess"),
                  weft_rb_api->worker_count() > 1 ? Qtrue : Qfalse);
     rb_hash_aset(tmpl, frozen("rack.run_once"), Qfalse);
-    rb_hash_aset(tmpl, frozen("rack.hijack?"), Qfalse);
+    rb_hash_aset(tmpl, frozen("rack.hijack?"), Qtrue);
     rb_hash_aset(tmpl, frozen("SERVER_SOFTWARE"),
                  rb_obj_freeze(rb_sprintf("weft/%s", weft_rb_api->version)));
     return WEFT_OK;
@@ -146,5 +148,7 @@ weft_rb_env(weft_rb_core_t *rc, weft_request_t *r)
                  r->url_scheme.len == 5 && memcmp(r->url_scheme.data, "https", 5) == 0
                  ? s_https : s_http);
     rb_hash_aset(env, k_input, rc->input);
+    rb_hash_aset(env, k_hijack, rc->hijack);
+    rb_hash_aset(env, k_hints, rc->hints);
     return env;
 }

@@ -16,7 +16,7 @@
  *  - a body that answers only call (Rack 3 streaming) gets a Weft::Stream.
  * close is called on every body, whatever happened (weft_rb_response_done).
  * Large chunks are lent to the core (api->write_ref) and kept alive in a
- * registered Hash until the core releases them.
+ * registered Hash, under a number, until the core releases them.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -28,9 +28,8 @@
 
 #define REF_MIN 16384           /* chunks this long are lent, not copied */
 
-static ID    id_call, id_each, id_to_path, id_close, id_to_ary, id_next, id_to_enum,
-             id_compare_by_identity;
-static VALUE lent = Qnil;       /* frozen String -> times lent (registered) */
+static ID    id_call, id_each, id_to_path, id_close, id_to_ary, id_next, id_to_enum;
+static VALUE lent = Qnil;       /* number -> String lent to the core (registered) */
 static VALUE cStream;
 
 typedef struct {
@@ -47,15 +46,15 @@ static const rb_data_type_t stream_type = {
 
 /* ------------------------------------------------------------ writing */
 
+/* api->write_ref's release: the lent String may be collected now.  Lent
+ * Strings are keyed by a number, not by themselves, so GC.compact moving
+ * them changes nothing here (their bytes are malloc'd and never move). */
 static void
 release_ref(void *arg)
 {
-    VALUE s = (VALUE) arg, n = rb_hash_lookup2(lent, s, Qnil);
-
-    if (NIL_P(n) || FIX2LONG(n) <= 1)
-        rb_hash_delete(lent, s);
-    else
-        rb_hash_aset(lent, s, LONG2FIX(FIX2LONG(n) - 1));
+    if (!weft_rb_vm_alive)
+        return;                     /* the worker's VM is gone already */
+    rb_hash_delete(lent, ULONG2NUM((unsigned long) (uintptr_t) arg));
 }
 
 /*
@@ -65,7 +64,8 @@ release_ref(void *arg)
 static int
 write_chunk(weft_request_t *r, VALUE chunk)
 {
-    long len;
+    static unsigned long next_ref;
+    long                 len;
 
     if (!RB_TYPE_P(chunk, T_STRING))
         rb_raise(rb_eTypeError, "a body chunk must be a String, not %s", rb_obj_classname(chunk));
@@ -73,12 +73,15 @@ write_chunk(weft_request_t *r, VALUE chunk)
     if (len == 0)
         return WEFT_OK;
     if (len >= REF_MIN) {
-        VALUE f = rb_str_new_frozen(chunk), n = rb_hash_lookup2(lent, f, Qnil);
+        /* A frozen copy shares the bytes: the app may change its own. */
+        VALUE         f = rb_str_new_frozen(chunk);
+        unsigned long id = ++next_ref;
 
-        rb_hash_aset(lent, f, LONG2FIX(NIL_P(n) ? 1 : FIX2LONG(n) + 1));
-        if (weft_rb_api->write_ref(r, RSTRING_PTR(f), (size_t) len, release_ref, (void *) f) == WEFT_OK)
+        rb_hash_aset(lent, ULONG2NUM(id), f);
+        if (weft_rb_api->write_ref(r, RSTRING_PTR(f), (size_t) len, release_ref,
+                                   (void *) (uintptr_t) id) == WEFT_OK)
             return WEFT_OK;
-        release_ref((void *) f);
+        release_ref((void *) (uintptr_t) id);
         return WEFT_ERROR;
     }
     return weft_rb_api->write(r, RSTRING_PTR(chunk), (size_t) len);
@@ -117,6 +120,7 @@ chunk_cb(VALUE chunk, VALUE data, int argc, const VALUE *argv, VALUE blockarg)
 typedef struct {
     weft_request_t *r;
     int             has_length;
+    VALUE           hijack;     /* the "rack.hijack" header's callable */
 } hdr_ctx_t;
 
 static void
@@ -143,8 +147,11 @@ header_cb(VALUE key, VALUE val, VALUE data)
         rb_raise(rb_eTypeError, "a header name must be a String, not %s", rb_obj_classname(key));
     k = RSTRING_PTR(key);
     klen = RSTRING_LEN(key);
-    if (klen > 5 && strncasecmp(k, "rack.", 5) == 0)
-        return ST_CONTINUE;         /* for the server (rack.hijack...) */
+    if (klen > 5 && strncasecmp(k, "rack.", 5) == 0) {
+        if (klen == 11 && strncasecmp(k, "rack.hijack", 11) == 0)
+            h->hijack = val;        /* partial hijack */
+        return ST_CONTINUE;         /* for the server, never sent */
+    }
     if (!weft_rb_api->valid_header_name(k, (size_t) klen))
         rb_raise(rb_eArgError, "invalid header name %+"PRIsVALUE, key);
     if (klen == 14 && strncasecmp(k, "content-length", 14) == 0)
@@ -160,12 +167,12 @@ header_cb(VALUE key, VALUE val, VALUE data)
     {
         const char *v = RSTRING_PTR(val), *end = v + RSTRING_LEN(val);
 
-        /* "a\nb": two header lines */
+        /* "a\nb": two header lines ("a\n": one) */
         for (;;) {
             const char *nl = memchr(v, '\n', (size_t) (end - v));
 
             add_one(h->r, key, v, (nl ? nl : end) - v);
-            if (nl == NULL)
+            if (nl == NULL || nl + 1 == end)
                 break;
             v = nl + 1;
         }
@@ -274,7 +281,7 @@ int
 weft_rb_respond(weft_rb_core_t *rc, weft_request_t *r, VALUE result)
 {
     VALUE     res, status, headers, body;
-    hdr_ctx_t h = { r, 0 };
+    hdr_ctx_t h = { r, 0, Qnil };
     char      line[16];
     int       code, n;
 
@@ -285,6 +292,8 @@ weft_rb_respond(weft_rb_core_t *rc, weft_request_t *r, VALUE result)
     headers = rb_ary_entry(res, 1);
     body = rb_ary_entry(res, 2);
     rc->body = body;                /* closed at the end, whatever happens */
+    if (rc->hijacked)
+        return WEFT_OK;             /* full hijack: the response is ignored */
 
     code = NUM2INT(rb_Integer(status));
     if (code < 100 || code > 999)
@@ -300,6 +309,10 @@ weft_rb_respond(weft_rb_core_t *rc, weft_request_t *r, VALUE result)
     else
         rb_raise(rb_eTypeError, "the headers must be a Hash, not %s", rb_obj_classname(headers));
 
+    if (!NIL_P(h.hijack)) {
+        weft_rb_hijack_partial(rc, h.hijack);
+        return WEFT_OK;
+    }
     return send_body(rc, r, body, h.has_length, code);
 }
 
@@ -343,7 +356,7 @@ weft_rb_respond_more(weft_rb_core_t *rc, weft_request_t *r)
 static VALUE
 close_cb(VALUE body)
 {
-    return rb_funcall(body, id_close, 0);
+    return rb_respond_to(body, id_close) ? rb_funcall(body, id_close, 0) : Qnil;
 }
 
 void
@@ -351,7 +364,7 @@ weft_rb_response_done(weft_rb_core_t *rc)
 {
     int state;
 
-    if (!NIL_P(rc->body) && rb_respond_to(rc->body, id_close)) {
+    if (!NIL_P(rc->body)) {
         weft_rb_protect(close_cb, rc->body, &state);
         if (state)
             weft_rb_log_exception(WEFT_LOG_ERROR, "ruby: the body's close raised");
@@ -449,10 +462,8 @@ weft_rb_response_init(void)
     id_to_ary = rb_intern("to_ary");
     id_next = rb_intern("next");
     id_to_enum = rb_intern("to_enum");
-    id_compare_by_identity = rb_intern("compare_by_identity");
     rb_gc_register_address(&lent);
     lent = rb_hash_new();
-    rb_funcall(lent, id_compare_by_identity, 0);
 
     cStream = rb_define_class_under(weft_rb_mWeft, "Stream", rb_cObject);
     rb_undef_alloc_func(cStream);

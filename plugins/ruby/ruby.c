@@ -30,6 +30,8 @@ weft_rb_conf_t    weft_rb_conf;
 weft_rb_core_t   *weft_rb_cores;
 unsigned          weft_rb_ncores;
 
+int               weft_rb_vm_alive;
+
 static pid_t      setup_pid;
 static int        started;
 static uint64_t   served;
@@ -89,6 +91,7 @@ start_vm(void)
         return WEFT_ERROR;
     }
     started = 1;
+    weft_rb_vm_alive = 1;
     return WEFT_OK;
 }
 
@@ -117,14 +120,18 @@ weft_rb_cores_init(unsigned n)
     for (i = 0; i < n; i++) {
         weft_rb_core_t *rc = &weft_rb_cores[i];
 
-        rc->env = rc->body = rc->iter = rc->input = rc->refs = Qnil;
+        rc->env = rc->body = rc->iter = rc->input = rc->refs = rc->hijack = rc->hints = Qnil;
         /* Once per core for the life of the process: never per request. */
         rb_gc_register_address(&rc->env);
         rb_gc_register_address(&rc->body);
         rb_gc_register_address(&rc->iter);
         rb_gc_register_address(&rc->input);
         rb_gc_register_address(&rc->refs);
+        rb_gc_register_address(&rc->hijack);
+        rb_gc_register_address(&rc->hints);
         rc->refs = rb_ary_new();
+        rc->hijack = weft_rb_hijack_new(rc);
+        rc->hints = weft_rb_hints_new(rc);
         rc->input = weft_rb_input_new(rc);
     }
     return WEFT_OK;
@@ -140,35 +147,51 @@ weft_rb_current(void)
     return &weft_rb_cores[r->core->id];
 }
 
-static int
-weft_rb_setup(void)
+/* The plugin's modules, classes and per-core slots: under rb_protect. */
+static VALUE
+init_cb(VALUE unused)
 {
-    if (start_vm() != WEFT_OK)
-        return WEFT_ERROR;
+    (void) unused;
     extend_load_path();
     if (weft_rb_api_module_init() != WEFT_OK
         || weft_rb_input_init() != WEFT_OK
         || weft_rb_env_init() != WEFT_OK
         || weft_rb_response_init() != WEFT_OK
-        || weft_rb_cores_init(weft_rb_api->core_count()) != WEFT_OK
-        || weft_rb_requires_run() != WEFT_OK)
+        || weft_rb_hijack_init() != WEFT_OK
+        || weft_rb_cores_init(weft_rb_api->core_count()) != WEFT_OK)
+        return INT2FIX(WEFT_ERROR);
+    return INT2FIX(WEFT_OK);
+}
+
+static int
+weft_rb_setup(void)
+{
+    VALUE v, rv;
+    int   state;
+
+    if (start_vm() != WEFT_OK)
+        return WEFT_ERROR;
+    v = weft_rb_protect(init_cb, Qnil, &state);
+    if (state) {
+        weft_rb_log_exception(WEFT_LOG_ERROR, "ruby: cannot set up the plugin's Ruby objects");
+        return WEFT_ERROR;
+    }
+    if (FIX2INT(v) != WEFT_OK)
+        return WEFT_ERROR;
+    if (weft_rb_requires_run() != WEFT_OK)
         return WEFT_ERROR;
     if (weft_rb_conf.rack == NULL)
         weft_rb_api->log(WEFT_LOG_WARN, "ruby: no app to serve (give --rack FILE): every request gets 500");
     else if (weft_rb_app_load() != WEFT_OK)
         return WEFT_ERROR;
     setup_pid = getpid();
-    {
-        int   state = 0;
-        VALUE v = weft_rb_eval("Rack.release.to_s", &state);
-        VALUE rv = rb_const_get(rb_cObject, rb_intern("RUBY_VERSION"));
-
-        if (state)
-            rb_set_errinfo(Qnil);
-        weft_rb_api->log(WEFT_LOG_INFO, "ruby: Ruby %s ready (rack %s)",
-                         StringValueCStr(rv),
-                         state || !RB_TYPE_P(v, T_STRING) ? "?" : StringValueCStr(v));
-    }
+    v = weft_rb_eval("Rack.release.to_s", &state);
+    if (state)
+        rb_set_errinfo(Qnil);
+    rv = rb_const_get(rb_cObject, rb_intern("RUBY_VERSION"));
+    weft_rb_api->log(WEFT_LOG_INFO, "ruby: Ruby %s ready (rack %s)",
+                     RB_TYPE_P(rv, T_STRING) ? StringValueCStr(rv) : "?",
+                     state || !RB_TYPE_P(v, T_STRING) ? "?" : StringValueCStr(v));
     return WEFT_OK;
 }
 
@@ -210,6 +233,7 @@ weft_rb_worker_exit(void)
         if (weft_rb_cores[i].r != NULL)
             return;                 /* cut off by a hard stop: leave the VM be */
     /* Runs at_exit blocks and finalizers. */
+    weft_rb_vm_alive = 0;           /* release_ref must not touch it now */
     ruby_cleanup(0);
     started = 0;
 }

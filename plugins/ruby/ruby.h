@@ -10,6 +10,7 @@
  *   rack_env.c       the env Hash (Rack 2.2 SPEC)
  *   rack_input.c     rack.input (Weft::Input) and rack.errors (Weft::Errors)
  *   rack_response.c  status, headers and the body (each, to_path, call)
+ *   rack_hijack.c    rack.hijack (full and partial), rack.early_hints
  *   api_module.c     the in-app API: modules Weft and UWSGI
  *
  * Every function runs on the worker's thread.  No Ruby exception ever
@@ -25,6 +26,7 @@
 #include <weft/weft.h>
 
 extern const weft_api_t *weft_rb_api;
+extern int               weft_rb_vm_alive;  /* 0 once ruby_cleanup() ran */
 
 /* ------------------------------------------------------------ options */
 
@@ -51,6 +53,7 @@ typedef struct {
     int             waits;      /* an in-app wait was registered, not waited */
     int             aborted;    /* suspend() said the request is aborted */
     int             failed;     /* the body raised: the response is cut */
+    int             hijacked;   /* the connection went to the app */
     /* Registered with rb_gc_register_address once (weft_rb_cores_init):
      * safe across a suspend. */
     VALUE           env;        /* the env Hash */
@@ -58,6 +61,8 @@ typedef struct {
     VALUE           iter;       /* its Enumerator (async mode), or Qnil */
     VALUE           input;      /* rack.input: one per core, reused */
     VALUE           refs;       /* Array: strings lent to api->write_ref */
+    VALUE           hijack;     /* rack.hijack: one per core, reused */
+    VALUE           hints;      /* rack.early_hints: likewise */
 } weft_rb_core_t;
 
 extern weft_rb_core_t *weft_rb_cores;
@@ -112,5 +117,13 @@ int  weft_rb_respond_more(weft_rb_core_t *rc, weft_request_t *r);
 void weft_rb_response_done(weft_rb_core_t *rc);
 
 int  weft_rb_api_module_init(void);
+
+/* rack_hijack.c */
+int   weft_rb_hijack_init(void);
+VALUE weft_rb_hijack_new(weft_rb_core_t *rc);
+VALUE weft_rb_hints_new(weft_rb_core_t *rc);
+void  weft_rb_hijack_bind(weft_rb_core_t *rc);
+/* Send the head, hand the connection over, call callable with it. */
+void  weft_rb_hijack_partial(weft_rb_core_t *rc, VALUE callable);
 
 #endif /* WEFT_RUBY_H */

@@ -66,7 +66,7 @@ def test_env(weft):
     assert env["rack.multithread"] is False
     assert env["rack.multiprocess"] is False
     assert env["rack.run_once"] is False
-    assert env["rack.hijack?"] is False
+    assert env["rack.hijack?"] is True
     assert env["input class"] == "Weft::Input"
     assert env["errors class"] == "Weft::Errors"
     assert env["UWSGI is Weft"] is True
@@ -129,6 +129,7 @@ def test_multiline_and_array_header_values(weft):
     r = rk.http(w, "GET", "/multi")
     assert r.headers_named("Set-Cookie") == ["a=1", "b=2"]
     assert r.headers_named("X-Arr") == ["x", "y"]
+    assert r.headers_named("X-Trail") == ["t"]
     assert r.body == b"multi"
 
 
@@ -180,7 +181,8 @@ def test_exception_in_the_body_gives_500_and_closes(weft):
 
 def test_bad_responses_give_500(weft):
     w = serve(weft, allow_errors=BACKTRACES)
-    for path, why in (("/bad-header", r"invalid header name"), ("/bad-status", r"invalid value for Integer"),
+    for path, why in (("/bad-header", r"invalid header name"),
+                      ("/bad-value", r"invalid value for the header X-Bad"), ("/bad-status", r"invalid value for Integer"),
                       ("/not-triple", r"must return \[status, headers, body\]")):
         assert rk.http(w, "GET", path).status == 500, path
         w.wait_log("GET %s: the app raised an exception: .*%s" % (path, why))
@@ -199,3 +201,42 @@ def test_api_module(weft):
     w = serve(weft)
     assert json.loads(rk.http(w, "GET", "/api").body) == {"worker": 1, "core": 0}
     assert rk.http(w, "GET", "/sleep").body == b"slept"
+
+
+def test_keep_alive_across_body_forms(weft):
+    w = serve(weft)
+    conn = rk.wsgiclient.httpclient.HTTPConnection("127.0.0.1", w.port, timeout=20)
+    for path, body in (("/hello", b"Hello, World!"), ("/each", b"abc"), ("/stream", b"one two three"),
+                       ("/big", b"x" * 300000 + b"y" * 100000), ("/hello", b"Hello, World!")):
+        assert rk.http(w, "GET", path, conn=conn).body == body, path
+    r = rk.http(w, "POST", "/echo", body=[b"a\n", b"b"], conn=conn)
+    assert json.loads(r.body)["lines"] == ["a\n", "b"]
+    conn.close()
+
+
+def test_modifier1_7_is_ruby_beside_python(weft):
+    w = weft("--plugin", "python", "--wsgi-file", os.path.join(SRCDIR, "t", "apps", "python", "wsgi_app.py"),
+             "--rack", APP, http=False)
+    assert rk.uwsgi(w, "GET", "/hello", modifier1=7).body == b"Hello, World!"
+    env = json.loads(rk.uwsgi(w, "GET", "/env", modifier1=7).body)
+    assert env["input class"] == "Weft::Input"
+    assert rk.uwsgi(w, "GET", "/hello", modifier1=0).body == b"Hello, World!"
+    assert b"wsgi.version" in rk.uwsgi(w, "GET", "/environ", modifier1=0).body
+
+
+def test_api_from_another_thread_raises(weft):
+    w = serve(weft)
+    assert rk.http(w, "GET", "/thread-api").body == b"Weft.suspend called from a thread other than the worker's"
+
+
+def test_big_chunks_survive_gc_compact(weft):
+    w = serve(weft)
+    for _ in range(3):
+        assert rk.http(w, "GET", "/compact").body == b"z" * 200000 + b"!"
+
+
+def test_at_exit_runs_when_the_worker_stops(weft):
+    w = serve(weft)
+    assert rk.http(w, "GET", "/hello").status == 200
+    w.stop()
+    w.wait_log(r"rack_app at_exit ran in \d+")

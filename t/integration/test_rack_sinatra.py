@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+import weftlib
 from weftlib import SRCDIR
 
 sys.path.insert(0, os.path.join(SRCDIR, "t", "apps", "ruby"))
@@ -14,6 +15,10 @@ from rackclient import _needs_ruby  # noqa: E402,F401
 
 APP = rk.app("sinatra_app.ru")
 MODES = [pytest.param([], id="sync"), pytest.param(["--async", "8"], id="async-no-engine")]
+# Under the fiber engine too, wherever fiber.so is built (test_fiber.py
+# fails when it is not).
+if weftlib.plugin_available("fiber"):
+    MODES.append(pytest.param(["--fiber", "--async", "8"], id="fiber"))
 
 
 @pytest.mark.parametrize("mode", MODES)

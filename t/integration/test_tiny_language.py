@@ -1,13 +1,11 @@
 """examples/tiny-language, the language plugin docs/sdk-guide.md walks
 through, builds out of tree against nothing but the installed SDK and serves
 requests with the request facts, read_line and the response helpers."""
-import os
-import shutil
-import subprocess
+import pathlib
 
 import pytest
 
-from weftlib import BUILDDIR, SRCDIR, Reader, Weft, run
+from weftlib import Reader, Weft, build_example_plugin, run
 
 
 def ask(w, method, path, host, body=None):
@@ -24,22 +22,8 @@ def ask(w, method, path, host, body=None):
 
 @pytest.fixture(scope="module")
 def tiny_so(tmp_path_factory):
-    if shutil.which("pkg-config") is None or shutil.which("cc") is None:
-        pytest.fail("pkg-config and cc are needed (apt-get install pkg-config gcc)")
-    tmp = tmp_path_factory.mktemp("tiny")
-    dest = tmp / "root"
-    subprocess.run(["make", "-C", BUILDDIR, "install-weftincludeHEADERS",
-                    "install-pkgconfigDATA", "DESTDIR=%s" % dest],
-                   check=True, capture_output=True)
-    pcdirs = [str(p.parent) for p in dest.rglob("weft.pc")]
-    assert pcdirs, "make install put no weft.pc under %s" % dest
-    env = dict(os.environ, PKG_CONFIG_PATH=pcdirs[0], PKG_CONFIG_SYSROOT_DIR=str(dest))
-    src = tmp / "tiny"
-    shutil.copytree(os.path.join(SRCDIR, "examples", "tiny-language"), src)
-    r = subprocess.run(["make", "-C", str(src), "CFLAGS=-O2 -Werror"], env=env,
-                       capture_output=True, text=True)
-    assert r.returncode == 0, r.stdout + r.stderr
-    return src
+    return pathlib.Path(build_example_plugin("tiny-language", tmp_path_factory.mktemp("tiny"),
+                                             ["CFLAGS=-O2 -Werror"]))
 
 
 def test_tiny_language_serves_its_template(tiny_so):

@@ -3,6 +3,7 @@ loopback port, talk to it over real sockets, and stop it, failing on any
 crash, sanitizer report or unexpected error line in its log."""
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -320,3 +321,25 @@ def uwsgi_request(w, path="/", method="GET", body=b"", extra=None, modifier1=0, 
         return Reader(s).read(head=(method == "HEAD"))
     finally:
         s.close()
+
+
+def build_example_plugin(example, tmp, make_args=()):
+    """Build examples/<example> the way a third-party author would: stage
+    only the SDK (headers and weft.pc) with `make install DESTDIR=`, then run
+    the example's own Makefile against it through pkg-config.  Returns the
+    directory holding the built plugin."""
+    if shutil.which("pkg-config") is None or shutil.which("cc") is None:
+        raise AssertionError("pkg-config and cc are needed (apt-get install pkg-config gcc)")
+    dest = os.path.join(str(tmp), "root")
+    subprocess.run(["make", "-C", BUILDDIR, "install-weftincludeHEADERS",
+                    "install-pkgconfigDATA", "DESTDIR=%s" % dest],
+                   check=True, capture_output=True)
+    pcdirs = [root for root, _, files in os.walk(dest) if "weft.pc" in files]
+    assert pcdirs, "make install put no weft.pc under %s" % dest
+    env = dict(os.environ, PKG_CONFIG_PATH=pcdirs[0], PKG_CONFIG_SYSROOT_DIR=dest)
+    src = os.path.join(str(tmp), example)
+    shutil.copytree(os.path.join(SRCDIR, "examples", example), src)
+    r = subprocess.run(["make", "-C", src] + list(make_args), env=env, capture_output=True,
+                       text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return src

@@ -16,7 +16,7 @@
  * change together.  A slot the table says arrived in 1.0 must be in the
  * frozen 1.0 headers (t/abi/1.0), and each of theirs in the table.
  *
- *   t/unit/test_abi --generate > t/abi/layout-x86_64.txt
+ *   t/unit/test_abi --generate > t/abi/layout-lp64.txt
  * prints the table for this compiler, keeping each known slot's version and
  * giving new ones the current ABI version (docs/testing.md).
  */
@@ -36,14 +36,13 @@
 #define WEFT_TOP_SRCDIR "."
 #endif
 
-#if defined(__x86_64__)
-#define ABI_ARCH "x86_64"
-#elif defined(__aarch64__)
-#define ABI_ARCH "aarch64"
-#elif defined(__i386__)
-#define ABI_ARCH "i386"
+/* The table is per data model, not per processor: every LP64 target
+ * (x86_64, aarch64, ppc64le, riscv64, s390x) lays these structs out alike,
+ * and so does every ILP32 one (i386, armhf). */
+#if defined(__LP64__) || defined(_LP64)
+#define ABI_ARCH "lp64"
 #else
-#define ABI_ARCH "unknown"
+#define ABI_ARCH "ilp32"
 #endif
 
 #define TABLE_PATH  WEFT_TOP_SRCDIR "/t/abi/layout-" ABI_ARCH ".txt"
@@ -94,7 +93,7 @@ static const slot_t slots[] = {
     S(weft_api_t, valid_header_name), S(weft_api_t, valid_header_value),
     S(weft_api_t, parse_status), S(weft_api_t, parse_content_length),
     S(weft_api_t, status_has_body), S(weft_api_t, read_line), S(weft_api_t, body_seek),
-    S(weft_api_t, open_beneath),
+    S(weft_api_t, open_beneath), S(weft_api_t, hijack), S(weft_api_t, early_hints),
     SIZE(weft_api_t),
 
     S(weft_language_t, size), S(weft_language_t, name), S(weft_language_t, modifier1),

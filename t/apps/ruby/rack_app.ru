@@ -1,6 +1,8 @@
 # t/apps/ruby/rack_app.ru - the routes test_rack.py asks for.
 require "json"
 
+at_exit { $stderr.puts "rack_app at_exit ran in #{Process.pid}" }
+
 class ClosingBody
   def initialize(parts, log) @parts, @log = parts, log end
   def each(&b) @parts.each(&b) end
@@ -57,7 +59,8 @@ run(lambda do |env|
      [JSON.generate("body" => body, "again" => again == body, "lines" => lines, "gets" => first,
                     "part" => part, "buf_same" => part.equal?(buf), "eof" => input.read(5).nil? == body.empty?)]]
   when "/multi"
-    [200, { "Set-Cookie" => "a=1\nb=2", "X-Arr" => ["x", "y"], "Content-Type" => "text/plain" }, ["multi"]]
+    [200, { "Set-Cookie" => "a=1\nb=2", "X-Arr" => ["x", "y"], "X-Trail" => "t\n",
+            "Content-Type" => "text/plain" }, ["multi"]]
   when "/stream"
     [200, { "Content-Type" => "text/plain" }, StreamBody.new]
   when "/each"
@@ -70,6 +73,8 @@ run(lambda do |env|
     [200, { "Content-Type" => "text/plain" }, RaisingBody.new]
   when "/bad-header"
     [200, { "Bad Name" => "x" }, ["no"]]
+  when "/bad-value"
+    [200, { "X-Bad" => "a\rb" }, ["no"]]
   when "/bad-status"
     ["abc", {}, ["no"]]
   when "/not-triple"
@@ -81,6 +86,13 @@ run(lambda do |env|
   when "/api"
     [200, { "Content-Type" => "application/json" },
      [JSON.generate("worker" => Weft.worker_id, "core" => UWSGI.core_id)]]
+  when "/thread-api"
+    err = Thread.new { begin; UWSGI.suspend; "no error"; rescue RuntimeError => e; e.message; end }.value
+    [200, {}, [err]]
+  when "/compact"
+    big = "z" * 200_000
+    GC.compact if GC.respond_to?(:compact)
+    [200, {}, [big, "!"]]
   when "/sleep"
     UWSGI.async_sleep(0.2)
     UWSGI.suspend
