@@ -9,7 +9,9 @@
   2. when fiber.so is built: 1,000 concurrent one-second sleeps
      (bench/apps/sleep_uwsgi.ru: UWSGI.async_sleep(1) then UWSGI.suspend)
      under weft --fiber --async 1000 on one worker, and the worker's peak
-     RSS; uWSGI --fiber beside it when Debian ships its fiber plugin.
+     RSS; the same with plain Kernel#sleep (bench/apps/sleep_plain.ru: the
+     fiber scheduler switches); uWSGI --fiber beside it when Debian ships
+     its fiber plugin (apt-get install uwsgi-plugin-fiber).
 
 Every server runs without an access log.  wrk keeps each of the 1,000
 connections busy, so a D-second sleep run completes at most D - 1 rounds
@@ -28,6 +30,7 @@ HELLO_SECONDS = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 SLEEP_SECONDS = int(sys.argv[2]) if len(sys.argv) > 2 else 60
 HELLO = os.path.join(HERE, "apps", "hello.ru")
 SLEEP = os.path.join(HERE, "apps", "sleep_uwsgi.ru")
+SLEEP_PLAIN = os.path.join(HERE, "apps", "sleep_plain.ru")
 UWSGI_PLUGINS = ("/usr/lib/uwsgi/plugins", "/usr/lib/uwsgi")
 
 
@@ -96,6 +99,9 @@ def sleeps():
     rows = []
     case("weft --fiber --async 1000", lambda p: weft_argv(p, SLEEP, "--fiber", "--async", "1000"),
          rows, SLEEP_SECONDS, connections=1000, rss=True, warmup=0)
+    case("weft --fiber --async 1000, Kernel#sleep",
+         lambda p: weft_argv(p, SLEEP_PLAIN, "--fiber", "--async", "1000"),
+         rows, SLEEP_SECONDS, connections=1000, rss=True, warmup=0)
     if uwsgi_plugin("fiber"):
         case("uWSGI --fiber --async 1000",
              lambda p: ["uwsgi", "--plugin", "rack_ruby31,fiber", "--http-socket",
@@ -105,8 +111,9 @@ def sleeps():
     table("1000 concurrent one-second sleeps, one worker, %ds" % SLEEP_SECONDS, rows,
           "weft --fiber --async 1000")
     ceiling = 1000.0 * (SLEEP_SECONDS - 1) / SLEEP_SECONDS
-    got = next((r[1] for r in rows if r[0] == "weft --fiber --async 1000"), 0)
-    print("weft --fiber: %.3f of the ceiling %.0f/s (target >= 0.98)" % (got / ceiling, ceiling))
+    for name in ("weft --fiber --async 1000", "weft --fiber --async 1000, Kernel#sleep"):
+        got = next((r[1] for r in rows if r[0] == name), 0)
+        print("%s: %.3f of the ceiling %.0f/s (target >= 0.98)" % (name, got / ceiling, ceiling))
     for name, (peak, after) in MEMORY.items():
         print("%s: worker RSS peak %.1f MiB, %.1f MiB after 3 s" % (name, peak, after))
 

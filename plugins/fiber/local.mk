@@ -11,7 +11,7 @@ endif
 
 FIBER_TESTS = t/integration/test_fiber.py
 TESTS += $(FIBER_TESTS)
-EXTRA_DIST += $(FIBER_TESTS) docs/fiber.md \
+EXTRA_DIST += $(FIBER_TESTS) docs/fiber.md bench/apps/sleep_plain.ru \
 	t/apps/ruby/fiber_sleep.ru t/apps/ruby/fiber_async_sleep.ru \
 	t/apps/ruby/fiber_slow_tcp.ru t/apps/ruby/fiber_raise.ru \
 	t/apps/ruby/fiber_mutex.ru t/apps/ruby/fiber_timeout.ru
