@@ -59,6 +59,7 @@ static long           finished;           /* fibers finished since the last GC *
 
 /* ------------------------------------------------------------ helpers */
 
+/* Under rb_protect: Weft::FiberEngine.describe(err), the text to log. */
 static VALUE
 describe(VALUE err)
 {
@@ -102,18 +103,22 @@ weft_fb_current_core(void)
     return (long) r->core->id;
 }
 
+/* The per-core Array of fibers (fiber.h). */
 VALUE
 weft_fb_slots(void)
 {
     return slots;
 }
 
+/* Under rb_protect: switch to fiber; returns when something transfers
+ * back (or, on the root fiber, when a transferred fiber ends). */
 static VALUE
 do_transfer(VALUE fiber)
 {
     return rb_fiber_transfer(fiber, 0, NULL);
 }
 
+/* Under rb_protect: a new non-blocking Fiber for core id. */
 static VALUE
 do_make(VALUE id)
 {
@@ -134,6 +139,7 @@ fb_run(VALUE self, VALUE vid)
     return Qnil;
 }
 
+/* Under rb_protect: a minor GC (Weft::FiberEngine.collect). */
 static VALUE
 do_collect(VALUE unused)
 {
@@ -196,6 +202,8 @@ drive(unsigned id)
 
 /* ------------------------------------------------------------ the engine */
 
+/* Under rb_protect, on the root fiber: evaluate the engine's Ruby half,
+ * define its C methods and install the scheduler. */
 static VALUE
 setup_ruby(VALUE unused)
 {
@@ -213,6 +221,8 @@ setup_ruby(VALUE unused)
     return Qnil;
 }
 
+/* engine.h prepare(): in each worker, per-core state, the registered
+ * slots Array, the root fiber, the scheduler.  Needs Ruby running. */
 static int
 fiber_prepare(unsigned n)
 {
@@ -250,6 +260,8 @@ fiber_prepare(unsigned n)
     return WEFT_OK;
 }
 
+/* engine.h start(): a new fiber for the core, run until it suspends or
+ * ends.  WEFT_ERROR only when the fiber could not be made. */
 static int
 fiber_start(weft_core_t *core)
 {
@@ -272,6 +284,8 @@ fiber_start(weft_core_t *core)
     return WEFT_OK;
 }
 
+/* engine.h suspend(): on the core's fiber (or one the app made inside
+ * the request): remember it, and transfer to the root fiber. */
 static void
 fiber_suspend(weft_core_t *core)
 {
@@ -286,6 +300,7 @@ fiber_suspend(weft_core_t *core)
         weft_fb_log_exception("cannot switch to the root fiber");
 }
 
+/* engine.h resume(): transfer back to the fiber the core suspended on. */
 static void
 fiber_resume(weft_core_t *core)
 {
@@ -293,6 +308,7 @@ fiber_resume(weft_core_t *core)
         drive(core->id);
 }
 
+/* engine.h release(): free the per-core C state of this worker. */
 static void
 fiber_release(void)
 {
@@ -412,6 +428,7 @@ static const weft_option_t fiber_options[] = {
     WEFT_OPTION_END
 };
 
+/* plugin init(): keep the API table, register the engine. */
 static int
 fiber_init(const weft_api_t *a)
 {

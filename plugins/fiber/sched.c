@@ -36,6 +36,7 @@
 static int   wake_rd = -1, wake_wr = -1;
 static VALUE aborted_class = Qnil;   /* Weft::FiberEngine::Aborted (a constant) */
 
+/* The monotonic clock, in seconds. */
 static double
 now(void)
 {
@@ -64,6 +65,7 @@ api_timeout(double t)
     return t < 0.001 ? 0.001 : t;
 }
 
+/* Empty the wake-up pipe (non-blocking). */
 static void
 drain(void)
 {
@@ -73,6 +75,7 @@ drain(void)
         ;
 }
 
+/* Raise Weft::FiberEngine::Aborted: weft aborts the request that waits. */
 static void
 raise_aborted(void)
 {
@@ -246,6 +249,7 @@ struct poll_args {
     int fd, mask, timeout_ms, got;
 };
 
+/* Without the GVL: poll_mask() with the arguments in p. */
 static void *
 poll_nogvl(void *p)
 {
@@ -274,6 +278,7 @@ fb_block_io(VALUE self, VALUE vfd, VALUE vevents, VALUE vtimeout)
 
 /* ------------------------------------------------------------ set up */
 
+/* fiber.h: the wake-up pipe (once per worker) and the C primitives. */
 int
 weft_fb_sched_init(VALUE engine, unsigned ncores)
 {
