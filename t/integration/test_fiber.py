@@ -103,6 +103,25 @@ def test_ruby_own_fiber_stack_variables_are_honoured(weft):
     assert wc.http(w, "GET", "/stack").body == b"262144 65536"
 
 
+def test_fiber_no_scheduler_leaves_plain_sleep_blocking(weft):
+    w = serve(weft, "fiber_sleep.ru", "--async", "4", "--fiber-no-scheduler")
+    assert wc.http(w, "GET", "/scheduler").body == b"NilClass"
+    t = time.time()
+    res = wc.many(w, ["/?0.2"] * 3)
+    assert len(bodies(res)) == 3
+    assert time.time() - t >= 0.55                   # one after the other
+
+
+def test_fiber_in_an_ini_file(weft, tmp_path):
+    ini = tmp_path / "weft.ini"
+    ini.write_text("[weft]\nrack = %s\nfiber = true\n" % app("fiber_sleep.ru"))
+    w = weft("--ini", str(ini))
+    w.wait_text("100 cores, engine fiber")
+    t = time.time()
+    assert len(bodies(wc.many(w, ["/?0.3"] * 10))) == 10
+    assert time.time() - t < 1.5
+
+
 # ------------------------------------------------------------------ 1,000 at once
 
 @pytest.mark.parametrize("name", ["fiber_async_sleep.ru", "fiber_sleep.ru"],
