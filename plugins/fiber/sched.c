@@ -8,9 +8,11 @@
  *
  * Waking a blocked core (Mutex, Queue, ConditionVariable: the scheduler's
  * unblock) sets the core's flag in weft_fb_woken and writes a byte to the
- * worker's wake-up pipe.  A parked core waits on its timer and on that pipe
- * at once; every parked core sees the pipe, drains it, and goes back to
- * waiting unless its own flag is set.  The flag is the truth, the pipe only
+ * core's wake-up pipe: one of WAKE_PIPES, core i on pipe i % WAKE_PIPES.
+ * A parked core waits on its timer and on its pipe at once; every parked
+ * core on that pipe sees it, drains it, and goes back to waiting unless its
+ * own flag is set (the pipes are shared so that an unblock wakes a
+ * sixteenth of the parked cores, not all of them, for 32 fds).  The flag is the truth, the pipe only
  * the kick: a core checks its flag before each wait, and on one thread an
  * unblock cannot fall between the check and the wait.
  */
@@ -33,7 +35,10 @@
 #define RB_PRIORITY 2
 #define RB_WRITABLE 4
 
-static int   wake_rd = -1, wake_wr = -1;
+#define WAKE_PIPES 16
+
+static int   wake_rd[WAKE_PIPES], wake_wr[WAKE_PIPES];
+static int   have_pipes;
 static VALUE aborted_class = Qnil;   /* Weft::FiberEngine::Aborted (a constant) */
 
 /* The monotonic clock, in seconds. */
@@ -65,13 +70,13 @@ api_timeout(double t)
     return t < 0.001 ? 0.001 : t;
 }
 
-/* Empty the wake-up pipe (non-blocking). */
+/* Empty wake-up pipe fd (non-blocking). */
 static void
-drain(void)
+drain(int fd)
 {
     char buf[64];
 
-    while (read(wake_rd, buf, sizeof(buf)) > 0)
+    while (read(fd, buf, sizeof(buf)) > 0)
         ;
 }
 
@@ -132,13 +137,13 @@ fb_park(VALUE self, VALUE vtimeout, VALUE fresh)
         }
         if (timeout >= 0 && left <= 0)
             return Qfalse;
-        if (api->watch_fd(r, wake_rd, WEFT_READ, 0) != WEFT_OK
+        if (api->watch_fd(r, wake_rd[id % WAKE_PIPES], WEFT_READ, 0) != WEFT_OK
             || (timeout >= 0 && api->watch_timer(r, api_timeout(left)) != WEFT_OK))
             rb_raise(rb_eRuntimeError, "cannot register a wait");
         if (api->suspend(r) != WEFT_OK)
             raise_aborted();
-        if (api->ready_fd(r) == wake_rd)
-            drain();
+        if (api->ready_fd(r) == wake_rd[id % WAKE_PIPES])
+            drain(wake_rd[id % WAKE_PIPES]);
     }
 }
 
@@ -222,7 +227,7 @@ fb_wake(VALUE self, VALUE fiber)
             ssize_t w;
 
             weft_fb_woken[i] = 1;
-            w = write(wake_wr, "!", 1);     /* a full pipe is a kick already */
+            w = write(wake_wr[i % WAKE_PIPES], "!", 1);     /* a full pipe is a kick already */
             (void) w;
             return Qtrue;
         }
@@ -278,21 +283,27 @@ fb_block_io(VALUE self, VALUE vfd, VALUE vevents, VALUE vtimeout)
 
 /* ------------------------------------------------------------ set up */
 
-/* fiber.h: the wake-up pipe (once per worker) and the C primitives. */
+/* fiber.h: the wake-up pipes (once per worker) and the C primitives. */
 int
 weft_fb_sched_init(VALUE engine, unsigned ncores)
 {
     int fds[2];
+    int i;
 
     (void) ncores;
-    if (wake_rd < 0) {
+    for (i = 0; !have_pipes && i < WAKE_PIPES; i++) {
         if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) {
             api->log(WEFT_LOG_ERROR, "fiber: pipe2: %s", strerror(errno));
+            while (i-- > 0) {
+                close(wake_rd[i]);
+                close(wake_wr[i]);
+            }
             return WEFT_ERROR;
         }
-        wake_rd = fds[0];
-        wake_wr = fds[1];
+        wake_rd[i] = fds[0];
+        wake_wr[i] = fds[1];
     }
+    have_pipes = 1;
     aborted_class = rb_const_get(engine, rb_intern("Aborted"));
     rb_define_singleton_method(engine, "core", fb_core, 0);
     rb_define_singleton_method(engine, "park", fb_park, 2);

@@ -253,6 +253,19 @@ def test_a_queue_pop_is_woken_by_another_requests_push(weft):
     assert out["r"].body == b"popped hello"
 
 
+def test_forty_pops_are_woken_by_forty_pushes(weft):
+    """Waiters on every wake-up pipe: each push wakes one pop, none is lost."""
+    w = serve(weft, "fiber_mutex.ru", "--async", "100")
+    result = {}
+    th = threading.Thread(target=lambda: result.setdefault("r", wc.many(w, ["/pop"] * 40)))
+    th.start()
+    time.sleep(0.5)
+    pushed = wc.many(w, ["/push?%d" % i for i in range(40)])
+    assert bodies(pushed) == [b"pushed"] * 40
+    th.join(20)
+    assert bodies(result["r"]) == sorted(b"popped %d" % i for i in range(40))
+
+
 def test_a_contended_mutex_suspends_the_waiters(weft):
     w = serve(weft, "fiber_mutex.ru", "--async", "10")
     t = time.time()
