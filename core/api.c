@@ -126,4 +126,8 @@ const weft_api_t weft_core_api = {
     .body_seek = weft_body_seek,
     .write_ref = weft_resp_write_ref,
     .open_beneath = weft_open_beneath,
+
+    /* ABI 1.2 */
+    .hijack = weft_resp_hijack,
+    .early_hints = weft_resp_early_hints,
 };

@@ -90,6 +90,8 @@ arm_read(weft_conn_t *c)
 {
     struct timeval tv = tv_of(c->deadline - weft_now());
 
+    if (c->hijacked)
+        return;                 /* the plugin owns the connection */
     event_add(&c->rev, &tv);
     c->rev_added = 1;
     c->rev_paused = 0;
@@ -216,7 +218,7 @@ weft_conn_release_input(weft_conn_t *c)
 void
 weft_conn_resume_reading(weft_conn_t *c)
 {
-    if (c->rev_paused && !c->eof && !c->gone) {
+    if (c->rev_paused && !c->eof && !c->gone && !c->hijacked) {
         event_add(&c->rev, NULL);
         c->rev_added = 1;
         c->rev_paused = 0;
@@ -327,6 +329,10 @@ void
 weft_conn_next_request(weft_conn_t *c)
 {
     c->core = NULL;
+    if (c->hijacked) {
+        weft_conn_close(c);     /* no shutdown(): the plugin's fd lives on */
+        return;
+    }
     if (!c->keepalive || c->gone || c->eof || weft_worker_stopping) {
         if (!c->gone && !c->eof && c->in_end > c->in_pos)
             weft_conn_close_lingering(c);   /* unread input: don't reset */

@@ -59,6 +59,8 @@ struct weft_conn_s {
     unsigned         head_seen:1;    /* the first byte of the current head is in */
     unsigned         queued:1;       /* in the worker's FIFO */
     unsigned         evented:1;      /* rev and wev are libevent events */
+    unsigned         hijacked:1;     /* handed to the plugin (api->hijack):
+                                        never read, written or reused */
 
     /* Input: [in_pos, in_end) is read but not yet consumed. */
     char            *in;

@@ -54,6 +54,7 @@ struct weft_req_s {
     unsigned                overflowed:1; /* the app wrote past its Content-Length */
     unsigned                warned_blocking:1;
     unsigned                cork:1;       /* the next send has more to follow */
+    unsigned                hijacking:1;  /* the head goes out unframed (hijack) */
 };
 
 static inline weft_req_t *
@@ -178,6 +179,11 @@ int  weft_resp_sendfile(weft_request_t *r, int fd, int64_t offset, int64_t len);
  * release is never called. */
 int  weft_resp_write_ref(weft_request_t *r, const void *buf, size_t len,
                          void (*release)(void *arg), void *arg);
+
+/* api->hijack and api->early_hints (ABI 1.2). */
+int  weft_resp_hijack(weft_request_t *r, int with_head);
+int  weft_resp_early_hints(weft_request_t *r, const weft_str_t *names,
+                           const weft_str_t *values, size_t n);
 
 /* Send what was written but held back (the app is about to wait). */
 int  weft_resp_flush(weft_req_t *r);

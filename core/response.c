@@ -395,7 +395,9 @@ build_head(weft_req_t *r, int64_t length)
     if (r->headers.len > 0)
         APPEND(h, r->headers.data, r->headers.len);
 
-    if (r->app_length >= 0 && weft_http_length_allowed(code)) {
+    if (r->hijacking) {
+        ;                                       /* the plugin frames it */
+    } else if (r->app_length >= 0 && weft_http_length_allowed(code)) {
         /* The app's length: also for HEAD and 304, which send no body. */
         char   digits[24];
         size_t n = format_length(digits, (uint64_t) r->app_length);
@@ -420,7 +422,7 @@ build_head(weft_req_t *r, int64_t length)
     if (r->chunked)
         APPEND(h, "Transfer-Encoding: chunked\r\n", 28);
     if (http) {
-        if (r->close_after || !c->keepalive)
+        if (r->close_after || !c->keepalive || r->hijacking)
             APPEND(h, "Connection: close\r\n", 19);
         else if (c->http10)
             APPEND(h, "Connection: keep-alive\r\n", 24);
@@ -571,6 +573,113 @@ weft_resp_write_ref(weft_request_t *pub, const void *buf, size_t len,
     return send_body_ref(r, buf, len, 0, ref);
 }
 
+/* Write everything queued on the connection, waiting as a write does. */
+static int
+drain_all(weft_req_t *r)
+{
+    weft_conn_t *c = r->conn;
+
+    while (!weft_outq_empty(&c->outq)) {
+        int rc = weft_outq_drain(&c->outq, c->fd);
+
+        if (rc == WEFT_ERROR)
+            return gone(r, "client went away");
+        if (rc == WEFT_AGAIN && wait_writable(r) != WEFT_OK)
+            return WEFT_ERROR;
+    }
+    return WEFT_OK;
+}
+
+int
+weft_resp_hijack(weft_request_t *pub, int with_head)
+{
+    weft_req_t  *r = weft_req(pub);
+    weft_conn_t *c = r->conn;
+    int          fd;
+
+    if (c->gone) {
+        errno = EPIPE;
+        return -1;
+    }
+    if (c->hijacked || (with_head && r->head_sent)) {
+        errno = EALREADY;
+        return -1;
+    }
+    if (with_head) {
+        r->hijacking = 1;
+        r->held.len = 0;
+        if (send_body(r, NULL, 0, 0) != WEFT_OK) {
+            errno = EPIPE;
+            return -1;
+        }
+    }
+    if (drain_all(r) != WEFT_OK) {
+        errno = EPIPE;
+        return -1;
+    }
+    fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 3);
+    if (fd < 0)
+        return -1;
+    /* From here weft neither reads nor writes it: no event, no body. */
+    if (c->evented) {
+        event_del(&c->rev);
+        event_del(&c->wev);
+    }
+    c->rev_added = 0;
+    c->hijacked = 1;
+    c->keepalive = 0;
+    c->in_pos = c->in_end = 0;
+    if (!r->head_sent) {
+        if (r->pub.status == 0)
+            r->pub.status = 101;        /* for the access log: not a 200 */
+        r->head_sent = 1;
+        r->pub.flags |= WEFT_REQ_HEADERS_SENT;
+    }
+    r->no_body = 1;
+    r->chunked = 0;
+    r->held.len = 0;
+    r->app_length = -1;
+    return fd;
+}
+
+int
+weft_resp_early_hints(weft_request_t *pub, const weft_str_t *names,
+                      const weft_str_t *values, size_t n)
+{
+    weft_req_t  *r = weft_req(pub);
+    weft_conn_t *c = r->conn;
+    weft_buf_t   b = { 0 };
+    struct iovec iov;
+    size_t       i, need = 32;
+    int          rc;
+
+    if (c->ls->proto != WEFT_PROTO_HTTP || c->http10)
+        return WEFT_DECLINED;
+    if (r->head_sent || c->gone || c->hijacked)
+        return WEFT_ERROR;
+    for (i = 0; i < n; i++) {
+        if (!weft_http_valid_name(names[i].data, names[i].len)
+            || !weft_http_valid_value(values[i].data, values[i].len))
+            return WEFT_ERROR;
+        need += names[i].len + values[i].len + 4;
+    }
+    if (weft_buf_reserve(&b, need) != WEFT_OK)
+        return WEFT_ERROR;
+    APPEND(&b, "HTTP/1.1 103 Early Hints\r\n", 26);
+    for (i = 0; i < n; i++) {
+        APPEND(&b, names[i].data, names[i].len);
+        APPEND(&b, ": ", 2);
+        APPEND(&b, values[i].data, values[i].len);
+        APPEND(&b, "\r\n", 2);
+    }
+    APPEND(&b, "\r\n", 2);
+    iov.iov_base = b.data;
+    iov.iov_len = b.len;
+    rc = send_iov(r, &iov, 1);
+    free(b.data);
+    return rc;
+}
+
 int
 weft_resp_flush(weft_req_t *r)
 {
@@ -586,7 +695,7 @@ weft_resp_sendfile(weft_request_t *pub, int fd, int64_t offset, int64_t len)
     weft_conn_t *c = r->conn;
     char         chunk[24];
 
-    if (c->gone)
+    if (c->gone || c->hijacked)
         return WEFT_ERROR;
     if (len < 0) {
         struct stat st;

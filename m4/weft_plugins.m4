@@ -139,6 +139,9 @@ AC_DEFUN([WEFT_PLUGIN_RUBY], [
         RUBY_CFLAGS=`"$RUBY" -e 'c = RbConfig::CONFIG; print "-I#{c[["rubyhdrdir"]]} -I#{c[["rubyarchhdrdir"]]}"' 2>/dev/null`
         RUBY_LIBS=`"$RUBY" -e 'c = RbConfig::CONFIG; print "-L#{c[["libdir"]]} #{c[["LIBRUBYARG_SHARED"]]}"' 2>/dev/null`
       ])
+      dnl Ruby's headers are not -Wstrict-prototypes clean: include them as
+      dnl system headers, so -Werror judges only weft's own code.
+      RUBY_CFLAGS=`AS_ECHO(["$RUBY_CFLAGS"]) | $SED 's/-I/-isystem /g'`
       weft_save_CPPFLAGS=$CPPFLAGS; weft_save_LIBS=$LIBS
       CPPFLAGS="$CPPFLAGS $RUBY_CFLAGS"; LIBS="$RUBY_LIBS $LIBS"
       AC_MSG_CHECKING([whether we can embed Ruby])

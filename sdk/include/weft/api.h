@@ -353,6 +353,38 @@ struct weft_api_s {
      * Check and use the same fd (fexecve, fstat): never the path again.
      */
     int          (*open_beneath)(int rootfd, const char *path, int flags);
+
+    /* ================================================ ABI 1.2 */
+
+    /* ------------------------------------------------ the connection */
+
+    /*
+     * Hand r's connection to the plugin (Rack's rack.hijack).  With
+     * with_head, the status and headers set so far go out first, with no
+     * body framing added (no Content-Length, no chunked) and "Connection:
+     * close"; without it, nothing more is sent by weft at all.  What was
+     * queued for the client is written first.  Returns a new descriptor of
+     * the connection (close-on-exec, non-blocking) that the caller owns and
+     * closes; from then on the core writes nothing (writes are dropped, the
+     * status and headers are refused), reads nothing (input it had already
+     * read is dropped), never reuses the connection, and closes its own
+     * descriptor once the request ends, without a shutdown().  -1 with
+     * errno: EPIPE when the client is gone, EALREADY when already handed
+     * over (or with_head after the headers went out).  From the core's
+     * context.
+     */
+    int          (*hijack)(weft_request_t *r, int with_head);
+
+    /*
+     * Send "103 Early Hints" with the n header lines names[i]: values[i]
+     * (each checked as add_header does) now, before the final response.
+     * WEFT_DECLINED when the client cannot take interim responses (an
+     * HTTP/1.0 client, or the uwsgi protocol, whose frontend expects one
+     * response); WEFT_ERROR when a header is invalid, the headers are
+     * already out, or the client is gone.
+     */
+    int          (*early_hints)(weft_request_t *r, const weft_str_t *names,
+                                const weft_str_t *values, size_t n);
 };
 
 #endif /* WEFT_API_H */

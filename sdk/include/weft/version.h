@@ -45,6 +45,8 @@
  *       weft_request_t: url_scheme, server_name, server_port, script_name,
  *       and the flags WEFT_REQ_BODY_REWINDABLE, WEFT_REQ_BODY_COMPLETE;
  *       weft_plugin_t.option_size (the options table's stride).
+ *  1.2  weft_api_t: hijack (a request's connection handed to its plugin,
+ *       for rack.hijack) and early_hints (103 Early Hints).
  */
 #ifndef WEFT_VERSION_H
 #define WEFT_VERSION_H
@@ -53,6 +55,6 @@
 #define WEFT_PLUGIN_MAGIC 0x54464557u
 
 #define WEFT_ABI_MAJOR 1
-#define WEFT_ABI_MINOR 1
+#define WEFT_ABI_MINOR 2
 
 #endif /* WEFT_VERSION_H */
