@@ -66,9 +66,16 @@ weft_rb_request(weft_request_t *r)
         v = weft_rb_protect(more_cb, (VALUE) &c, &state);
     }
     if (state) {
-        if (rc->aborted)
-            rb_set_errinfo(Qnil);   /* the client is gone: nothing to say */
-        else
+        if (rc->aborted || (r->flags & WEFT_REQ_CLIENT_GONE)) {
+            /* Not the app's fault (the client left, or a stop cut the
+             * request's waits short): one line, no backtrace. */
+            weft_rb_api->log(WEFT_LOG_INFO, "%.*s %.*s: %s; the app stopped",
+                             (int) r->method.len, r->method.data,
+                             (int) r->uri.len, r->uri.data,
+                             (r->flags & WEFT_REQ_CLIENT_GONE) ? "the client went away"
+                                                               : "the request was cut short");
+            rb_set_errinfo(Qnil);
+        } else
             weft_rb_log_exception(WEFT_LOG_ERROR, "%.*s %.*s: the app raised an exception",
                                   (int) r->method.len, r->method.data,
                                   (int) r->uri.len, r->uri.data);
