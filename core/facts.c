@@ -125,16 +125,16 @@ scheme_word(const weft_var_t *v)
 static const char *
 uwsgi_scheme(weft_req_t *r)
 {
-    const char *s = scheme_word(weft_vars_find(r, "UWSGI_SCHEME", 12));
+    const char *s = scheme_word(r->known.uwsgi_scheme);
     weft_var_t *https;
 
     if (s != NULL)
         return s;
-    https = weft_vars_find(r, "HTTPS", 5);
+    https = r->known.https;
     if (https != NULL && https->value_len > 0)
         return (https->value_len == 2 && strncasecmp(https->value, "on", 2) == 0)
                || (https->value_len == 1 && https->value[0] == '1') ? "https" : "http";
-    s = scheme_word(weft_vars_find(r, "REQUEST_SCHEME", 14));
+    s = scheme_word(r->known.request_scheme);
     return s != NULL ? s : "http";
 }
 
@@ -221,11 +221,12 @@ socket_name(const weft_conn_t *c, char *buf, size_t len)
     return buf;
 }
 
-/* Set variable key (made when absent) to value, copied into the arena. */
+/* Set variable key, var when the request has it (else it is made), to
+ * value, copied into the arena. */
 static weft_var_t *
-set_var(weft_req_t *r, const char *key, size_t kl, const char *v, size_t vl)
+set_var(weft_req_t *r, weft_var_t *var, const char *key, size_t kl, const char *v, size_t vl)
 {
-    weft_var_t *var = weft_vars_find(r, key, kl), *made;
+    weft_var_t *made;
 
     made = weft_vars_add(r, key, kl, v, vl);
     if (made == NULL || var == NULL)
@@ -247,8 +248,8 @@ server_facts(weft_conn_t *c, weft_req_t *r, const char *authority, size_t alen,
     weft_var_t *sn, *sp;
 
     if (c->ls->proto != WEFT_PROTO_HTTP) {      /* what the frontend said */
-        sn = weft_vars_find(r, "SERVER_NAME", 11);
-        sp = weft_vars_find(r, "SERVER_PORT", 11);
+        sn = r->known.server_name;
+        sp = r->known.server_port;
         if (sn != NULL && sn->value_len > 0) {
             name = sn->value;
             nl = sn->value_len;
@@ -259,7 +260,7 @@ server_facts(weft_conn_t *c, weft_req_t *r, const char *authority, size_t alen,
             pl = sp->value_len;
         }
         if (name == NULL) {
-            weft_var_t *host = weft_vars_find(r, "HTTP_HOST", 9);
+            weft_var_t *host = r->known.http_host;
             const char *hp;
             size_t      hpl;
 
@@ -290,12 +291,12 @@ server_facts(weft_conn_t *c, weft_req_t *r, const char *authority, size_t alen,
         pl = strlen(port);
     }
     /* Copied (the name must end in a NUL), unless it is the variable. */
-    sn = weft_vars_find(r, "SERVER_NAME", 11);
+    sn = r->known.server_name;
     if (sn == NULL || sn->value != name)
-        sn = set_var(r, "SERVER_NAME", 11, name, nl);
-    sp = weft_vars_find(r, "SERVER_PORT", 11);
+        sn = set_var(r, sn, "SERVER_NAME", 11, name, nl);
+    sp = r->known.server_port;
     if (sp == NULL || sp->value != port)
-        sp = set_var(r, "SERVER_PORT", 11, port, pl);
+        sp = set_var(r, sp, "SERVER_PORT", 11, port, pl);
     if (sn == NULL || sp == NULL)
         return WEFT_ERROR;
     r->pub.server_name.data = sn->value;
@@ -310,8 +311,8 @@ server_facts(weft_conn_t *c, weft_req_t *r, const char *authority, size_t alen,
 static int
 split_mount(weft_req_t *r)
 {
-    weft_var_t *pi = weft_vars_find(r, "PATH_INFO", 9);
-    weft_var_t *sn = weft_vars_find(r, "SCRIPT_NAME", 11);
+    weft_var_t *pi = r->known.path_info;
+    weft_var_t *sn = r->known.script_name;
     const char *path = pi ? pi->value : "", *name = "";
     size_t      pl = pi ? pi->value_len : 0, nl = 0, strip = 0;
     unsigned    i;

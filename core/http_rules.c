@@ -35,12 +35,6 @@ weft_http_valid_name(const char *s, size_t len)
 }
 
 int
-weft_http_value_char(unsigned char ch)
-{
-    return ch == '\t' || (ch >= 0x20 && ch != 0x7f);
-}
-
-int
 weft_http_valid_value(const char *s, size_t len)
 {
     size_t i;

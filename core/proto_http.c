@@ -134,8 +134,8 @@ on_header_value(http_parser *p, const char *at, size_t len)
 
 /*
  * An obsolete line fold becomes spaces (RFC 9112 5.2), in place, and the
- * blanks after the value go (they are not part of it, RFC 9110 5.5).  Then
- * the value must pass the one rule for field values.
+ * blanks after the value go (they are not part of it, RFC 9110 5.5).  The
+ * same pass holds every other byte to the one rule for field values.
  */
 static int
 clean_value(weft_conn_t *c, weft_hdr_t *h)
@@ -144,18 +144,22 @@ clean_value(weft_conn_t *c, weft_hdr_t *h)
     uint32_t k, j;
 
     for (k = 0; k < h->value_len; k++) {
-        if (v[k] != '\r' && v[k] != '\n')
+        if (v[k] != '\r' && v[k] != '\n') {
+            if (!weft_http_value_char((unsigned char) v[k]))
+                return 0;
             continue;
+        }
         /* the fold: OWS CRLF RWS, every byte of it a space */
         for (j = k; j > 0 && v[j - 1] == '\t'; j--)
             v[j - 1] = ' ';
         for (; k < h->value_len && (v[k] == '\r' || v[k] == '\n' || v[k] == ' '
                                      || v[k] == '\t'); k++)
             v[k] = ' ';
+        k--;                            /* the loop's k++ looks at the next byte */
     }
     while (h->value_len > 0 && (v[h->value_len - 1] == ' ' || v[h->value_len - 1] == '\t'))
         h->value_len--;
-    return weft_http_valid_value(v, h->value_len);
+    return 1;
 }
 
 static int

@@ -24,6 +24,12 @@ struct weft_req_s {
     weft_conn_t            *conn;
     weft_acore_t           *core;
     const weft_language_t  *lang;
+    /* The variables the request facts read (facts.c), found in
+     * weft_vars_index()'s one pass over them; NULL when absent. */
+    struct {
+        weft_var_t *path_info, *script_name, *server_name, *server_port;
+        weft_var_t *http_host, *https, *uwsgi_scheme, *request_scheme;
+    }                       known;
     weft_str_t              full_path;  /* PATH_INFO before the mount point
                                            was taken off (facts.c): what
                                            --static-map matches, as in uWSGI */
@@ -82,9 +88,6 @@ weft_var_t *weft_vars_add_ref(weft_req_t *r, const char *k, size_t kl, const cha
  * WEFT_ERROR when out of budget. */
 int weft_vars_add_cgi(weft_req_t *r, const char *k, size_t kl, const char *v, size_t vl);
 
-/* The variable named name[0..nl), or NULL. */
-weft_var_t *weft_vars_find(weft_req_t *r, const char *name, size_t nl);
-
 /* Add an HTTP header as HTTP_NAME (CONTENT_TYPE and CONTENT_LENGTH without
  * the prefix); *added is the variable, or NULL when the field is dropped: a
  * name with a '_' (it would alias a dashed one), or Proxy (httpoxy: no app
@@ -97,7 +100,8 @@ int weft_vars_add_header(weft_req_t *r, const char *name, size_t nl, const char 
  * linear room, not quadratic. */
 int weft_vars_append_value(weft_req_t *r, weft_var_t *v, const char *value, size_t vl);
 
-/* Point the request's ready-made fields (method, uri...) at their vars. */
+/* Point the request's ready-made fields (method, uri...) at their vars,
+ * and r->known at the ones the request facts read, in one pass. */
 void weft_vars_index(weft_req_t *r);
 
 /* The value of a variable (NUL-terminated) or NULL; api->var. */

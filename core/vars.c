@@ -200,26 +200,45 @@ weft_vars_index(weft_req_t *r)
 
     r->pub.method = r->pub.uri = r->pub.path_info = r->pub.query_string = empty;
     r->pub.protocol = r->pub.remote_addr = empty;
+    memset(&r->known, 0, sizeof(r->known));
     for (i = 0; i < r->pub.nvars; i++) {
-        const weft_var_t *v = &r->vars[i];
+        weft_var_t *v = &r->vars[i];
         switch (v->key_len) {
+        case 5:
+            if (memcmp(v->key, "HTTPS", 5) == 0)
+                r->known.https = v;
+            break;
         case 9:
-            if (memcmp(v->key, "PATH_INFO", 9) == 0)
+            if (memcmp(v->key, "PATH_INFO", 9) == 0) {
                 set_str(&r->pub.path_info, v);
+                r->known.path_info = v;
+            } else if (memcmp(v->key, "HTTP_HOST", 9) == 0) {
+                r->known.http_host = v;
+            }
             break;
         case 11:
             if (memcmp(v->key, "REQUEST_URI", 11) == 0)
                 set_str(&r->pub.uri, v);
             else if (memcmp(v->key, "REMOTE_ADDR", 11) == 0)
                 set_str(&r->pub.remote_addr, v);
+            else if (memcmp(v->key, "SERVER_NAME", 11) == 0)
+                r->known.server_name = v;
+            else if (memcmp(v->key, "SERVER_PORT", 11) == 0)
+                r->known.server_port = v;
+            else if (memcmp(v->key, "SCRIPT_NAME", 11) == 0)
+                r->known.script_name = v;
             break;
         case 12:
             if (memcmp(v->key, "QUERY_STRING", 12) == 0)
                 set_str(&r->pub.query_string, v);
+            else if (memcmp(v->key, "UWSGI_SCHEME", 12) == 0)
+                r->known.uwsgi_scheme = v;
             break;
         case 14:
             if (memcmp(v->key, "REQUEST_METHOD", 14) == 0)
                 set_str(&r->pub.method, v);
+            else if (memcmp(v->key, "REQUEST_SCHEME", 14) == 0)
+                r->known.request_scheme = v;
             break;
         case 15:
             if (memcmp(v->key, "SERVER_PROTOCOL", 15) == 0)
@@ -227,17 +246,6 @@ weft_vars_index(weft_req_t *r)
             break;
         }
     }
-}
-
-weft_var_t *
-weft_vars_find(weft_req_t *r, const char *name, size_t nl)
-{
-    unsigned i;
-
-    for (i = 0; i < r->pub.nvars; i++)
-        if (r->vars[i].key_len == nl && memcmp(r->vars[i].key, name, nl) == 0)
-            return &r->vars[i];
-    return NULL;
 }
 
 const char *
