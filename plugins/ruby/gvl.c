@@ -6,7 +6,8 @@
  *
  * The loop calls it on the worker's main thread, outside any request: on
  * the root fiber under the fiber engine, whose parked fibers hold no C
- * frame of the loop.  Ruby's unblocking function is the core's wake(), so
+ * frame of the loop.  Ruby's unblocking function is the core's wake()
+ * (async-signal-safe, as rb_nogvl's RB_NOGVL_UBF_ASYNC_SAFE wants), so
  * Thread#raise, Thread#kill or the VM's own wish for this thread ends the
  * wait at once; an exception Ruby then raises in the main thread is
  * caught here and logged, never unwound through the loop.
@@ -37,7 +38,10 @@ protected_wait(VALUE p)
 {
     weft_rb_wait_t *w = (weft_rb_wait_t *) p;
 
-    rb_thread_call_without_gvl(nogvl_wait, w, w->wake, w->arg);
+    /* ASYNC_SAFE: wake() only writes an eventfd.  Without the flag, a VM
+     * with one thread starts (and then kills and joins) a helper Ruby
+     * thread around every wait, and in a forked worker that join hangs. */
+    rb_nogvl(nogvl_wait, w, w->wake, w->arg, RB_NOGVL_UBF_ASYNC_SAFE);
     return Qnil;
 }
 
