@@ -24,7 +24,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import HERE, MEMORY, PLUGIN_DIR, WEFT, free_port, have, run_case, table  # noqa: E402
+from benchlib import (BASELINE, HERE, MEMORY, PLUGIN_DIR, WEFT, free_port, have,  # noqa: E402
+                      run_case, table)
 
 HELLO_SECONDS = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 SLEEP_SECONDS = int(sys.argv[2]) if len(sys.argv) > 2 else 60
@@ -39,8 +40,10 @@ def uwsgi_plugin(name):
                                  for d in UWSGI_PLUGINS)
 
 
-def weft_argv(port, app, *extra):
-    return [WEFT, "--plugin-dir", PLUGIN_DIR, "--rack", app,
+def weft_argv(port, app, *extra, build=None):
+    """weft serving app; build=BASELINE runs the earlier build."""
+    weft, plugins = (build["weft"], build["plugin_dir"]) if build else (WEFT, PLUGIN_DIR)
+    return [weft, "--plugin-dir", plugins, "--rack", app,
             "--http-socket", "127.0.0.1:%d" % port, "--listen", "4096",
             "--disable-logging"] + list(extra)
 
@@ -69,6 +72,9 @@ def ratio(rows, a, b):
 def hello():
     rows = []
     case("weft", lambda p: weft_argv(p, HELLO), rows, HELLO_SECONDS)
+    if BASELINE:
+        b = BASELINE
+        case("weft %s" % b["name"], lambda p: weft_argv(p, HELLO, build=b), rows, HELLO_SECONDS)
     if uwsgi_plugin("rack_ruby31"):
         case("uWSGI --http11-socket gc-freq 1000",
              lambda p: uwsgi_argv(p, HELLO, "--http11-socket", "--ruby-gc-freq", "1000"),
@@ -90,6 +96,9 @@ def hello():
           % ratio(rows, "weft", "uWSGI --http-socket gc-freq 1000"))
     print("weft / Puma -t 1:1:                              %s (target >= 8x)"
           % ratio(rows, "weft", "Puma -t 1:1"))
+    if BASELINE:
+        n = BASELINE["name"]
+        print("weft / weft %s:                                 %s" % (n, ratio(rows, "weft", "weft " + n)))
 
 
 def sleeps():
