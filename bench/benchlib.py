@@ -173,3 +173,17 @@ def run_case(name, argv, port, url_path, rows, connections=100, duration=10, env
         rows.append((name, rps, errors, extra))
     finally:
         s.stop()
+
+
+def case(name, argv_fn, rows, seconds, **kw):
+    """run_case() on a free port: argv_fn(port) is the server's command."""
+    port = free_port()
+    run_case(name, argv_fn(port), port, "/", rows, duration=seconds, **kw)
+
+
+def ratio(rows, a, b):
+    """Row a's requests/s over row b's, as "1.23x" ("n/a" when either is
+    missing)."""
+    ra = next((r[1] for r in rows if r[0] == a), None)
+    rb = next((r[1] for r in rows if r[0] == b), None)
+    return "%.2fx" % (ra / rb) if ra and rb else "n/a"

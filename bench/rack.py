@@ -24,8 +24,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import (BASELINE, HERE, MEMORY, PLUGIN_DIR, WEFT, free_port, have,  # noqa: E402
-                      run_case, table)
+from benchlib import (BASELINE, HERE, MEMORY, PLUGIN_DIR, WEFT, case, have,  # noqa: E402
+                      ratio, table)
 
 HELLO_SECONDS = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 SLEEP_SECONDS = int(sys.argv[2]) if len(sys.argv) > 2 else 60
@@ -56,17 +56,6 @@ def uwsgi_argv(port, app, socket_opt, *extra):
 def puma_argv(port):
     return ["puma", "-e", "production", "-t", "1:1", "-w", "0", "-q",
             "-b", "tcp://127.0.0.1:%d?backlog=4096" % port, HELLO]
-
-
-def case(name, argv_fn, rows, seconds, **kw):
-    port = free_port()
-    run_case(name, argv_fn(port), port, "/", rows, duration=seconds, **kw)
-
-
-def ratio(rows, a, b):
-    ra = next((r[1] for r in rows if r[0] == a), None)
-    rb = next((r[1] for r in rows if r[0] == b), None)
-    return "%.2fx" % (ra / rb) if ra and rb else "n/a"
 
 
 def hello():

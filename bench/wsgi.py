@@ -35,7 +35,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import (BASELINE, HERE, MEMORY, PLUGIN_DIR, SERVER_CPU, WEFT,  # noqa: E402
-                      free_port, have, run_case, table)
+                      case, have, ratio, table)
 
 HELLO_SECONDS = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 SLEEP_SECONDS = int(sys.argv[2]) if len(sys.argv) > 2 else 60
@@ -73,17 +73,6 @@ def have_uwsgi_gevent():
 def gunicorn_argv(port):
     return ["gunicorn", "-w", "1", "-b", "127.0.0.1:%d" % port, "--backlog", "4096",
             "--chdir", os.path.dirname(HELLO), "hello_uwsgi:application"]
-
-
-def case(name, argv_fn, rows, seconds, **kw):
-    port = free_port()
-    run_case(name, argv_fn(port), port, "/", rows, duration=seconds, **kw)
-
-
-def ratio(rows, a, b):
-    ra = next((r[1] for r in rows if r[0] == a), None)
-    rb = next((r[1] for r in rows if r[0] == b), None)
-    return "%.2fx" % (ra / rb) if ra and rb else "n/a"
 
 
 def hello():

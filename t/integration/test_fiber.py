@@ -5,14 +5,13 @@ only its own request."""
 import os
 import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
 
 import pytest
 
-from weftlib import SRCDIR, plugin_available, run
+from weftlib import SRCDIR, plugin_available, run, wait_for, workers_of
 
 sys.path.insert(0, os.path.join(SRCDIR, "t", "apps", "python"))
 import wsgiclient as wc  # noqa: E402
@@ -323,21 +322,6 @@ def test_an_aborted_request_unwinds_its_fiber(weft):
 
 
 # ------------------------------------------------------------------ processes
-
-def workers_of(w):
-    out = subprocess.run(["pgrep", "-P", str(w.proc.pid)], capture_output=True, text=True)
-    return sorted(int(p) for p in out.stdout.split())
-
-
-def wait_for(cond, timeout=10, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for %s" % what)
-
 
 def test_two_processes_with_a_master(weft):
     w = serve(weft, "fiber_sleep.ru", "--processes", "2", "--master", "--async", "50")

@@ -7,12 +7,11 @@ import selectors
 import signal
 import socket
 import subprocess
-import threading
 import time
 
 import pytest
 
-from weftlib import TEST_PLUGINS, WEFT_BIN, http_get, plugin_available
+from weftlib import TEST_PLUGINS, WEFT_BIN, http_get, plugin_available, wait_for, workers_of
 
 TESTAPP = os.path.join(TEST_PLUGINS, "testapp.so")
 
@@ -25,22 +24,6 @@ def app(weft):
     def start(*args, **kw):
         return weft("--plugin", TESTAPP, *args, **kw)
     return start
-
-
-def workers_of(w):
-    """The master's children (its workers), by pid."""
-    out = subprocess.run(["pgrep", "-P", str(w.proc.pid)], capture_output=True, text=True)
-    return sorted(int(p) for p in out.stdout.split())
-
-
-def wait_for(cond, timeout=10, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for %s" % what)
 
 
 class Flood:

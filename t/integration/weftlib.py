@@ -343,3 +343,21 @@ def build_example_plugin(example, tmp, make_args=()):
                        text=True)
     assert r.returncode == 0, r.stdout + r.stderr
     return src
+
+
+def workers_of(w):
+    """The master's children (its workers), by pid."""
+    out = subprocess.run(["pgrep", "-P", str(w.proc.pid)], capture_output=True, text=True)
+    return sorted(int(p) for p in out.stdout.split())
+
+
+def wait_for(cond, timeout=10, what="condition"):
+    """Poll cond() until it returns something true (returned), or fail
+    after timeout seconds naming what was awaited."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = cond()
+        if v:
+            return v
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for %s" % what)
