@@ -190,6 +190,9 @@ def test_past_the_cap_the_core_waits(weft, slow_reader, engine):
     once the rest fits."""
     w = serve(weft, engine)
     slow = slow_reader(w, "/gen?%d" % MB)
+    # The generator's first bytes are out: it holds the only core (else the
+    # small request, accepted in the same loop turn, could take it first).
+    assert not silent(slow, 10), "the generator never started"
     other = slow_reader(w, "/small")
     assert silent(other, 1.0), "the only core answered while past the cap"
     assert_intact(slow)

@@ -29,11 +29,12 @@ MESSAGES = 3
 
 @pytest.fixture(autouse=True)
 def _needs_fiber_and_faye():
-    """CI installs everything: a missing piece is a failure, not a skip."""
-    assert plugin_available("fiber"), \
-        "fiber.so is not built (apt-get install ruby-dev ruby-rack, then ./configure)"
-    assert os.path.exists("/usr/lib/ruby/vendor_ruby/faye/websocket.rb"), \
-        "faye-websocket is missing (apt-get install ruby-faye-websocket)"
+    """Skip, naming what to install, when a piece is missing (CI counts a
+    skip as a failure; its sanitizer build leaves Ruby out)."""
+    if not plugin_available("fiber"):
+        pytest.skip("fiber.so is not built (apt-get install ruby-dev ruby-rack, then ./configure)")
+    if not os.path.exists("/usr/lib/ruby/vendor_ruby/faye/websocket.rb"):
+        pytest.skip("faye-websocket is missing (apt-get install ruby-faye-websocket)")
 
 
 # ------------------------------------------------------------------ a client
