@@ -328,10 +328,7 @@ weft_worker_run(unsigned id)
              weft_engine_name() ? ", engine " : "",
              weft_engine_name() ? weft_engine_name() : "");
 
-    /* A language that holds a lock (Ruby's GVL) waits with it released:
-     * loop_blocking.c.  Otherwise the plain loop, at no cost. */
-    if ((weft_loop_blocking_wanted() ? weft_loop_run_blocking(weft_base)
-                                     : event_base_dispatch(weft_base)) < 0) {
+    if (event_base_dispatch(weft_base) < 0) {
         weft_log(WEFT_LOG_ERROR, "the event loop failed");
         rc = WEFT_ERROR;
     }

@@ -49,12 +49,6 @@ void         weft_worker_core_freed(void);
 void         weft_worker_pause_accept(void);
 void         weft_worker_resume_accept(void);
 
-/* loop_blocking.c: whether a loaded language has a blocking() hook, and
- * the worker's loop for that case (event_base_dispatch() without one);
- * returns as event_base_dispatch() does. */
-int          weft_loop_blocking_wanted(void);
-int          weft_loop_run_blocking(struct event_base *base);
-
 /* weft_clock() (clock.h): monotonic seconds, for every timeout and
  * deadline; weft_now() is the same clock under the loop code's name. */
 #define      weft_now() weft_clock()

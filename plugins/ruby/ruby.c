@@ -251,7 +251,6 @@ static const weft_language_t ruby_language = {
     .worker_exit = weft_rb_worker_exit,
     .flags = WEFT_LANG_NO_FOREIGN_STACK,
     .engine_hint = "--fiber",
-    .blocking = weft_rb_blocking,
 };
 
 static int

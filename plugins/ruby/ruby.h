@@ -12,7 +12,6 @@
  *   rack_response.c  status, headers and the body (each, to_path, call)
  *   rack_hijack.c    rack.hijack (full and partial), rack.early_hints
  *   api_module.c     the in-app API: modules Weft and UWSGI
- *   gvl.c            blocking(): the loop waits with the GVL released
  *
  * Every function runs on the worker's thread.  No Ruby exception ever
  * crosses C: each call into Ruby that may raise goes through rb_protect
@@ -74,12 +73,6 @@ int  weft_rb_cores_init(unsigned n);
 /* The core of the request the calling context serves, or NULL after
  * raising nothing (outside a request). */
 weft_rb_core_t *weft_rb_current(void);
-
-/* ------------------------------------------------------------ gvl.c */
-
-/* weft_language_t.blocking: run wait(arg) without the GVL, wake(arg) as
- * Ruby's unblocking function. */
-void weft_rb_blocking(void (*wait)(void *), void (*wake)(void *), void *arg);
 
 /* ------------------------------------------------------------ app.c */
 

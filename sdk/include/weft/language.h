@@ -27,8 +27,6 @@
  *   on_resume()    and just after it is back.  Save and restore whatever
  *                  interpreter state must not be shared between cores.
  *   worker_exit()  when a worker stops, after its cores are drained.
- *   blocking()     (ABI 1.2) around each wait of the worker's event loop:
- *                  see the slot.
  * Any hook may be NULL.
  */
 #ifndef WEFT_LANGUAGE_H
@@ -65,24 +63,6 @@ struct weft_language_s {
     uint32_t     flags;        /* WEFT_LANG_*: what it cannot do */
     const char  *engine_hint;  /* the engine option to name when a pairing
                                   is refused ("--fiber"), or NULL */
-
-    /* ABI 1.2 */
-    /*
-     * The worker's event loop is about to wait (poll for its fds and
-     * timers) while no code of this language runs on the worker's thread:
-     * its requests are parked or none is in flight.  Run wait(arg) with the
-     * interpreter's lock released, so that the app's own threads run while
-     * the worker waits, and return when wait() does.  wake(arg) may be
-     * called from any thread, or from a signal handler, while wait() runs:
-     * it makes wait() return soon.  Call it when the interpreter wants this
-     * thread back (Ruby: the unblocking function of
-     * rb_thread_call_without_gvl).  Nothing of the language may be called
-     * from wait(): it only polls.  The loop calls blocking() once per turn,
-     * also for a wait of zero time when something is already ready.
-     * NULL (Python, cgi: their loop holds no interpreter lock): the loop
-     * waits as it always did, at no cost.
-     */
-    void  (*blocking)(void (*wait)(void *arg), void (*wake)(void *arg), void *arg);
 };
 
 #endif /* WEFT_LANGUAGE_H */

@@ -46,9 +46,7 @@
  *       and the flags WEFT_REQ_BODY_REWINDABLE, WEFT_REQ_BODY_COMPLETE;
  *       weft_plugin_t.option_size (the options table's stride).
  *  1.2  weft_api_t: hijack (a request's connection handed to its plugin,
- *       for rack.hijack) and early_hints (103 Early Hints);
- *       weft_language_t.blocking (the loop's waits with the interpreter's
- *       lock released, for Ruby's GVL).
+ *       for rack.hijack) and early_hints (103 Early Hints).
  */
 #ifndef WEFT_VERSION_H
 #define WEFT_VERSION_H
