@@ -58,7 +58,10 @@ static const weft_option_t weft_rb_options[] = {
 /*
  * Boot the VM as `ruby -e0` would, without running anything.  Ruby installs
  * its own handlers for SIGINT, SIGHUP, SIGTERM, SIGUSR1...: they are
- * weft's, so every disposition is put back afterwards.
+ * weft's, so every disposition is put back afterwards, but for SIGVTALRM:
+ * Ruby sends it to its own threads to interrupt their blocking calls (to
+ * stop them at exit, among others), and its default action would kill the
+ * worker.
  */
 static int
 start_vm(void)
@@ -81,7 +84,7 @@ start_vm(void)
     ruby_script("weft");
 
     for (i = 1; i < NSIG; i++)
-        if (i != SIGKILL && i != SIGSTOP)
+        if (i != SIGKILL && i != SIGSTOP && i != SIGVTALRM)
             sigaction(i, &saved[i], NULL);
 
     /* Debian's rack is a gem: only RubyGems' require finds it. */
@@ -145,6 +148,14 @@ weft_rb_current(void)
     if (r == NULL || r->core->id >= weft_rb_ncores)
         return NULL;
     return &weft_rb_cores[r->core->id];
+}
+
+void
+weft_rb_on_worker_thread(const char *prefix, const char *what)
+{
+    if (rb_thread_current() != rb_thread_main())
+        rb_raise(rb_eRuntimeError, "%s%s called from a thread other than the worker's",
+                 prefix, what);
 }
 
 /* The plugin's modules, classes and per-core slots: under rb_protect. */
@@ -251,6 +262,9 @@ static const weft_language_t ruby_language = {
     .worker_exit = weft_rb_worker_exit,
     .flags = WEFT_LANG_NO_FOREIGN_STACK,
     .engine_hint = "--fiber",
+    .has_threads = weft_rb_has_threads,
+    .without_lock = weft_rb_without_lock,
+    .with_lock = weft_rb_with_lock,
 };
 
 static int

@@ -227,6 +227,9 @@ def test_modifier1_7_is_ruby_beside_python(weft):
 def test_api_from_another_thread_raises(weft):
     w = serve(weft)
     assert rk.http(w, "GET", "/thread-api").body == b"Weft.suspend called from a thread other than the worker's"
+    # The body is the request's, read on the worker's thread only.
+    assert rk.http(w, "POST", "/thread-input", body=b"the body").body == \
+        b"rack.input called from a thread other than the worker's; then the body"
 
 
 def test_big_chunks_survive_gc_compact(weft):
