@@ -14,5 +14,5 @@ TESTS += $(FIBER_TESTS)
 EXTRA_DIST += $(FIBER_TESTS) docs/fiber.md bench/apps/sleep_plain.ru \
 	t/apps/ruby/fiber_sleep.ru t/apps/ruby/fiber_async_sleep.ru \
 	t/apps/ruby/fiber_slow_tcp.ru t/apps/ruby/fiber_raise.ru \
-	t/apps/ruby/fiber_mutex.ru t/apps/ruby/fiber_timeout.ru \
+	t/apps/ruby/fiber_mutex.ru t/apps/ruby/fiber_timeout.ru t/apps/ruby/fiber_process.ru \
 	t/apps/ruby/websocket_echo.ru t/apps/ruby/background_thread.ru

@@ -55,13 +55,20 @@ static const weft_option_t weft_rb_options[] = {
 
 /* ------------------------------------------------------------ start-up */
 
+static struct sigaction ruby_sigchld;   /* Ruby's SIGCHLD handler */
+
 /*
  * Boot the VM as `ruby -e0` would, without running anything.  Ruby installs
  * its own handlers for SIGINT, SIGHUP, SIGTERM, SIGUSR1...: they are
- * weft's, so every disposition is put back afterwards, but for SIGVTALRM:
- * Ruby sends it to its own threads to interrupt their blocking calls (to
- * stop them at exit, among others), and its default action would kill the
- * worker.
+ * weft's, so every disposition is put back afterwards, but for two that
+ * weft's workers do not use and Ruby needs:
+ *  - SIGVTALRM: Ruby sends it to its own threads to interrupt their
+ *    blocking calls (to stop them at exit, among others); its default
+ *    action would kill the worker;
+ *  - SIGCHLD: Ruby's waits for a child (Process.wait, system, backticks)
+ *    sleep until its handler sees the child exit, and would hang without
+ *    it.  Kept for the app's load, saved, and put back in each worker
+ *    (worker_init), whose SIGCHLD the master resets.
  */
 static int
 start_vm(void)
@@ -84,8 +91,9 @@ start_vm(void)
     ruby_script("weft");
 
     for (i = 1; i < NSIG; i++)
-        if (i != SIGKILL && i != SIGSTOP && i != SIGVTALRM)
+        if (i != SIGKILL && i != SIGSTOP && i != SIGVTALRM && i != SIGCHLD)
             sigaction(i, &saved[i], NULL);
+    sigaction(SIGCHLD, NULL, &ruby_sigchld);
 
     /* Debian's rack is a gem: only RubyGems' require finds it. */
     weft_rb_eval("require 'rack'", &state);
@@ -214,6 +222,7 @@ weft_rb_worker_init(unsigned worker_id)
         return WEFT_ERROR;
     if (getpid() != setup_pid)
         rb_thread_atfork();         /* forked: the VM's threads and locks */
+    sigaction(SIGCHLD, &ruby_sigchld, NULL);   /* see start_vm() */
     return WEFT_OK;
 }
 
