@@ -164,6 +164,26 @@ apply_compat(const weft_compat_t *c, const char *key, const char *value, int bar
 }
 
 int
+weft_ini_apply_compat(const char *name, const char *value, int bare, const char *where,
+                      char *err, size_t errlen)
+{
+    const weft_compat_t *c = weft_compat_find(name);
+
+    if (c == NULL)
+        return WEFT_DECLINED;
+    return apply_compat(c, name, value != NULL ? value : "", bare || value == NULL, where,
+                        err, errlen);
+}
+
+int
+weft_compat_takes_value(const char *name)
+{
+    const weft_compat_t *c = weft_compat_find(name);
+
+    return c != NULL && c->status != WEFT_COMPAT_ACCEPTED;
+}
+
+int
 weft_ini_apply_key(const char *key, const char *value, int bare, const char *where,
                    char *err, size_t errlen)
 {
@@ -225,8 +245,12 @@ weft_ini_load(const char *spec, char *err, size_t errlen)
         top_file = weft_option_keep(path);
 
     rc = weft_ini_read(path, section, top_file, 0, &list, 0, err, errlen);
-    if (rc == WEFT_OK && list.n == 0 && section == NULL)
-        weft_log(WEFT_LOG_WARN, "%s: no [uwsgi] or [weft] section: nothing read from it", path);
+    if (rc == WEFT_OK && list.n == 0 && section == NULL) {
+        if (weft_check_mode)
+            weft_check_line(path, "[uwsgi]", "note", "no [uwsgi] or [weft] section: nothing read from it");
+        else
+            weft_log(WEFT_LOG_WARN, "%s: no [uwsgi] or [weft] section: nothing read from it", path);
+    }
     if (rc == WEFT_OK)
         rc = weft_ini_run(&list, top_file, collect, &c, err, errlen);
 

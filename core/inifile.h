@@ -29,4 +29,14 @@ int weft_ini_load(const char *spec, char *err, size_t errlen);
 int weft_ini_apply_key(const char *key, const char *value, int bare, const char *where,
                        char *err, size_t errlen);
 
+/*
+ * The command line's share of the uWSGI table: apply `name` (value NULL:
+ * given alone) if the table has it; WEFT_DECLINED if not, so the caller
+ * says "unknown option".  weft_compat_takes_value: whether "--name VALUE"
+ * takes the next word (every row but the accepted ones, which are flags).
+ */
+int weft_ini_apply_compat(const char *name, const char *value, int bare, const char *where,
+                          char *err, size_t errlen);
+int weft_compat_takes_value(const char *name);
+
 #endif

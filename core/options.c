@@ -14,6 +14,8 @@
 
 #include <weft/status.h>
 #include "check_config.h"
+#include "ini_dialect.h"
+#include "inifile.h"
 #include "options.h"
 
 typedef struct option_table_s option_table_t;
@@ -294,6 +296,11 @@ weft_option_apply(const weft_option_t *opt, const char *value, const char *where
     if (opt->type == WEFT_OPT_FLAG)
         value = value == NULL || !weft_option_false(value) ? "true" : "false";
     weft_config_record(opt->name, value != NULL ? value : "true");
+    /* %(name) of an option, as in uWSGI (where it was given too). */
+    if (weft_ini_ph_set(opt->name, value != NULL ? value : "true") != WEFT_OK) {
+        snprintf(err, errlen, "%s: --%s: out of memory", where, opt->name);
+        return WEFT_ERROR;
+    }
     return WEFT_OK;
 }
 
@@ -468,6 +475,17 @@ weft_options_parse_argv(int argc, char **argv, weft_option_resolver_pt resolve,
             if (failed)
                 return WEFT_ERROR;
             if (opt == NULL) {
+                /* A uWSGI option weft answers without one of its own. */
+                int rc;
+                if (value == NULL && weft_compat_takes_value(name) && i + 1 < argc
+                    && argv[i + 1][0] != '-')
+                    value = argv[++i];
+                rc = weft_ini_apply_compat(name, value, value == NULL, "command line", err,
+                                           errlen);
+                if (rc == WEFT_OK)
+                    continue;
+                if (rc == WEFT_ERROR)
+                    return WEFT_ERROR;
                 snprintf(err, errlen, "unknown option --%s (no loaded or installed plugin provides it; see weft --help)",
                          name);
                 return WEFT_ERROR;

@@ -19,7 +19,8 @@ const weft_compat_t weft_compat_table[] = {
     /* accepted: weft already behaves that way */
     { "enable-threads", ACC, NULL, "Python threads always run in weft" },
     { "single-interpreter", ACC, NULL, "weft runs one interpreter per worker" },
-    { "thunder-lock", ACC, NULL, "weft's workers do not stampede on accept" },
+    { "thunder-lock", ACC, NULL,
+      "weft has no accept lock to turn on: a worker that loses an accept goes back to its loop" },
     { "die-on-term", ACC, NULL, "SIGTERM stops weft (SIGHUP reloads it)" },
     { "ignore-sigpipe", ACC, NULL, "weft never dies of SIGPIPE" },
     { "ignore-write-errors", ACC, NULL, "a client that goes away is logged at INFO" },

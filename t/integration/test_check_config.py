@@ -53,7 +53,7 @@ def test_a_real_world_file_passes(tmp_path):
     lines = r.stdout.splitlines()
     for want in [
         f + ":8: enable-threads: accepted: Python threads always run in weft",
-        f + ":9: thunder-lock: accepted: weft's workers do not stampede on accept",
+        f + ":9: thunder-lock: accepted: weft has no accept lock to turn on: a worker that loses an accept goes back to its loop",
         f + ":10: threads: unsupported: ",
         f + ":13: die-on-term: accepted: SIGTERM stops weft (SIGHUP reloads it)",
         f + ":14: hook-master-start: unsupported: ",
