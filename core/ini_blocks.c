@@ -32,6 +32,8 @@ typedef struct {
     size_t   nitems, item;
     char    *saved_ctx;  /* %(_) outside the block (NULL: none) */
     size_t   opened;     /* index of the entry that opened it */
+    int      line_mode;  /* for: each line goes through every item in turn */
+    size_t   end;        /* line_mode: index of its endfor */
 } frame_t;
 
 typedef struct {
@@ -218,6 +220,30 @@ pop(stack_t_ *st)
     memset(f, 0, sizeof(*f));
 }
 
+/*
+ * uWSGI applies a for to each line of its body in turn (every item for
+ * the first line, then for the second ...).  That holds for a body of
+ * plain lines; one with blocks or includes in it is repeated as a whole.
+ * Returns whether the for opened at index at has a plain body, and its
+ * endfor's index in *end.
+ */
+static int
+plain_body(const weft_ini_list_t *list, size_t at, size_t *end)
+{
+    size_t j;
+
+    for (j = at + 1; j < list->n; j++) {
+        const char *k = list->v[j].key;
+        if (key_is(k, "endfor") || key_is(k, "end-for") || key_is(k, "end")) {
+            *end = j;
+            return 1;
+        }
+        if (weft_ini_is_statement(k) && !key_is(k, "set-placeholder") && !key_is(k, "set-ph"))
+            return 0;
+    }
+    return 0;
+}
+
 /* ini = FILE[:SECTION] or :SECTION (of the last file read): splice it in
  * after entry i. */
 static int
@@ -312,6 +338,7 @@ weft_ini_run(weft_ini_list_t *list, const char *top, weft_ini_emit_pt emit, void
                     }
                     f->body = i + 1;
                     f->live = f->nitems > 0;
+                    f->line_mode = plain_body(list, i, &f->end);
                     if (f->live)
                         set_ctx(f->items[0]);
                 } else {
@@ -339,7 +366,8 @@ weft_ini_run(weft_ini_list_t *list, const char *top, weft_ini_emit_pt emit, void
                 snprintf(err, errlen, "%s:%d: %s without %s", e->file, e->line, key,
                          want_for ? "for" : any ? "a block" : "if-*");
                 rc = WEFT_ERROR;
-            } else if (top_f->is_for && top_f->live && top_f->item + 1 < top_f->nitems) {
+            } else if (top_f->is_for && top_f->live && !top_f->line_mode
+                       && top_f->item + 1 < top_f->nitems) {
                 top_f->item++;
                 set_ctx(top_f->items[top_f->item]);
                 i = top_f->body - 1;
@@ -364,6 +392,18 @@ weft_ini_run(weft_ini_list_t *list, const char *top, weft_ini_emit_pt emit, void
             }
         }
         free(value);
+        /* A for's plain line: again with the next item, or on to the next
+         * line with the first. */
+        if (rc == WEFT_OK && top_f != NULL && top_f->is_for && top_f->live
+            && top_f->line_mode && i > top_f->opened && i < top_f->end) {
+            if (++top_f->item < top_f->nitems) {
+                i--;
+                set_ctx(top_f->items[top_f->item]);
+            } else if (i + 1 < top_f->end) {
+                top_f->item = 0;
+                set_ctx(top_f->items[0]);
+            }
+        }
     }
     if (rc == WEFT_OK && st.n > 0) {
         const weft_ini_entry_t *o = &list->v[st.f[st.n - 1].opened];

@@ -236,8 +236,9 @@ test_for_blocks(void)
 
     CU_ASSERT_EQUAL(run_text("[uwsgi]\nfor = a b c\nsocket = /run/%(_).sock\nhttp = %(_)\nendfor =\n"
                              "x = %(_)\n", err, sizeof(err)), WEFT_OK);
-    CU_ASSERT_STRING_EQUAL(emitted, "socket=/run/a.sock;http=a;socket=/run/b.sock;http=b;"
-                                    "socket=/run/c.sock;http=c;x=c;");
+    /* each line of the body in turn, as uWSGI documents it */
+    CU_ASSERT_STRING_EQUAL(emitted, "socket=/run/a.sock;socket=/run/b.sock;socket=/run/c.sock;"
+                                    "http=a;http=b;http=c;x=c;");
     CU_ASSERT_EQUAL(run_text("[uwsgi]\nfor =\na = 1\nendfor\nfor-times = 2\nb = %(_)\nend\n",
                              err, sizeof(err)), WEFT_OK);
     CU_ASSERT_STRING_EQUAL(emitted, "b=1;b=2;");
