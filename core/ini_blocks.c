@@ -83,7 +83,7 @@ live(const stack_t_ *st)
 static void
 set_ctx(const char *v)
 {
-    weft_ini_ph_set("_", v);
+    weft_ini_ph_replace("_", v);
 }
 
 static char *
@@ -213,6 +213,8 @@ pop(stack_t_ *st)
 
     if (f->saved_ctx != NULL)
         set_ctx(f->saved_ctx);
+    else if (f->parent_live)
+        weft_ini_ph_forget("_");
     free(f->saved_ctx);
     for (i = 0; i < f->nitems; i++)
         free(f->items[i]);
@@ -413,5 +415,6 @@ weft_ini_run(weft_ini_list_t *list, const char *top, weft_ini_emit_pt emit, void
     }
     while (st.n > 0)
         pop(&st);
+    weft_ini_ph_forget("_");    /* no block is open any more */
     return rc;
 }

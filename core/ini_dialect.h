@@ -57,8 +57,14 @@ void weft_ini_list_free(weft_ini_list_t *list);
 
 /* ---- ini_expand.c */
 
-/* Set placeholder name ('_' and '-' alike) to value; the last set wins. */
+/* Define placeholder name ('_' and '-' alike) as value, unless it has a
+ * value already: as in uWSGI, the first value given to a name is the one
+ * %(name) finds. */
 int weft_ini_ph_set(const char *name, const char *value);
+/* Set it whatever it was (the context placeholder %(_)). */
+int weft_ini_ph_replace(const char *name, const char *value);
+/* Forget it. */
+void weft_ini_ph_forget(const char *name);
 /* Its value, or NULL; marks it used. */
 const char *weft_ini_ph_get(const char *name);
 /* Whether a %(name) in any value asked for it. */

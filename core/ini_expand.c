@@ -51,13 +51,15 @@ find(const char *name)
     return NULL;
 }
 
-int
-weft_ini_ph_set(const char *name, const char *value)
+static int
+ph_store(const char *name, const char *value, int replace)
 {
     ph_t *p = find(name);
-    char *v = strdup(value);
+    char *v;
 
-    if (v == NULL)
+    if (p != NULL && !replace)
+        return WEFT_OK;
+    if ((v = strdup(value)) == NULL)
         return WEFT_ERROR;
     if (p != NULL) {
         free(p->value);
@@ -83,6 +85,30 @@ weft_ini_ph_set(const char *name, const char *value)
     }
     nphs++;
     return WEFT_OK;
+}
+
+int
+weft_ini_ph_set(const char *name, const char *value)
+{
+    return ph_store(name, value, 0);
+}
+
+int
+weft_ini_ph_replace(const char *name, const char *value)
+{
+    return ph_store(name, value, 1);
+}
+
+void
+weft_ini_ph_forget(const char *name)
+{
+    ph_t *p = find(name);
+
+    if (p == NULL)
+        return;
+    free(p->name);
+    free(p->value);
+    *p = phs[--nphs];
 }
 
 const char *

@@ -254,6 +254,23 @@ weft_ini_load(const char *spec, char *err, size_t errlen)
     if (rc == WEFT_OK)
         rc = weft_ini_run(&list, top_file, collect, &c, err, errlen);
 
+    /* A %(name) used before the line that defines it: uWSGI expands the
+     * placeholders once the whole file is read, so it finds it too. */
+    for (i = 0; rc == WEFT_OK && i < c.out.n; i++) {
+        weft_ini_entry_t *e = &c.out.v[i];
+        char             *again, why[1024];
+
+        if (strstr(e->value, "%(") == NULL)
+            continue;
+        if (weft_ini_expand(e->value, &again, why, sizeof(why)) != WEFT_OK) {
+            snprintf(err, errlen, "%s:%d: %s: %s", e->file, e->line, e->key, why);
+            rc = WEFT_ERROR;
+            break;
+        }
+        free(e->value);
+        e->value = again;
+    }
+
     /* strict = true anywhere in the file holds for all of it. */
     for (i = 0; rc == WEFT_OK && i < c.out.n; i++)
         if (weft_option_name_eq("strict", c.out.v[i].key, strlen(c.out.v[i].key)))

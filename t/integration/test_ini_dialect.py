@@ -194,3 +194,15 @@ def test_uwsgi_options_on_the_command_line(weft):
     w.wait_text("starting 2 workers")
     r = run("--threads", "2", "--no-such-option")
     assert r.returncode == 2 and "unknown option --no-such-option" in r.stderr, r.stderr
+
+
+def test_placeholders_first_value_and_forward_references(tmp_path):
+    p = tmp_path / "app.ini"
+    p.write_text("[uwsgi]\nhttp-socket = 127.0.0.1:%%(port)\nplugin = %s\nport = %d\n"
+                 "port = 1\nname = first\nname = second\nstatic-index = %%(name).html\n"
+                 % (TESTAPP, free_port()))
+    r = run("--check-config", str(p), "--show-config")
+    assert r.returncode == 0, r.stderr
+    lines = shown(r)
+    assert lines[0].startswith("http-socket = 127.0.0.1:") and not lines[0].endswith(":1"), lines
+    assert "static-index = first.html" in lines, lines
