@@ -112,6 +112,7 @@ parent_exists(const char *path)
     return dir[0] == '\0' || (stat(dir, &st) == 0 && S_ISDIR(st.st_mode));
 }
 
+/* Whether name is one of names ('_' and '-' alike). */
 static int
 is_name(const char *name, const char *const *names)
 {

@@ -41,6 +41,7 @@ typedef struct {
     int     n;
 } stack_t_;
 
+/* Whether key is the statement name ('_' and '-' alike). */
 static int
 key_is(const char *key, const char *name)
 {
@@ -54,6 +55,7 @@ static const char *const if_names[] = {
 };
 static const char *const for_names[] = { "for", "for-glob", "for-readline", "for-times", NULL };
 
+/* Whether key is one of names. */
 static int
 in(const char *key, const char *const *names)
 {
@@ -74,18 +76,21 @@ weft_ini_is_statement(const char *key)
            || key_is(key, "set-placeholder") || key_is(key, "set-ph");
 }
 
+/* Whether entries take effect where the run is (every open block live). */
 static int
 live(const stack_t_ *st)
 {
     return st->n == 0 || st->f[st->n - 1].live;
 }
 
+/* Set the context placeholder %(_). */
 static void
 set_ctx(const char *v)
 {
     weft_ini_ph_replace("_", v);
 }
 
+/* A malloc'd copy of %(_), or NULL when none is set. */
 static char *
 get_ctx(void)
 {
@@ -135,6 +140,7 @@ condition(const char *key, const char *value, char **ctx)
     return negate ? !yes : yes;
 }
 
+/* Add the first len bytes of s to the items of a for. */
 static int
 push_item(frame_t *f, const char *s, size_t len)
 {
@@ -205,6 +211,7 @@ for_items(const char *key, const char *value, frame_t *f, char *err, size_t errl
     return WEFT_OK;
 }
 
+/* Close the innermost block, giving %(_) back the value it had outside. */
 static void
 pop(stack_t_ *st)
 {

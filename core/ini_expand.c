@@ -22,6 +22,7 @@ typedef struct {
 static ph_t   *phs;
 static size_t  nphs, phs_cap;
 
+/* A malloc'd copy of name with every '_' as '-'. */
 static char *
 norm(const char *name)
 {
@@ -34,6 +35,7 @@ norm(const char *name)
     return s;
 }
 
+/* The placeholder called name, or NULL. */
 static ph_t *
 find(const char *name)
 {
@@ -51,6 +53,7 @@ find(const char *name)
     return NULL;
 }
 
+/* Set name to value; an existing one is changed only if replace. */
 static int
 ph_store(const char *name, const char *value, int replace)
 {
@@ -183,6 +186,7 @@ typedef struct {
     size_t  n, cap;
 } buf_t;
 
+/* Append n bytes of s to b; WEFT_ERROR when memory runs out. */
 static int
 add(buf_t *b, const char *s, size_t n)
 {

@@ -14,6 +14,7 @@
 
 #define MAX_WORDS 64
 
+/* Whether the word w is one of the operators. */
 static int
 is_op(const char *w)
 {
@@ -30,6 +31,7 @@ operand(const char *w)
     return v != NULL ? v : w;
 }
 
+/* s as a whole number in *out, or WEFT_ERROR naming it and expr. */
 static int
 number(const char *s, long long *out, const char *expr, char *err, size_t errlen)
 {

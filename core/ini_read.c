@@ -32,6 +32,7 @@ typedef struct {
     int     failed;
 } sbuf_t;
 
+/* Append n bytes of s to b (b->failed once memory runs out). */
 static void
 sb_add(sbuf_t *b, const char *s, size_t n)
 {
@@ -55,6 +56,7 @@ sb_add(sbuf_t *b, const char *s, size_t n)
     b->p[b->n] = '\0';
 }
 
+/* Append the string s to b. */
 static void
 sb_str(sbuf_t *b, const char *s)
 {
@@ -225,6 +227,7 @@ weft_ini_magic(const char *line, const char *path, const char *top, const char *
     return b.p;
 }
 
+/* s without its leading and trailing blanks (and CR, LF), in place. */
 static char *
 trim(char *s)
 {
@@ -238,6 +241,7 @@ trim(char *s)
     return s;
 }
 
+/* Whether [name] is the section to read (NULL: [uwsgi] or [weft]). */
 static int
 wanted(const char *name, const char *section)
 {

@@ -28,6 +28,7 @@ typedef struct {
     weft_ini_list_t out;       /* the entries that take effect */
 } collect_t;
 
+/* weft_ini_run's emit: keep a copy of an entry that takes effect. */
 static int
 collect(const weft_ini_entry_t *e, const char *value, void *data)
 {
@@ -115,6 +116,7 @@ apply_option(const weft_option_t *opt, const char *value, int bare, const char *
     return WEFT_OK;
 }
 
+/* Apply a key that a row of the uWSGI table answers, as its status says. */
 static int
 apply_compat(const weft_compat_t *c, const char *key, const char *value, int bare,
              const char *where, char *err, size_t errlen)
