@@ -103,12 +103,13 @@ def test_bare_keys_crlf_and_numbers_with_comments(weft, tmp_path):
     p = tmp_path / "crlf.ini"
     p.write_bytes(("[uwsgi]\r\nplugin = %s\r\nhttp-socket = 127.0.0.1:%d\r\nmaster\r\n"
                    "max-requests = 1000   # restart workers\r\nprocesses = 2 ; two\r\n"
-                   "disable_logging = off\r\n" % (TESTAPP, port)).encode())
+                   "disable_logging = off\r\nchmod-socket = 664\r\n" % (TESTAPP, port)).encode())
     r = run("--check-config", str(p), "--show-config")
     assert r.returncode == 0, r.stderr
     lines = shown(r)
     assert "master = true" in lines and "max-requests = 1000" in lines, r.stdout
     assert "processes = 2" in lines and "disable-logging = false" in lines, r.stdout
+    assert "chmod-socket = 664" in lines, r.stdout     # an octal mode, not a boolean
     w = weft(str(p), port=port, add_socket=False)
     assert http_get(w, "/hello").body == b"Hello, World!"
     w.wait_text("starting 2 workers")
