@@ -131,6 +131,7 @@ weft_check_value(const char *where, const char *name, const char *value)
                                         "check-static", NULL };
     static const char *const files[] = { "pidfile", "pidfile2", "safe-pidfile", "logto",
                                          "logto2", "daemonize", NULL };
+    static const char *const apps[] = { "wsgi-file", "file", "rack", "psgi", NULL };
     static const char *const sockets[] = { "socket", "http-socket", "uwsgi-socket", "http",
                                            NULL };
     struct stat st;
@@ -146,6 +147,11 @@ weft_check_value(const char *where, const char *name, const char *value)
         if (!parent_exists(value))
             weft_check_line(where, name, "note",
                             "the directory of %s does not exist on this machine: checked again when weft starts",
+                            value);
+    } else if (is_name(name, apps)) {
+        if (stat(value, &st) != 0)
+            weft_check_line(where, name, "note",
+                            "there is no %s on this machine: checked again when weft loads the app",
                             value);
     } else if (is_name(name, sockets)) {
         if (strchr(value, '/') != NULL && !parent_exists(value))

@@ -82,10 +82,12 @@ def test_show_config_with_check_config(tmp_path):
 
 
 def test_deployment_only_values_are_notes(tmp_path):
+    assert plugin_available("python"), "python.so is not built (python3-dev)"
     ini = tmp_path / "app.ini"
     ini.write_text("[uwsgi]\nplugin = %s\nhttp-socket = 127.0.0.1:%d\nchdir = /srv/nowhere/app\n"
                    "uid = weft-no-such-user\ngid = weft-no-such-group\n"
                    "socket = /run/nowhere/app.sock\npidfile = /run/nowhere/app.pid\n"
+                   "wsgi-file = /srv/nowhere/app.py\n"
                    % (TESTAPP, free_port()))
     r = run("--check-config", str(ini))
     assert r.returncode == 0, r.stdout + r.stderr
@@ -94,7 +96,8 @@ def test_deployment_only_values_are_notes(tmp_path):
                  ":5: uid: note: there is no user weft-no-such-user on this machine",
                  ":6: gid: note: there is no group weft-no-such-group on this machine",
                  ":7: socket: note: the directory of the UNIX socket /run/nowhere/app.sock",
-                 ":8: pidfile: note: the directory of /run/nowhere/app.pid"]:
+                 ":8: pidfile: note: the directory of /run/nowhere/app.pid",
+                 ":9: wsgi-file: note: there is no /srv/nowhere/app.py on this machine"]:
         assert f + want in r.stdout, (want, r.stdout)
 
 
