@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -63,14 +64,17 @@ sb_str(sbuf_t *b, const char *s)
     sb_add(b, s, strlen(s));
 }
 
-/* The absolute form of path (a malloc'd string). */
+/* The absolute form of path (a malloc'd string).  A symbolic link is not
+ * followed, as uWSGI does not: /etc/uwsgi/apps-enabled/app.ini keeps %d
+ * in apps-enabled. */
 static char *
 absolute(const char *path)
 {
-    char  cwd[PATH_MAX];
-    char *r = realpath(path, NULL);
+    char        cwd[PATH_MAX];
+    char       *r;
+    struct stat st;
 
-    if (r != NULL)
+    if ((lstat(path, &st) != 0 || !S_ISLNK(st.st_mode)) && (r = realpath(path, NULL)) != NULL)
         return r;
     if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
         return strdup(path);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <weft/status.h>
@@ -82,6 +83,20 @@ test_magic(void)
     snprintf(want, sizeof(want), "processes = %s", cores);
     CU_ASSERT_STRING_EQUAL(s, want);
     free(s);
+    /* a link keeps its own directory (Debian's apps-enabled/) */
+    {
+        char link[300], target[300];
+        snprintf(target, sizeof(target), "%s/sub", dir);
+        mkdir(target, 0700);
+        snprintf(target, sizeof(target), "%s/sub/real.ini", dir);
+        write_file("sub/real.ini", "");
+        snprintf(link, sizeof(link), "%s/link.ini", dir);
+        CU_ASSERT_EQUAL(symlink(target, link), 0);
+        s = weft_ini_magic("%d%s", link, NULL, NULL);
+        snprintf(want, sizeof(want), "%s/link.ini", dir);
+        CU_ASSERT_STRING_EQUAL(s, want);
+        free(s);
+    }
     s = weft_ini_magic("%0/%1", "/srv/www/app.ini", NULL, NULL);
     CU_ASSERT_STRING_EQUAL(s, "srv/www");
     free(s);
