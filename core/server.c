@@ -23,6 +23,7 @@
 #include "plugin_loader.h"
 #include "reexec.h"
 #include "registry.h"
+#include "sd_notify.h"
 #include "server.h"
 #include "static.h"
 #include "worker.h"
@@ -168,6 +169,8 @@ weft_server_main(void)
     weft_worker_hold_signals();
 
     decide_master();
+    if (weft_conf.master)
+        weft_sd_init();             /* the master speaks to systemd */
     if (weft_registry_check_pairings() != WEFT_OK)
         return WEFT_ERROR;
     if (weft_language_count() == 0 && weft_conf.static_map.n == 0

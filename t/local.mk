@@ -90,6 +90,7 @@ INTEGRATION_TESTS = \
 	t/integration/test_uwsgi.py \
 	t/integration/test_nginx.py \
 	t/integration/test_master.py \
+	t/integration/test_systemd.py \
 	t/integration/test_static.py \
 	t/integration/test_logs.py \
 	t/integration/test_ini.py \
