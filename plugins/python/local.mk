@@ -5,7 +5,8 @@ plugins_python_python_la_SOURCES = \
 	plugins/python/python.h plugins/python/python.c plugins/python/app.c \
 	plugins/python/tstate.c plugins/python/gilstate.c \
 	plugins/python/wsgi.c plugins/python/wsgi_environ.c plugins/python/wsgi_input.c \
-	plugins/python/wsgi_response.c plugins/python/api_module.c
+	plugins/python/wsgi_response.c plugins/python/api_module.c \
+	plugins/python/prefork.c
 plugins_python_python_la_CPPFLAGS = $(plugin_cppflags) $(PYTHON_CFLAGS) \
 	-DWEFT_PY_EXECUTABLE='"$(PYTHON)"'
 plugins_python_python_la_CFLAGS = $(plugin_cflags)

@@ -210,4 +210,12 @@ void      weft_py_core_release(weft_py_core_t *pc);
 
 int       weft_py_api_module_init(void);
 
+/* prefork.c: threads the app started in the master (noted before the
+ * fork, warned of once in worker 1), and --pythonpath globs (add() for
+ * each match, or the pattern itself when it has no wildcard). */
+void      weft_py_prefork_note(void);
+void      weft_py_prefork_warn(unsigned worker_id);
+int       weft_py_path_glob(const char *pattern, int (*add)(const char *dir, void *arg),
+                            void *arg);
+
 #endif /* WEFT_PYTHON_H */
