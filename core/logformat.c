@@ -209,15 +209,20 @@ memory(long *rss, long *vsz)
     *rss = resident * sysconf(_SC_PAGESIZE);
 }
 
+/* The response's header fields: as they went out (the status line and the
+ * blank line are not fields), else as the app gave them. */
 static unsigned
 count_headers(weft_req_t *r)
 {
-    unsigned    n = 0;
-    size_t      i;
+    const weft_buf_t *b = r->head_sent && r->head.len > 0 ? &r->head : &r->headers;
+    unsigned          n = 0;
+    size_t            i;
 
-    for (i = 0; i + 1 < r->headers.len; i++)
-        if (r->headers.data[i] == '\r' && r->headers.data[i + 1] == '\n')
+    for (i = 0; i + 1 < b->len; i++)
+        if (b->data[i] == '\r' && b->data[i + 1] == '\n')
             n++;
+    if (b == &r->head)
+        n = n >= 2 ? n - 2 : 0;
     return n;
 }
 
