@@ -323,8 +323,6 @@ const weft_option_t weft_core_options[] = {
       "accepted: weft's sendfile and copied responses never hold a core", 0, 0,
       weft_opts_set_accepted },
     /* logging */
-    { "logformat", 0, WEFT_OPT_CALLBACK, 0, NULL, "FORMAT",
-      "the same as --log-format", 0, 0, set_log_format },
     { "log-4xx", 0, WEFT_OPT_FLAG, 0, &weft_conf.log_4xx, NULL,
       "with --disable-logging: still log requests answered 4xx", 0, 0, NULL },
     { "log-5xx", 0, WEFT_OPT_FLAG, 0, &weft_conf.log_5xx, NULL,

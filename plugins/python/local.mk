@@ -29,3 +29,16 @@ PYTHON_TEST_APPS = \
 TESTS += $(PYTHON_TESTS)
 EXTRA_DIST += $(PYTHON_TESTS) $(PYTHON_TEST_APPS) \
 	docs/python.md examples/python/hello.py examples/python/sleep.py
+
+# uWSGI's everyday options and ini files (issue 14), served by python.so
+OPTS_TESTS = \
+	t/integration/test_uwsgi_opts.py \
+	t/integration/test_uwsgi_logging.py \
+	t/integration/test_uwsgi_ini_apps.py
+OPTS_TEST_APPS = \
+	t/apps/python/opts_app.py t/apps/python/thread_at_import.py \
+	t/apps/python/uwsgi_opts/flask_site.py t/apps/python/uwsgi_opts/djsite/__init__.py \
+	t/apps/python/uwsgi_opts/djsite/settings.py t/apps/python/uwsgi_opts/djsite/urls.py \
+	t/apps/python/uwsgi_opts/djsite/wsgi.py
+TESTS += $(OPTS_TESTS)
+EXTRA_DIST += $(OPTS_TESTS) $(OPTS_TEST_APPS)
