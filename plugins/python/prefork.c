@@ -13,6 +13,7 @@
 #include <glob.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static int  nthreads;        /* other live threads when the app had loaded */
 static char names[512];      /* their names */
@@ -88,4 +89,64 @@ weft_py_path_glob(const char *pattern, int (*add)(const char *dir, void *arg), v
         rc = add(g.gl_pathv[i], arg);
     globfree(&g);
     return rc;
+}
+
+/* The watcher, in Python: it sleeps with the GIL released, so it costs the
+ * worker nothing between looks. */
+static const char autoreload_src[] =
+    "def _weft_autoreload(interval, target):\n"
+    "    import os, signal, sys, threading, time\n"
+    "    def files():\n"
+    "        seen = {}\n"
+    "        for m in list(sys.modules.values()):\n"
+    "            f = getattr(m, '__file__', None)\n"
+    "            if not isinstance(f, str):\n"
+    "                continue\n"
+    "            try:\n"
+    "                seen[f] = os.stat(f).st_mtime_ns\n"
+    "            except OSError:\n"
+    "                pass\n"
+    "        return seen\n"
+    "    def watch():\n"
+    "        base = files()\n"
+    "        while True:\n"
+    "            time.sleep(interval)\n"
+    "            now = files()\n"
+    "            for f, t in now.items():\n"
+    "                if f in base and base[f] != t:\n"
+    "                    sys.stderr.write('python: %s changed: reloading (--py-autoreload)\\n' % f)\n"
+    "                    sys.stderr.flush()\n"
+    "                    os.kill(target, signal.SIGHUP)\n"
+    "                    return\n"
+    "            base.update(now)\n"
+    "    threading.Thread(target=watch, name='weft-autoreload', daemon=True).start()\n";
+
+int
+weft_py_autoreload_start(int forked)
+{
+    PyObject *globals, *fn, *rc;
+    long      target = forked ? (long) getppid() : (long) getpid();
+
+    globals = PyDict_New();
+    if (globals == NULL)
+        goto fail;
+    PyDict_SetItemString(globals, "__builtins__", PyEval_GetBuiltins());
+    rc = PyRun_String(autoreload_src, Py_file_input, globals, globals);
+    if (rc == NULL) {
+        Py_DECREF(globals);
+        goto fail;
+    }
+    Py_DECREF(rc);
+    fn = PyDict_GetItemString(globals, "_weft_autoreload");     /* borrowed */
+    rc = fn ? PyObject_CallFunction(fn, "ll", weft_py_conf.autoreload, target) : NULL;
+    Py_DECREF(globals);
+    if (rc == NULL)
+        goto fail;
+    Py_DECREF(rc);
+    weft_py_api->log(WEFT_LOG_INFO, "python: watching the modules' files every %ld s (--py-autoreload)",
+                     weft_py_conf.autoreload);
+    return WEFT_OK;
+fail:
+    weft_py_log_exception(WEFT_LOG_ERROR, "python: cannot start --py-autoreload");
+    return WEFT_ERROR;
 }

@@ -52,6 +52,11 @@ static const weft_option_t python_options[] = {
       "import MODULE (and call FUNCTION() from it) before the app loads (repeatable)", 0, 0, NULL },
     { "pyimport", 0, WEFT_OPT_LIST, 0, &weft_py_conf.imports, "MODULE[:FUNCTION]",
       "the same as --python-import", 0, 0, NULL },
+    { "py-autoreload", 0, WEFT_OPT_INT, 0, &weft_py_conf.autoreload, "SECONDS",
+      "every SECONDS, look whether an imported module's file changed, and reload weft if so (for development)",
+      0, 86400, NULL },
+    { "python-autoreload", 0, WEFT_OPT_INT, 0, &weft_py_conf.autoreload, "SECONDS",
+      "the same as --py-autoreload", 0, 86400, NULL },
     WEFT_OPTION_END
 };
 
@@ -217,6 +222,9 @@ python_worker_init(unsigned worker_id)
     if (weft_py_conf.lazy_apps && weft_py_app == NULL
         && (weft_py_conf.wsgi_file != NULL || weft_py_conf.module != NULL)
         && weft_py_app_load() != WEFT_OK)
+        return WEFT_ERROR;
+    if (worker_id == 1 && weft_py_conf.autoreload > 0
+        && weft_py_autoreload_start(getpid() != setup_pid) != WEFT_OK)
         return WEFT_ERROR;
     /* Last: it releases the GIL. */
     return weft_py_states_init(weft_py_api->core_count());

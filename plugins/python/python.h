@@ -74,6 +74,7 @@ typedef struct {
     const char     *home;          /* --home: a virtualenv */
     int             lazy_apps;     /* --lazy-apps: load in each worker */
     weft_strlist_t  imports;       /* --python-import MODULE[:FUNCTION] */
+    long            autoreload;    /* --py-autoreload SECONDS (0: off) */
 } weft_py_conf_t;
 
 extern weft_py_conf_t weft_py_conf;
@@ -215,6 +216,9 @@ int       weft_py_api_module_init(void);
  * each match, or the pattern itself when it has no wildcard). */
 void      weft_py_prefork_note(void);
 void      weft_py_prefork_warn(unsigned worker_id);
+/* --py-autoreload: in worker 1, a thread that reloads weft (SIGHUP to the
+ * master, or to this process without one) when a module's file changes. */
+int       weft_py_autoreload_start(int forked);
 int       weft_py_path_glob(const char *pattern, int (*add)(const char *dir, void *arg),
                             void *arg);
 

@@ -288,3 +288,21 @@ def test_no_warning_with_lazy_apps_or_without_threads(weft):
     v.stop()
     w.assert_not_logged(r"started \d+ thread")
     v.assert_not_logged(r"started \d+ thread")
+
+
+@pytest.mark.parametrize("master", [True, False])
+def test_py_autoreload_reloads_a_changed_module(weft, tmp_path, master):
+    mod = tmp_path / "reloaded_app.py"
+    src = ("def application(e, sr):\n    sr('200 OK', [('Content-Length', '2')])\n"
+           "    return [b'%s']\n")
+    mod.write_text(src % "v1")
+    args = ["--plugin", "python", "--pythonpath", str(tmp_path), "--module", "reloaded_app",
+            "--py-autoreload", "1"] + (["--master"] if master else [])
+    w = weft(*args)
+    assert http_get(w, "/").body == b"v1"
+    w.wait_log(r"watching the modules' files every 1 s")
+    mod.write_text(src % "v2")
+    st = os.stat(mod)
+    os.utime(mod, ns=(st.st_atime_ns, st.st_mtime_ns + 5 * 10**9))
+    w.wait_log(r"reloaded_app\.py changed: reloading \(--py-autoreload\)", timeout=15)
+    wait_for(lambda: http_get(w, "/").body == b"v2", timeout=20, what="the new code")
