@@ -118,9 +118,10 @@ weft_plugin_load_uwsgi_list(const char *list, char *err, size_t errlen)
             struct names_s n = { .len = 0 };
             weft_plugins_each_installed(add_name, &n);
             snprintf(err, errlen,
-                     "no plugin '%s' in %s; weft has: %s (uWSGI's names such as python3, "
-                     "rack, psgi, gevent_python3 map to these; logfile, http and router_* "
-                     "are built in)", tok, weft_plugin_dir(), n.len ? n.list : "none");
+                     "plugin '%s' not found: there is no %s/%s.so; weft has: %s (uWSGI's "
+                     "names such as python3, rack, psgi, gevent_python3 map to these; "
+                     "logfile, http and router_* are built in)", tok, weft_plugin_dir(), name,
+                     n.len ? n.list : "none");
             return WEFT_ERROR;
         }
         if (strcmp(name, tok) != 0)

@@ -87,7 +87,7 @@ def test_uwsgi_plugin_names_map(name, weft_name):
 def test_unknown_plugin_name_says_what_weft_has():
     r = run(["--plugins", "asyncio_python3", "--http-socket", "127.0.0.1:1"])
     assert r.returncode != 0
-    assert "no plugin 'asyncio_python3'" in r.stderr
+    assert "plugin 'asyncio_python3' not found" in r.stderr
     assert re.search(r"weft has: .*python", r.stderr), r.stderr
 
 
