@@ -92,7 +92,8 @@ weft_py_path_glob(const char *pattern, int (*add)(const char *dir, void *arg), v
 }
 
 /* The watcher, in Python: it sleeps with the GIL released, so it costs the
- * worker nothing between looks. */
+ * worker nothing between looks.  The first look is taken before the
+ * thread starts, so a change right after start-up is seen. */
 static const char autoreload_src[] =
     "def _weft_autoreload(interval, target):\n"
     "    import os, signal, sys, threading, time\n"
@@ -107,8 +108,8 @@ static const char autoreload_src[] =
     "            except OSError:\n"
     "                pass\n"
     "        return seen\n"
+    "    base = files()\n"
     "    def watch():\n"
-    "        base = files()\n"
     "        while True:\n"
     "            time.sleep(interval)\n"
     "            now = files()\n"
