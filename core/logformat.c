@@ -57,6 +57,7 @@ static part_t   *parts;
 static unsigned  nparts;
 static int       mem_used;  /* the format names rss/vsz: read /proc once a line */
 
+/* Append a part: a literal (text), %(var.NAME) (text = NAME) or a variable. */
 static int
 add_part(int id, const char *text, size_t len)
 {
@@ -169,6 +170,7 @@ weft_logfilter_wants(weft_req_t *r, double took)
     return 0;
 }
 
+/* Append n bytes of s escaped (at most 512 of them), or "-" when empty. */
 static void
 put_escaped(weft_buf_t *out, const char *s, size_t n)
 {
@@ -185,6 +187,7 @@ put_escaped(weft_buf_t *out, const char *s, size_t n)
     weft_buf_append(out, esc, m);
 }
 
+/* Append a request variable, escaped, or "-". */
 static void
 put_var(weft_buf_t *out, weft_req_t *r, const char *name)
 {
@@ -194,6 +197,7 @@ put_var(weft_buf_t *out, weft_req_t *r, const char *name)
     put_escaped(out, v, v ? n : 0);
 }
 
+/* This process's resident and virtual size in bytes (0 when unknown). */
 static void
 memory(long *rss, long *vsz)
 {

@@ -43,6 +43,7 @@ static target_t targets[MAX_TARGETS];
 static unsigned ntargets;
 static int      have[2];  /* targets for the server log, for access lines */
 
+/* A syslog facility's number by name, or -1. */
 static int
 facility_code(const char *s)
 {
@@ -125,6 +126,7 @@ weft_logger_req_active(void)
     return have[1];
 }
 
+/* Write all of p to fd, retrying short writes; give up on an error. */
 static void
 write_fd(int fd, const char *p, size_t n)
 {

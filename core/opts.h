@@ -31,6 +31,10 @@ int weft_plugin_load_uwsgi_list(const char *list, char *err, size_t errlen);
 
 /* ------------------------------------------------------------- opts_set.c */
 
+/* Set by --http: start-up says once that weft needs no HTTP router. */
+extern int weft_opts_http_given;
+
+
 int weft_opts_set_http(const weft_option_t *opt, const char *value, char *err, size_t errlen);
 int weft_opts_set_env(const weft_option_t *opt, const char *value, char *err, size_t errlen);
 int weft_opts_set_umask(const weft_option_t *opt, const char *value, char *err, size_t errlen);

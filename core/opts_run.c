@@ -14,8 +14,6 @@
 #include "log.h"
 #include "opts.h"
 
-extern int weft_opts_http_given;
-
 static pid_t started_by;    /* the process whose exit vacuums */
 
 int

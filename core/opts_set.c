@@ -16,7 +16,6 @@
 #include "options.h"
 #include "opts.h"
 
-/* Set by --http: start-up says once that weft needs no HTTP router. */
 int weft_opts_http_given;
 
 int

@@ -70,6 +70,7 @@ struct names_s {
     size_t len;
 };
 
+/* weft_plugins_each_installed() visitor: append the plugin's name. */
 static void
 add_name(const weft_plugin_t *desc, const char *path, void *data)
 {

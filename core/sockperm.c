@@ -87,6 +87,7 @@ weft_sockets_chown(const char *spec)
     return WEFT_OK;
 }
 
+/* Remove a pidfile weft wrote (NULL: none), saying so. */
 static void
 remove_pidfile(const char *path)
 {
