@@ -176,6 +176,12 @@ def test_procname_prefix(py):
     assert all(comm(p).startswith("web-weft worker") for p in workers_of(w))
 
 
+def test_auto_procname_and_the_accepted_options(py):
+    w = py("--auto-procname", "--close-on-exec", "--log-master", "--log-reopen")
+    assert http_get(w, "/").body == b"hello"
+    assert open("/proc/%d/comm" % w.proc.pid).read().strip() == "weft worker 1"
+
+
 # ------------------------------------------------- environment, start-up
 
 def test_env_and_print(py):
