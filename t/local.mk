@@ -205,8 +205,10 @@ t_unit_test_current_LDADD = $(unit_ldadd)
 endif
 
 # uWSGI's everyday options (issue 14 item 4)
+if HAVE_CUNIT
 check_PROGRAMS += t/unit/test_opts
 TESTS += t/unit/test_opts
 t_unit_test_opts_SOURCES = t/unit/test_opts.c t/unit/tap.c t/unit/tap.h
 t_unit_test_opts_CPPFLAGS = $(unit_cppflags)
 t_unit_test_opts_LDADD = $(unit_ldadd)
+endif
