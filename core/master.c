@@ -34,6 +34,7 @@
 #include "conf.h"
 #include "log.h"
 #include "master.h"
+#include "opts.h"
 #include "reexec.h"
 #include "scoreboard.h"
 #include "sd_notify.h"
@@ -278,6 +279,7 @@ check_harakiri(double t)
                          sw->worker_id, (long) sw->pid, core, (int) sizeof(c->what), c->what,
                          t - start, weft_conf.harakiri);
                 c->start = 0;
+                weft_harakiri_verbose(sw->pid);
                 kill(sw->pid, SIGKILL);
                 break;
             }
@@ -331,6 +333,11 @@ check_workers(double t)
                          (double) kib / 1024, weft_conf.reload_on_rss);
                 retire(w, i + 1, why, weft_conf.reload_mercy);
             }
+        }
+        if (w->pid > 0) {
+            char why[128];
+            if (weft_recycle_reason(w->pid, w->spawned, t, why, sizeof(why)))
+                retire(w, i + 1, why, weft_conf.reload_mercy);
         }
     }
     for (i = 0; i < ndraining; i++) {
