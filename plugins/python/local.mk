@@ -42,4 +42,4 @@ OPTS_TEST_APPS = \
 	t/apps/python/uwsgi_opts/djsite/settings.py t/apps/python/uwsgi_opts/djsite/urls.py \
 	t/apps/python/uwsgi_opts/djsite/wsgi.py
 TESTS += $(OPTS_TESTS)
-EXTRA_DIST += $(OPTS_TESTS) $(OPTS_TEST_APPS) docs/uwsgi-migration-opts.md
+EXTRA_DIST += $(OPTS_TESTS) $(OPTS_TEST_APPS)
