@@ -24,6 +24,7 @@
 #include "plugin_loader.h"
 #include "reexec.h"
 #include "registry.h"
+#include "sd_listen.h"
 #include "sd_notify.h"
 #include "server.h"
 #include "static.h"
@@ -157,8 +158,10 @@ weft_server_main(void)
     const weft_loaded_plugin_t *p;
     int                         rc;
 
-    if (weft_conf.uwsgi_sockets.n == 0 && weft_conf.http_sockets.n == 0) {
-        weft_die_msg("nothing to listen on: give --http-socket ADDR or --socket ADDR");
+    weft_sd_listen_init();
+    if (weft_conf.uwsgi_sockets.n == 0 && weft_conf.http_sockets.n == 0
+        && weft_sd_listen_count() == 0 && weft_reexec_count("systemd:") == 0) {
+        weft_die_msg("nothing to listen on: give --http-socket ADDR or --socket ADDR (or start weft from a systemd socket unit)");
         for (p = weft_plugins_loaded(); p != NULL; p = p->next)
             fprintf(stderr, "  loaded plugin %s %s (%s)\n", p->desc->name,
                     p->desc->version ? p->desc->version : "", p->path);

@@ -103,3 +103,75 @@ def test_a_bad_notify_socket_is_a_warning_and_weft_serves(weft):
     w = weft("--plugin", "python", "--wsgi-file", APP, env={"NOTIFY_SOCKET": "not-a-path"})
     w.wait_log(r"WARN NOTIFY_SOCKET=not-a-path is not a unix socket path")
     assert http_get(w, "/hello").status == 200
+
+
+# ------------------------------------------------------------ socket activation
+
+def listening_socket():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", 0))
+    s.listen(64)
+    return s
+
+
+def activate(weft, socks, names, *args, **kw):
+    """Start weft as systemd would from a socket unit: socks at fds 3, 4...,
+    $LISTEN_FDS and $LISTEN_FDNAMES, and $LISTEN_PID weft's own pid (the
+    shell that sets it execs weft).  The sockets stay open here too, so a
+    weft that bound its address again would fail with EADDRINUSE."""
+    high = [os.dup2(s.fileno(), 50 + i) for i, s in enumerate(socks)]
+    targets = list(range(3, 3 + len(socks)))
+
+    def place():
+        for i, fd in enumerate(high):
+            os.dup2(fd, 3 + i)
+    env = {"LISTEN_FDS": str(len(socks)), "LISTEN_FDNAMES": ":".join(names)}
+    env.update(kw.pop("env", {}))
+    w = weft("--plugin", "python", "--wsgi-file", APP, *args,
+             launcher=["sh", "-c", 'LISTEN_PID=$$; export LISTEN_PID; exec "$@"', "sh"],
+             pass_fds=targets, preexec_fn=place, port=socks[0].getsockname()[1],
+             env=env, **kw)
+    for fd in high:
+        os.close(fd)
+    return w
+
+
+def test_an_activated_socket_serves_the_address_it_is_bound_to(weft):
+    s = listening_socket()
+    port = s.getsockname()[1]
+    w = activate(weft, [s], ["web"], "--http-socket", "127.0.0.1:%d" % port)
+    w.wait_log(r"listening \(systemd's socket\) on 127\.0\.0\.1:%d \(http\)" % port)
+    assert http_get(w, "/hello").status == 200
+    s.close()
+
+
+def test_activated_sockets_without_an_address_serve_by_their_names(weft):
+    from weftlib import uwsgi_request
+    web, uw = listening_socket(), listening_socket()
+    w = activate(weft, [web, uw], ["http", "uwsgi"], add_socket=False)
+    w.wait_log(r"listening on systemd's socket http \(http\)")
+    w.wait_log(r"listening on systemd's socket uwsgi \(uwsgi\)")
+    assert http_get(w, "/hello").status == 200
+    w.addr = ("127.0.0.1", uw.getsockname()[1])
+    assert uwsgi_request(w, "/hello").status == 200
+
+
+def test_activated_sockets_survive_a_reload(weft, manager):
+    web = listening_socket()
+    w = activate(weft, [web], ["http"], "--master", "--processes", "1", add_socket=False,
+                 env={"NOTIFY_SOCKET": manager.path})
+    manager.wait_for("READY", "1")
+    w.send_signal(signal.SIGHUP)
+    manager.wait_for("RELOADING", "1")
+    manager.wait_for("READY", "1")
+    w.wait_log(r"still listening on systemd:http \(http\)")
+    assert http_get(w, "/hello").status == 200
+
+
+def test_sockets_for_another_pid_are_not_taken():
+    from weftlib import run
+    r = run(["--plugin", "python", "--wsgi-file", APP],
+            env={"LISTEN_PID": "1", "LISTEN_FDS": "1"})
+    assert r.returncode != 0
+    assert "nothing to listen on" in r.stderr

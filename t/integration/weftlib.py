@@ -48,7 +48,10 @@ class Weft:
     """A running weft.  Use as a context manager or call stop()."""
 
     def __init__(self, args, port=None, http=True, env=None, wait=True,
-                 allow_errors=(), cwd=None, add_socket=True):
+                 allow_errors=(), cwd=None, add_socket=True, launcher=(), pass_fds=(),
+                 preexec_fn=None):
+        """launcher: argv words before weft's (a shell that sets up its
+        environment); pass_fds and preexec_fn: as subprocess.Popen's."""
         self.allow_errors = [re.compile(p) for p in allow_errors]
         own_socket = add_socket and port is not False \
             and not any(a in ("--http-socket", "--socket") for a in args)
@@ -61,7 +64,7 @@ class Weft:
         for attempt in range(5):
             self.port = port or free_port()
             self.addr = ("127.0.0.1", self.port)
-            self.args = [WEFT_BIN]
+            self.args = list(launcher) + [WEFT_BIN]
             if own_socket:
                 self.args += ["--http-socket" if http else "--socket", "127.0.0.1:%d" % self.port]
             self.args += list(args)
@@ -69,7 +72,8 @@ class Weft:
                                                        delete=False)
             self.proc = subprocess.Popen(self.args, stdout=self.logfile,
                                          stderr=subprocess.STDOUT, env=e, cwd=cwd,
-                                         start_new_session=True)
+                                         start_new_session=True, pass_fds=pass_fds,
+                                         preexec_fn=preexec_fn)
             self.stopped = False
             if not wait:
                 return
