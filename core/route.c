@@ -14,13 +14,16 @@
 #include <sys/stat.h>
 
 #include <weft/status.h>
+#include "conn.h"
 #include "log.h"
+#include "proto.h"
 #include "route.h"
 
 #define EXPAND_MAX 8192
 #define MAX_CAPS   10
 
 static pcre2_match_data *md;
+static int               quiet;     /* the early pass: failures not logged */
 static char              buf_a[EXPAND_MAX], buf_b[EXPAND_MAX];
 
 /* Match re against s: the captures into caps; 1 on a match. */
@@ -92,8 +95,9 @@ fail(weft_req_t *r, const weft_route_t *rt, const char *why)
 {
     struct weft_route_req_s *st = weft_route_state(r);
 
-    weft_log(WEFT_LOG_ERROR, "%.*s %.*s: route '%s': %s", (int) r->pub.method.len,
-             r->pub.method.data, (int) r->pub.uri.len, r->pub.uri.data, rt->text, why);
+    if (!quiet)
+        weft_log(WEFT_LOG_ERROR, "%.*s %.*s: route '%s': %s", (int) r->pub.method.len,
+                 r->pub.method.data, (int) r->pub.uri.len, r->pub.uri.data, rt->text, why);
     if (st == NULL)
         return WEFT_ERROR;
     st->answer = 500;
@@ -102,9 +106,27 @@ fail(weft_req_t *r, const weft_route_t *rt, const char *why)
 }
 
 int
+weft_route_answers_early(weft_conn_t *c)
+{
+    static weft_req_t scratch;
+    int               rc, head_error = c->head_error;
+
+    scratch.conn = c;
+    if (weft_proto_build_request(c, &scratch) != WEFT_OK) {
+        c->head_error = head_error;     /* the core's own build reports it */
+        return 0;
+    }
+    quiet = 1;
+    rc = weft_route_request(&scratch);
+    quiet = 0;
+    scratch.conn = NULL;
+    return rc != WEFT_OK;
+}
+
+int
 weft_route_request(weft_req_t *r)
 {
-    unsigned i = 0, steps = 0;
+    unsigned i = 0, jumps = 0;
 
     r->no_log = 0;
     r->route_head = 0;
@@ -121,8 +143,6 @@ weft_route_request(weft_req_t *r)
         weft_route_caps_t   caps = { NULL, NULL, 0 };
         int                 hit, rc;
 
-        if (++steps > 64 * weft_nroutes + 1024)
-            return fail(r, rt, "the rules loop (goto); the request is stopped");
         switch (rt->kind) {
         case WEFT_ROUTE_REGEXP:
             hit = match(rt->re, r->pub.path_info.data, r->pub.path_info.len, &caps);
@@ -152,6 +172,8 @@ weft_route_request(weft_req_t *r)
             i++;
             break;
         case WEFT_ROUTE_GOTO:
+            if (++jumps > 1000)
+                return fail(r, rt, "1000 jumps: the rules loop; the request is stopped");
             i = rt->target;
             break;
         case WEFT_ROUTE_CONTINUE:

@@ -134,6 +134,12 @@ void weft_routes_reset(void);
  * variables may have changed), WEFT_DONE when weft_route_language answers. */
 int weft_route_request(weft_req_t *r);
 
+/* A head is in and the loop is about to buffer its body: whether the
+ * chain answers this request itself (break:, return:, redirect:, a 401),
+ * so the body is not read first.  Runs the chain on a scratch request of
+ * the worker's: the request's core runs it again. */
+int weft_route_answers_early(weft_conn_t *c);
+
 /* ---------------------------------------------------------- route_vars.c */
 
 /* Expand a template (${VAR}, ${cookie[n]}, ${qs[n]}, ${httptime[N]}, $0-$9)

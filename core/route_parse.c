@@ -305,7 +305,7 @@ weft_routes_setup(void)
     for (i = 0; i < ngiven; i++) {
         if (weft_route_parse(given[i].kind, given[i].text, &weft_routes[i], err, sizeof(err))
             != WEFT_OK) {
-            weft_log(WEFT_LOG_ERROR, "--%s %s: %s", kind_names[given[i].kind], given[i].text,
+            weft_log(WEFT_LOG_ERROR, "--%s \"%s\": %s", kind_names[given[i].kind], given[i].text,
                      err);
             return WEFT_ERROR;
         }
@@ -321,7 +321,7 @@ weft_routes_setup(void)
                 && strcmp(weft_routes[j].label, rt->label) == 0)
                 break;
         if (j == weft_nroutes) {
-            weft_log(WEFT_LOG_ERROR, "--%s %s: goto: no --route-label %s",
+            weft_log(WEFT_LOG_ERROR, "--%s \"%s\": goto: no --route-label %s",
                      kind_names[rt->kind], rt->text, rt->label);
             return WEFT_ERROR;
         }

@@ -92,6 +92,7 @@ INTEGRATION_TESTS = \
 	t/integration/test_master.py \
 	t/integration/test_systemd.py \
 	t/integration/test_static.py \
+	t/integration/test_routes.py \
 	t/integration/test_logs.py \
 	t/integration/test_ini.py \
 	t/integration/test_loop_engine.py
