@@ -60,8 +60,8 @@ static const struct {
     { "contains", WEFT_RCOND_CONTAINS, 2 },
     { "isfile", WEFT_RCOND_ISFILE, 1 },
     { "isdir", WEFT_RCOND_ISDIR, 1 },
-    { "ishigher", WEFT_RCOND_ISHIGHER, 2 }, { "higher", WEFT_RCOND_ISHIGHER, 2 },
-    { "islower", WEFT_RCOND_ISLOWER, 2 },   { "lower", WEFT_RCOND_ISLOWER, 2 },
+    { "ishigher", WEFT_RCOND_ISHIGHER, 2 },
+    { "islower", WEFT_RCOND_ISLOWER, 2 },
 };
 
 static const struct {
