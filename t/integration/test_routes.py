@@ -338,3 +338,19 @@ def test_a_bad_rule_is_refused_at_start_up(opt, value, says):
     assert p.returncode != 0
     out = p.stdout + p.stderr
     assert says in out and value in out, out
+
+
+def test_check_config_checks_the_rules(tmp_path):
+    ini = tmp_path / "app.ini"
+    good = ("[uwsgi]\nhttp-socket = 127.0.0.1:0\n"
+            "route = ^/healthz$ donotlog:\n"
+            "route-if = ishigher:${CONTENT_LENGTH};15000000 break:413\n")
+    ini.write_text(good)
+    p = run(["--check-config", str(ini)])
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "ok: weft would start" in p.stdout
+    ini.write_text(good + "route = ^/x cache:foo\n")
+    p = run(["--check-config", str(ini)])
+    assert p.returncode == 1
+    assert "unsupported route action 'cache'" in p.stderr
+    assert "weft would not start: a route rule is refused" in p.stderr
