@@ -18,6 +18,7 @@
 #include "log.h"
 #include "options.h"
 #include "registry.h"
+#include "route.h"
 
 int         weft_check_mode;
 int         weft_show_config;
@@ -188,6 +189,11 @@ weft_check_verdict(const char *file)
     }
     if (weft_registry_check_pairings() != WEFT_OK) {
         fprintf(stderr, "weft: %s: weft would not start: the plugins it loads do not go together (see the error above)\n",
+                file);
+        return 1;
+    }
+    if (weft_routes_setup() != WEFT_OK) {      /* routes: every rule parses (route_parse.c) */
+        fprintf(stderr, "weft: %s: weft would not start: a route rule is refused (see the error above)\n",
                 file);
         return 1;
     }

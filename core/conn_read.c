@@ -16,6 +16,7 @@
 #include "log.h"
 #include "proto.h"
 #include "request.h"
+#include "route.h"
 #include "worker.h"
 
 /* Input room past the head while the loop reads a body. */
@@ -55,6 +56,8 @@ head_complete(weft_conn_t *c)
     c->head_end = c->body_len > 0 ? (size_t) (c->body_ptr - c->in) : c->in_pos;
     if (!buffer_body(c))
         return WEFT_INPUT_READY;
+    if (weft_routes_active && weft_route_answers_early(c))   /* route.c */
+        return WEFT_INPUT_READY;                /* e.g. break:413: no body read */
     c->state = WEFT_CONN_BODY;
     c->deadline = weft_now() + weft_conf.socket_timeout;
     weft_body_send_continue(c);

@@ -20,6 +20,7 @@
 #include "opts.h"
 #include "plugin_loader.h"
 #include "request.h"
+#include "route.h"
 
 weft_conf_t weft_conf = {
     .listen_backlog = 1024,
@@ -189,6 +190,42 @@ set_check_config(const weft_option_t *opt, const char *value, char *err, size_t 
     return weft_ini_load(value, err, errlen);
 }
 /* ---- */
+
+/* ---- routes: each option records one rule (parsed at start-up). */
+static int
+set_route(const weft_option_t *opt, const char *value, char *err, size_t errlen)
+{
+    (void) opt;
+    return weft_route_option(WEFT_ROUTE_REGEXP, value, err, errlen);
+}
+
+static int
+set_route_if(const weft_option_t *opt, const char *value, char *err, size_t errlen)
+{
+    (void) opt;
+    return weft_route_option(WEFT_ROUTE_IF, value, err, errlen);
+}
+
+static int
+set_route_if_not(const weft_option_t *opt, const char *value, char *err, size_t errlen)
+{
+    (void) opt;
+    return weft_route_option(WEFT_ROUTE_IF_NOT, value, err, errlen);
+}
+
+static int
+set_route_run(const weft_option_t *opt, const char *value, char *err, size_t errlen)
+{
+    (void) opt;
+    return weft_route_option(WEFT_ROUTE_RUN, value, err, errlen);
+}
+
+static int
+set_route_label(const weft_option_t *opt, const char *value, char *err, size_t errlen)
+{
+    (void) opt;
+    return weft_route_option(WEFT_ROUTE_LABEL, value, err, errlen);
+}
 
 const weft_option_t weft_core_options[] = {
     { "help", 'h', WEFT_OPT_FLAG, 0, &weft_conf.help, NULL,
@@ -386,6 +423,18 @@ const weft_option_t weft_core_options[] = {
     { "memory-report", 0, WEFT_OPT_FLAG, 0, &weft_conf.memory_report, NULL,
       "log the worker's address space and resident memory after each request", 0, 0, NULL },
     /* ---- end of issue 14 item 4 ---- */
+
+    /* ---- routes (core/route*.c): uWSGI's request chain, in the order given */
+    { "route", 0, WEFT_OPT_CALLBACK, 0, NULL, "REGEXP ACTION",
+      "when PATH_INFO matches REGEXP, run ACTION (see docs/routes.md)", 0, 0, set_route },
+    { "route-if", 0, WEFT_OPT_CALLBACK, 0, NULL, "COND:A[;B] ACTION",
+      "when the condition holds, run ACTION", 0, 0, set_route_if },
+    { "route-if-not", 0, WEFT_OPT_CALLBACK, 0, NULL, "COND:A[;B] ACTION",
+      "when the condition does not hold, run ACTION", 0, 0, set_route_if_not },
+    { "route-run", 0, WEFT_OPT_CALLBACK, 0, NULL, "ACTION",
+      "always run ACTION", 0, 0, set_route_run },
+    { "route-label", 0, WEFT_OPT_CALLBACK, 0, NULL, "NAME",
+      "a place goto:NAME jumps to", 0, 0, set_route_label },
 
     WEFT_OPTION_END
 };

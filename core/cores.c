@@ -43,6 +43,7 @@
 #include "proto.h"
 #include "accesslog.h"
 #include "registry.h"
+#include "route.h"
 #include "scoreboard.h"
 #include "static.h"
 #include "wait.h"
@@ -140,6 +141,8 @@ weft_cores_shrink(void)
         weft_buf_free(&c->req.headers);
         weft_buf_free(&c->req.head);
         weft_buf_free(&c->req.held);
+        free(c->req.route);
+        c->req.route = NULL;
         free(c->waits);
         c->waits = NULL;
         c->waits_cap = 0;
@@ -257,7 +260,9 @@ weft_core_begin(weft_acore_t *c, weft_conn_t *conn)
         return WEFT_ERROR;
     }
     r->pub.flags |= weft_body_flags(conn);
-    if (weft_static_enabled() && weft_static_route(r) == WEFT_OK)
+    if (weft_routes_active && weft_route_request(r) != WEFT_OK)      /* routes (route.c) */
+        r->lang = &weft_route_language;
+    else if (weft_static_enabled() && weft_static_route(r) == WEFT_OK)
         r->lang = &weft_static_language;
     else if ((r->lang = weft_language_for(r->pub.modifier1)) == NULL)
         r->lang = &no_language;
@@ -275,7 +280,8 @@ weft_core_start(weft_acore_t *c, weft_conn_t *conn)
         weft_worker_core_freed();
         return;
     }
-    if (weft_suspend_engine != NULL && c->req.lang != &no_language)
+    if (weft_suspend_engine != NULL && c->req.lang != &no_language
+        && c->req.lang != &weft_route_language)
         run_slice(c, 1);
     else
         core_step(c);
@@ -490,7 +496,8 @@ weft_core_end(weft_acore_t *c)
     if (conn->keepalive && weft_body_discard(conn) != WEFT_OK)
         conn->keepalive = 0;
     weft_scoreboard_end(c->pub.id);
-    weft_accesslog(&c->req);
+    if (!c->req.no_log)                 /* a route's donotlog: */
+        weft_accesslog(&c->req);
     weft_vars_reset(&c->req);
     core_release(c);
     weft_worker_request_done();

@@ -61,6 +61,12 @@ struct weft_req_s {
     unsigned                warned_blocking:1;
     unsigned                cork:1;       /* the next send has more to follow */
     unsigned                hijacking:1;  /* the head goes out unframed (hijack) */
+
+    /* Routes (core/route.h): set only while --route* rules are. */
+    unsigned                no_log:1;     /* donotlog: no access line */
+    unsigned                route_head:1; /* header edits or chunked: at the head */
+    unsigned                route_chunked:1;
+    struct weft_route_req_s *route;       /* the core's route state, or NULL */
 };
 
 static inline weft_req_t *

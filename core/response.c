@@ -31,6 +31,7 @@
 #include "http_rules.h"
 #include "log.h"
 #include "request.h"
+#include "route.h"
 #include "worker.h"
 
 #define HOLD_MAX 16384
@@ -384,6 +385,8 @@ build_head(weft_req_t *r, int64_t length)
 
     r->pub.status = code;
     r->no_body = !weft_http_status_has_body(&r->pub, code);
+    if (r->route_head)                  /* a route's header edits, chunked: */
+        weft_route_head(r, &length);
 
     h->len = 0;
     if (weft_buf_reserve(h, r->headers.len + sizeof(r->status) + 256) != WEFT_OK)

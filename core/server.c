@@ -27,6 +27,7 @@
 #include "sd_listen.h"
 #include "sd_notify.h"
 #include "server.h"
+#include "route.h"
 #include "static.h"
 #include "worker.h"
 
@@ -190,6 +191,8 @@ weft_server_main(void)
         return WEFT_ERROR;
     }
     if (weft_static_setup() != WEFT_OK)
+        return WEFT_ERROR;
+    if (weft_routes_setup() != WEFT_OK)
         return WEFT_ERROR;
     if (weft_listeners_open_all() != WEFT_OK || weft_opts_after_listen() != WEFT_OK)
         return WEFT_ERROR;

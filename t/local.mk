@@ -77,6 +77,13 @@ t_unit_test_loader_LDADD = $(unit_ldadd)
 t_unit_test_proto_SOURCES = t/unit/test_proto.c t/unit/tap.c t/unit/tap.h
 t_unit_test_proto_CPPFLAGS = $(unit_cppflags)
 t_unit_test_proto_LDADD = $(unit_ldadd)
+
+# routes (core/route*.c): the parser and the template expander
+check_PROGRAMS += t/unit/test_route
+TESTS += t/unit/test_route
+t_unit_test_route_SOURCES = t/unit/test_route.c t/unit/tap.c t/unit/tap.h
+t_unit_test_route_CPPFLAGS = $(unit_cppflags) $(PCRE2_CFLAGS)
+t_unit_test_route_LDADD = $(unit_ldadd)
 endif
 
 # ------------------------------------------------------------ integration
@@ -92,6 +99,7 @@ INTEGRATION_TESTS = \
 	t/integration/test_master.py \
 	t/integration/test_systemd.py \
 	t/integration/test_static.py \
+	t/integration/test_routes.py \
 	t/integration/test_logs.py \
 	t/integration/test_ini.py \
 	t/integration/test_loop_engine.py
