@@ -53,6 +53,7 @@ static const char loader_src[] =
     "    return '' unless defined $died && !ref $e && $e eq $died;\n"
     "    my $t = $trace; ($died, $trace) = ();\n"
     "    $t =~ s/^ at .*? line \\d+\\.?\\n//;\n"
+    "    $t =~ s/^.* called at -e line 0\\n?//mg;\n"
     "    $t;\n"
     "}\n"
     "1;\n";

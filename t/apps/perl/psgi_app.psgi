@@ -3,6 +3,7 @@ use strict;
 use warnings;
 
 my %routes;
+my $self_file = __FILE__;
 
 sub json_of {
     my ($h) = @_;
@@ -77,7 +78,7 @@ $routes{'/multi-header'} = sub {
 $routes{'/304'} = sub { [304, [], []] };
 
 $routes{'/glob'} = sub {
-    open my $fh, '<', $0 or die "cannot open $0: $!";
+    open my $fh, '<', $self_file or die "cannot open $self_file: $!";
     [200, ['Content-Type' => 'text/plain'], $fh];
 };
 
@@ -91,11 +92,11 @@ $routes{'/memfile'} = sub {
     package Lines;
     sub new { my ($c, @l) = @_; bless { l => [@l] }, $c }
     sub getline { shift @{ $_[0]{l} } }
-    sub close { $main::closed_lines++ }
+    sub close { $Lines::closed++ }
 }
-our $closed_lines = 0;
+$Lines::closed = 0;
 $routes{'/getline'} = sub { [200, [], Lines->new("one\n", "two\n", "three\n")] };
-$routes{'/closed'} = sub { [200, [], ["closed=$closed_lines"]] };
+$routes{'/closed'} = sub { [200, [], ["closed=$Lines::closed"]] };
 
 {
     package WithPath;
@@ -104,7 +105,7 @@ $routes{'/closed'} = sub { [200, [], ["closed=$closed_lines"]] };
     sub getline { undef }
     sub close { 1 }
 }
-$routes{'/path'} = sub { [200, ['Content-Type' => 'text/plain'], WithPath->new($0)] };
+$routes{'/path'} = sub { [200, ['Content-Type' => 'text/plain'], WithPath->new($self_file)] };
 
 $routes{'/delayed'} = sub {
     my $env = shift;
@@ -165,7 +166,7 @@ $routes{'/api'} = sub {
         same => (\&uwsgi::suspend == \&uwsgi::suspend ? 1 : 0),
         version => $uwsgi::VERSION,
     );
-    [200, ['Content-Type' => 'application/json'], [main::json_of(\%v)]];
+    [200, ['Content-Type' => 'application/json'], [json_of(\%v)]];
 };
 
 $routes{'/sleep'} = sub {
