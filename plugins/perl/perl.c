@@ -43,7 +43,7 @@ static const weft_option_t weft_pl_options[] = {
     { "perl-include", 'I', WEFT_OPT_LIST, 0, &weft_pl_conf.includes, "DIR",
       "put DIR first on Perl's @INC (repeatable)", 0, 0, NULL },
     { "perl-local-lib", 0, WEFT_OPT_LIST, 0, &weft_pl_conf.local_libs, "DIR",
-      "use the local::lib tree DIR (DIR/lib/perl5 on @INC; repeatable)", 0, 0, NULL },
+      "use the local::lib tree DIR (DIR/lib/perl5 and its arch directory on @INC; repeatable)", 0, 0, NULL },
     { "perl-module", 0, WEFT_OPT_LIST, 0, &weft_pl_conf.modules, "MODULE",
       "load MODULE before the app (repeatable)", 0, 0, NULL },
     { "perl-no-die-catch", 0, WEFT_OPT_FLAG, 0, &weft_pl_conf.no_die_catch, NULL,
@@ -67,6 +67,7 @@ static char **
 boot_args(int *argc)
 {
     size_t  n = weft_pl_conf.includes.n + 2 * weft_pl_conf.local_libs.n;
+    size_t  len;
     char  **argv = calloc(n + 4, sizeof(char *));
     size_t  i;
     int     k = 0;
@@ -75,15 +76,18 @@ boot_args(int *argc)
         return NULL;
     argv[k++] = (char *) "weft";
     for (i = 0; i < weft_pl_conf.includes.n; i++) {
-        size_t len = strlen(weft_pl_conf.includes.v[i]) + 3;
-
+        len = strlen(weft_pl_conf.includes.v[i]) + 3;
         argv[k] = malloc(len);
         if (argv[k] != NULL)
             snprintf(argv[k++], len, "-I%s", weft_pl_conf.includes.v[i]);
     }
+    /* A local::lib tree: its lib/perl5, and the arch directory under it
+     * where XS modules go (perl's -I does not add that one itself). */
     for (i = 0; i < weft_pl_conf.local_libs.n; i++) {
-        size_t len = strlen(weft_pl_conf.local_libs.v[i]) + 32;
-
+        len = strlen(weft_pl_conf.local_libs.v[i]) + sizeof(ARCHNAME) + 16;
+        argv[k] = malloc(len);
+        if (argv[k] != NULL)
+            snprintf(argv[k++], len, "-I%s/lib/perl5/%s", weft_pl_conf.local_libs.v[i], ARCHNAME);
         argv[k] = malloc(len);
         if (argv[k] != NULL)
             snprintf(argv[k++], len, "-I%s/lib/perl5", weft_pl_conf.local_libs.v[i]);
