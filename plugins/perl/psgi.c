@@ -12,7 +12,8 @@
  *
  * request_done() closes the body, then runs the psgix.cleanup.handlers
  * (each under G_EVAL, with the env), then honours psgix.harakiri.commit by
- * stopping the worker gracefully (the master starts a new one).
+ * recycling the worker (api->recycle_worker: it drains, and the master
+ * starts a new one).  psgix.harakiri is true only under a master.
  */
 #include "perl.h"
 
@@ -159,9 +160,6 @@ weft_pl_request_done(weft_request_t *r)
     pc->r = NULL;
     pc->gen++;                      /* its writer: stale */
     r->ctx = NULL;
-    if (harakiri) {
-        weft_pl_api->log(WEFT_LOG_INFO, "perl: psgix.harakiri.commit: worker %u stops after this request",
-                         weft_pl_api->worker_id());
-        weft_pl_api->stop_worker(1);
-    }
+    if (harakiri && weft_pl_api->recycle_worker("the app set psgix.harakiri.commit") != WEFT_OK)
+        weft_pl_api->log(WEFT_LOG_WARN, "perl: psgix.harakiri.commit ignored: there is no master to start a new worker (psgix.harakiri was false)");
 }

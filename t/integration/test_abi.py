@@ -60,15 +60,15 @@ def test_abi10_plugin_loads_takes_its_options_and_serves(weft):
     w = weft("--plugin", ABI10, "--abi10-greeting", "hello", "--abi10-loud")
     r = http_get(w, "/anything", headers=[("X-Abi", "one-oh")])
     assert r.status == 200
-    assert r.body == b"abi10 greeting=hello! x=one-oh core-abi=1.2\n"
+    assert r.body == b"abi10 greeting=hello! x=one-oh core-abi=1.3\n"
     r = http_get(w, "/")
-    assert r.body == b"abi10 greeting=hello! x=- core-abi=1.2\n"
+    assert r.body == b"abi10 greeting=hello! x=- core-abi=1.3\n"
 
 
 def test_abi10_plugin_serves_under_an_engine(weft):
     w = weft("--plugin", ABI10, "--abi10-greeting", "async", "--async", "4", "--ugreen")
     w.wait_log(r"engine ugreen")
-    assert http_get(w, "/").body == b"abi10 greeting=async x=- core-abi=1.2\n"
+    assert http_get(w, "/").body == b"abi10 greeting=async x=- core-abi=1.3\n"
 
 
 def test_abi10_options_in_help():

@@ -89,7 +89,7 @@ def test_env(weft):
     assert env["psgi.version"] == ["1", "1"]
     assert env["psgi.url_scheme"] == "http"
     for k, v in (("psgi.multithread", 0), ("psgi.multiprocess", 0), ("psgi.run_once", 0),
-                 ("psgi.nonblocking", 0), ("psgi.streaming", 1), ("psgix.harakiri", 1),
+                 ("psgi.nonblocking", 0), ("psgi.streaming", 1), ("psgix.harakiri", 0),
                  ("psgix.cleanup", 1)):
         assert env[k] == str(v), k
     assert env["input class"] == "Weft::Input"
@@ -224,12 +224,22 @@ def test_cleanup_handlers_run_after_the_response(weft):
 
 
 def test_harakiri_commit_replaces_the_worker(weft):
-    w = serve(weft, "--master", "--processes", "1",
-              allow_errors=DIES + [r"ERROR worker 1 \(pid \d+\) exited with status 0"])
+    w = serve(weft, "--master", "--processes", "1")
+    e = json.loads(pc.http(w, "GET", "/env").body)
+    assert e["psgix.harakiri"] == "1"
     first = pc.http(w, "GET", "/harakiri").body
-    w.wait_log(r"psgix.harakiri.commit: worker 1 stops")
+    w.wait_log(r"worker 1 recycles: the app set psgix.harakiri.commit")
     w.wait_log(r"worker 1 ready", count=2, timeout=20)
     assert pc.http(w, "GET", "/pid").body != first.split()[1]
+
+
+def test_harakiri_commit_without_a_master_is_ignored(weft):
+    w = serve(weft)
+    e = json.loads(pc.http(w, "GET", "/env").body)
+    assert e["psgix.harakiri"] == "0"
+    pc.http(w, "GET", "/harakiri")
+    w.wait_log(r"WARN perl: psgix.harakiri.commit ignored: there is no master")
+    assert pc.http(w, "GET", "/hello").status == 200
 
 
 def test_errors_go_to_the_log(weft):
