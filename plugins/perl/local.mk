@@ -23,4 +23,5 @@ PERL_TEST_APPS = \
 	t/apps/perl/options_app.psgi t/apps/perl/lib/WeftTestHelper.pm \
 	t/apps/perl/locallib/lib/perl5/WeftLocalLib.pm
 TESTS += $(PERL_TESTS)
-EXTRA_DIST += $(PERL_TESTS) $(PERL_TEST_APPS)
+EXTRA_DIST += $(PERL_TESTS) $(PERL_TEST_APPS) \
+	docs/perl.md examples/perl/hello.psgi bench/psgi.py bench/apps/hello.psgi

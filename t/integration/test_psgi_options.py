@@ -55,6 +55,14 @@ def test_no_die_catch_leaves_sig_die_alone(weft):
     w.assert_not_logged(r"inner_die\(\) called at", after=r"the app died")
 
 
+def test_end_blocks_run_when_the_worker_stops(weft, tmp_path):
+    f = tmp_path / "end.txt"
+    w = weft("--psgi", APP, env={"WEFT_TEST_END_FILE": str(f)})
+    assert pc.http(w, "GET", "/cwd").status == 200
+    w.stop()
+    assert f.read_text().startswith("END ran in ")
+
+
 def test_psgix_io_hands_the_connection_over(weft):
     w = weft("--psgi", APP)
     out = pc.raw(w, b"GET /io HTTP/1.1\r\nHost: t\r\n\r\n")

@@ -22,6 +22,15 @@ my %routes = (
     },
 );
 
+# END blocks run when a worker stops (PERL_EXIT_DESTRUCT_END).
+END {
+    if (my $f = $ENV{WEFT_TEST_END_FILE}) {
+        open my $fh, '>', $f or die "cannot write $f: $!";
+        print $fh "END ran in $$\n";
+        close $fh;
+    }
+}
+
 sub inner_die { die "died in inner_die\n" }
 
 sub {
