@@ -73,7 +73,6 @@ typedef struct {
     SV             *body;       /* the body to close at the end, or NULL */
     SV             *input;      /* psgi.input: one object per core, reused */
     SV             *writer;     /* the streaming writer: likewise */
-    SV             *responder;  /* the responder coderef: likewise */
     SV             *io;         /* psgix.io: likewise */
     SV             *io_fh;      /* the connection's handle once handed over */
 } weft_pl_core_t;
@@ -112,6 +111,7 @@ extern SV *weft_pl_errors;          /* psgi.errors: one object */
 
 int  weft_pl_response_init(pTHX);
 SV  *weft_pl_writer_new(pTHX_ weft_pl_core_t *pc);
+/* A new responder (a code ref) for pc's current request. */
 SV  *weft_pl_responder_new(pTHX_ weft_pl_core_t *pc);
 /* Send what the app returned: an array ref [status, headers, body] or a
  * code ref (a delayed or streamed response).  Croaks on a malformed one
@@ -142,6 +142,12 @@ weft_pl_core_t *weft_pl_core_of(pTHX_ SV *self, const char *what);
 SV  *weft_pl_core_object(pTHX_ weft_pl_core_t *pc, HV *stash);
 /* The same for an object of pc's current request only (the writer). */
 SV  *weft_pl_request_object(pTHX_ weft_pl_core_t *pc, HV *stash);
+
+/* The tag such objects hold (the core's number, the request's
+ * generation), and the core a tag stands for, checked as
+ * weft_pl_core_of checks it. */
+IV   weft_pl_request_tag(weft_pl_core_t *pc);
+weft_pl_core_t *weft_pl_core_by_tag(pTHX_ UV tag, const char *what);
 
 int  weft_pl_cores_init(pTHX_ unsigned n);
 

@@ -394,15 +394,13 @@ respond_array(pTHX_ weft_pl_core_t *pc, AV *av)
 static XS(xs_responder)
 {
     dXSARGS;
-    weft_pl_core_t *pc = (weft_pl_core_t *) CvXSUBANY(cv).any_ptr;
+    weft_pl_core_t *pc = weft_pl_core_by_tag(aTHX_ (UV) CvXSUBANY(cv).any_iv, "the responder");
     SSize_t         n;
     AV             *av;
     int             has_length;
 
     if (items != 1)
         croak("the responder takes one array ref [status, headers(, body)]");
-    if (pc->r == NULL)
-        croak("the responder of a request that is over");
     if (pc->responded)
         croak("the responder was called twice");
     pc->responded = 1;
@@ -426,7 +424,9 @@ weft_pl_responder_new(pTHX_ weft_pl_core_t *pc)
 {
     CV *cv = newXS(NULL, xs_responder, __FILE__);
 
-    CvXSUBANY(cv).any_ptr = pc;
+    /* One per request: a responder kept past its request dies when
+     * called, instead of answering the next request on its core. */
+    CvXSUBANY(cv).any_iv = weft_pl_request_tag(pc);
     return newRV_noinc((SV *) cv);
 }
 
@@ -453,7 +453,7 @@ weft_pl_respond(pTHX_ weft_pl_core_t *pc, SV *result)
         dSP;
 
         PUSHMARK(SP);
-        XPUSHs(pc->responder);
+        XPUSHs(sv_2mortal(weft_pl_responder_new(aTHX_ pc)));
         PUTBACK;
         call_sv(result, G_DISCARD | G_VOID);
         if (!pc->responded && !pc->hijacked) {

@@ -214,6 +214,9 @@ def test_delayed_and_streamed_responses(weft):
     assert pc.http(w, "GET", "/stream-keep").body == b"kept"
     assert pc.http(w, "GET", "/stale-writer").body == \
         b"died: the writer's write: the request it belonged to is over"
+    assert pc.http(w, "GET", "/keep-responder").body == b"first"
+    assert pc.http(w, "GET", "/stale-responder").body == \
+        b"died: the responder: the request it belonged to is over"
 
 
 def test_cleanup_handlers_run_after_the_response(weft):

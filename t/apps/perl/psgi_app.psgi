@@ -122,7 +122,16 @@ $routes{'/stream'} = sub {
     };
 };
 
-our $kept_writer;
+our ($kept_writer, $kept_responder);
+$routes{'/keep-responder'} = sub {
+    return sub { $kept_responder = shift; $kept_responder->([200, [], ['first']]) };
+};
+$routes{'/stale-responder'} = sub {
+    my $r = eval { $kept_responder->([200, [], ['stale']]); 1 } ? 'answered' : "died: $@";
+    $r =~ s/ at .*//s;
+    [200, [], [$r]];
+};
+
 $routes{'/stream-keep'} = sub {
     return sub {
         my $w = shift->([200, []]);
