@@ -69,6 +69,8 @@ typedef struct {
     int             dechunk;    /* the app chunked its body itself: state of
                                    the decoder (WEFT_PL_DC_*), 0 for none */
     uint64_t        dc_left;    /* bytes left in the current chunk */
+    int             iter;       /* a getline body walked one chunk per
+                                   request() call (--async, no engine) */
     HV             *env;        /* the request's env (owned), or NULL */
     SV             *body;       /* the body to close at the end, or NULL */
     SV             *input;      /* psgi.input: one object per core, reused */
@@ -117,6 +119,9 @@ SV  *weft_pl_responder_new(pTHX_ weft_pl_core_t *pc);
  * code ref (a delayed or streamed response).  Croaks on a malformed one
  * (the caller's G_EVAL catches it). */
 void weft_pl_respond(pTHX_ weft_pl_core_t *pc, SV *result);
+/* The next chunk of a body walked by request() calls: WEFT_AGAIN after
+ * a chunk, WEFT_OK at its end (pc->iter cleared). */
+int  weft_pl_respond_more(pTHX_ weft_pl_core_t *pc);
 /* Close the body (always), drop what the response held. */
 void weft_pl_response_done(pTHX_ weft_pl_core_t *pc);
 

@@ -296,9 +296,41 @@ send_path(pTHX_ weft_pl_core_t *pc, SV *body)
     return rc == WEFT_DECLINED ? WEFT_DECLINED : WEFT_OK;
 }
 
+/* With --async and no engine, a getline body is walked one chunk per
+ * request() call: each chunk is a switch point, and the waits the app
+ * registered (uwsgi::async_sleep...) are waited for between them. */
+static int
+async_no_engine(void)
+{
+    return weft_pl_api->engine_name() == NULL && weft_pl_api->core_count() > 1;
+}
+
+int
+weft_pl_respond_more(pTHX_ weft_pl_core_t *pc)
+{
+    SV *chunk = call0(aTHX_ pc->body, "getline");
+
+    if (!SvOK(chunk)) {
+        pc->iter = 0;
+        return WEFT_OK;
+    }
+    if (write_chunk(aTHX_ pc, chunk) != WEFT_OK) {
+        pc->failed = 1;
+        pc->iter = 0;
+        return WEFT_OK;
+    }
+    pc->waits = 0;                  /* the core waits for them now */
+    return WEFT_AGAIN;
+}
+
 static void
 send_getline(pTHX_ weft_pl_core_t *pc, SV *body)
 {
+    if (async_no_engine()) {
+        pc->iter = 1;
+        (void) weft_pl_respond_more(aTHX_ pc);
+        return;
+    }
     for (;;) {
         SV *chunk;
 

@@ -293,6 +293,17 @@ def test_async_without_engine_serves_concurrent_sleeps(weft):
     assert all(s == 200 for s, _ in out), out
 
 
+def test_async_without_engine_shares_the_worker_between_getline_chunks(weft):
+    import time
+    w = serve(weft, "--async", "20")
+    w.wait_log(r"worker 1 ready")
+    t0 = time.time()
+    out = pc.many(w, ["/sleep-body"] * 20)
+    took = time.time() - t0
+    assert out == [(200, b"woke after 0.5")] * 20, out
+    assert took < 3, took               # one after another would be 10 s
+
+
 def test_rss_stays_flat(weft):
     w = weft("--psgi", pc.app("hello.psgi"))
     import socket

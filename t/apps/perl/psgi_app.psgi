@@ -214,6 +214,21 @@ $routes{'/self-chunked'} = sub {
 };
 $routes{'/bad-chunked'} = sub { [200, ['Transfer-Encoding' => 'chunked'], ["zz\r\n"]] };
 
+# uWSGI's async idiom: register a wait, return an empty chunk, go on after.
+{
+    package Later;
+    sub new { my ($c, $t) = @_; bless { t => $t, step => 0 }, $c }
+    sub getline {
+        my $s = shift;
+        my $step = $s->{step}++;
+        return uwsgi::async_sleep($s->{t}) if $step == 0;
+        return "woke after $s->{t}" if $step == 1;
+        return undef;
+    }
+    sub close { 1 }
+}
+$routes{'/sleep-body'} = sub { [200, ['Content-Type' => 'text/plain'], Later->new(0.5)] };
+
 $routes{'/big'} = sub { [200, [], ['x' x 200_000]] };
 
 $routes{'/srand'} = sub { [200, [], [int(rand(1_000_000_000))]] };
