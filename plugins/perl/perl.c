@@ -164,6 +164,7 @@ weft_pl_cores_init(pTHX_ unsigned n)
         weft_pl_core_t *pc = &weft_pl_cores[i];
 
         pc->id = i;
+        pc->wake_fd = -1;
         pc->input = weft_pl_input_new(aTHX_ pc);
         pc->writer = weft_pl_writer_new(aTHX_ pc);
         pc->io = weft_pl_io_new(aTHX_ pc);

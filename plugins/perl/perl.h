@@ -69,6 +69,9 @@ typedef struct {
     int             dechunk;    /* the app chunked its body itself: state of
                                    the decoder (WEFT_PL_DC_*), 0 for none */
     uint64_t        dc_left;    /* bytes left in the current chunk */
+    int             wake_fd;    /* an eventfd a delayed response waits on
+                                   (made on first use), or -1 */
+    int             waiting;    /* the request waits on wake_fd */
     int             iter;       /* a getline body walked one chunk per
                                    request() call (--async, no engine) */
     HV             *env;        /* the request's env (owned), or NULL */
@@ -124,6 +127,10 @@ void weft_pl_respond(pTHX_ weft_pl_core_t *pc, SV *result);
 int  weft_pl_respond_more(pTHX_ weft_pl_core_t *pc);
 /* Close the body (always), drop what the response held. */
 void weft_pl_response_done(pTHX_ weft_pl_core_t *pc);
+
+/* A delayed response is complete (or the connection was taken): wake the
+ * request that waits for it, if it does. */
+void weft_pl_wake(weft_pl_core_t *pc);
 
 int  weft_pl_io_init(pTHX);
 SV  *weft_pl_io_new(pTHX_ weft_pl_core_t *pc);

@@ -18,10 +18,12 @@
  * close is called on every body that has it, whatever happened.  Anything
  * malformed croaks; the request's G_EVAL (psgi.c) turns that into a 500.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "perl.h"
@@ -420,6 +422,7 @@ respond_array(pTHX_ weft_pl_core_t *pc, AV *av)
     code = send_head(aTHX_ pc, av, &has_length);
     send_body(aTHX_ pc, *av_fetch(av, 2, 1), has_length, code);
     pc->closed = 1;
+    weft_pl_wake(pc);
 }
 
 /* The responder's body: $responder->([status, headers(, body)]). */
@@ -462,18 +465,43 @@ weft_pl_responder_new(pTHX_ weft_pl_core_t *pc)
     return newRV_noinc((SV *) cv);
 }
 
-/* Under a loop engine, a delayed response may come from another coroutine
- * later: wait for it (the writer's close, or the responder's whole
- * response). */
+/*
+ * Under a loop engine, a delayed response may come later from another
+ * coroutine (an AnyEvent timer's callback): the request waits, through the
+ * core's wait API, on its core's eventfd until the responder has sent the
+ * whole response, the writer is closed or the connection was taken
+ * (weft_pl_wake).  No polling: a thousand waiting requests cost nothing.
+ */
 static void
 wait_delayed(pTHX_ weft_pl_core_t *pc)
 {
-    while (!pc->closed && !pc->hijacked && pc->r != NULL) {
-        if (weft_pl_api->sleep(pc->r, 0.005) != WEFT_OK) {
+    uint64_t n;
+
+    if (pc->wake_fd < 0) {
+        pc->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (pc->wake_fd < 0)
+            croak("weft: cannot wait for a delayed response: eventfd: %s", strerror(errno));
+    }
+    pc->waiting = 1;
+    while (!pc->closed && !pc->hijacked) {
+        if (weft_pl_api->wait_fd(pc->r, pc->wake_fd, WEFT_READ, 0) == WEFT_ERROR) {
+            pc->waiting = 0;
             pc->aborted = 1;
             croak("weft: the request is being aborted (the client went away or the worker is stopping)");
         }
+        while (read(pc->wake_fd, &n, sizeof(n)) > 0)
+            ;
     }
+    pc->waiting = 0;
+}
+
+void
+weft_pl_wake(weft_pl_core_t *pc)
+{
+    uint64_t one = 1;
+
+    if (pc->waiting && pc->wake_fd >= 0)
+        (void) !write(pc->wake_fd, &one, sizeof(one));
 }
 
 void
@@ -542,6 +570,7 @@ static XS(xs_writer_close)
     if (!pc->closed && !pc->hijacked && !pc->failed)
         (void) weft_pl_api->write(pc->r, NULL, 0);      /* the head, if not out */
     pc->closed = 1;
+    weft_pl_wake(pc);
     XSRETURN_YES;
 }
 
