@@ -34,6 +34,7 @@ unsigned          weft_pl_ncores;
 
 static pid_t      setup_pid;
 static int        sys_inited;
+static char     **boot_argv;        /* perl keeps pointers into it (PL_origargv) */
 
 /* ------------------------------------------------------------ options */
 
@@ -97,6 +98,21 @@ boot_args(int *argc)
     return argv;
 }
 
+/* The -I strings made by boot_args (the rest are literals). */
+static void
+free_boot_args(void)
+{
+    int i;
+
+    if (boot_argv == NULL)
+        return;
+    for (i = 1; boot_argv[i] != NULL; i++)
+        if (boot_argv[i][0] == '-' && boot_argv[i][1] == 'I')
+            free(boot_argv[i]);
+    free(boot_argv);
+    boot_argv = NULL;
+}
+
 /*
  * Make the interpreter.  Every signal disposition is saved first and put
  * back after: they are weft's.
@@ -108,7 +124,6 @@ start_perl(void)
     static char     *sys_args[] = { (char *) "weft", NULL };
     int              sys_argc = 1, argc = 0, rc;
     char           **sys_argv = sys_args, **sys_env = env_args;
-    char           **argv;
     struct sigaction saved[NSIG];
     int              i;
 
@@ -131,12 +146,12 @@ start_perl(void)
         PL_exit_flags |= PERL_EXIT_DESTRUCT_END;
         PL_origalen = 1;            /* $0 = ... must not write over argv */
     }
-    argv = boot_args(&argc);
-    if (argv == NULL) {
+    boot_argv = boot_args(&argc);
+    if (boot_argv == NULL) {
         weft_pl_api->log(WEFT_LOG_ERROR, "perl: out of memory");
         return WEFT_ERROR;
     }
-    rc = perl_parse(weft_pl_perl, xs_init, argc, argv, NULL);
+    rc = perl_parse(weft_pl_perl, xs_init, argc, boot_argv, NULL);
     if (rc == 0)
         rc = perl_run(weft_pl_perl);
     for (i = 1; i < NSIG; i++)
@@ -262,6 +277,7 @@ weft_pl_worker_exit(void)
     perl_destruct(weft_pl_perl);
     perl_free(weft_pl_perl);
     weft_pl_perl = NULL;
+    free_boot_args();
 }
 
 /* ------------------------------------------------------------ plugin */
