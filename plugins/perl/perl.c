@@ -180,7 +180,6 @@ weft_pl_cores_init(pTHX_ unsigned n)
         pc->id = i;
         pc->wake_fd = -1;
         pc->input = weft_pl_input_new(aTHX_ pc);
-        pc->writer = weft_pl_writer_new(aTHX_ pc);
         pc->io = weft_pl_io_new(aTHX_ pc);
     }
     return WEFT_OK;
