@@ -130,4 +130,8 @@ const weft_api_t weft_core_api = {
     /* ABI 1.2 */
     .hijack = weft_resp_hijack,
     .early_hints = weft_resp_early_hints,
+
+    /* ABI 1.4 */
+    .has_master = weft_worker_has_master,
+    .recycle_worker = weft_worker_recycle,
 };

@@ -49,6 +49,8 @@
  *       for rack.hijack) and early_hints (103 Early Hints).
  *  1.3  weft_language_t: has_threads, without_lock, with_lock (the loop
  *       waits with an interpreter lock such as Ruby's GVL released).
+ *  1.4  weft_api_t: has_master and recycle_worker (a worker recycled at
+ *       an app's request, for psgix.harakiri.commit).
  */
 #ifndef WEFT_VERSION_H
 #define WEFT_VERSION_H
@@ -57,6 +59,6 @@
 #define WEFT_PLUGIN_MAGIC 0x54464557u
 
 #define WEFT_ABI_MAJOR 1
-#define WEFT_ABI_MINOR 3
+#define WEFT_ABI_MINOR 4
 
 #endif /* WEFT_VERSION_H */
