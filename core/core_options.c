@@ -350,7 +350,7 @@ const weft_option_t weft_core_options[] = {
     { "umask", 0, WEFT_OPT_CALLBACK, 0, NULL, "MODE",
       "set the umask (octal, such as 022) before the sockets are made", 0, 0, weft_opts_set_umask },
     { "procname-prefix", 0, WEFT_OPT_STRING, 0, &weft_conf.procname_prefix, "PREFIX",
-      "name the processes PREFIX + \"weft master\"/\"weft worker N\" in ps -o comm and top (15 bytes)",
+      "name the processes PREFIX + \"weft master\"/\"weft worker N\" in ps and top",
       0, 0, NULL },
     { "procname-prefix-spaced", 0, WEFT_OPT_STRING, 0, &weft_conf.procname_prefix, "PREFIX",
       "the same as --procname-prefix (give the space yourself)", 0, 0, NULL },

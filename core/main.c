@@ -114,6 +114,7 @@ main(int argc, char **argv)
 {
     char err[1024];
 
+    argv = weft_procname_init(argc, argv);   /* before anything keeps argv */
     weft_reexec_init(argc, argv);
     weft_options_add_table("core", weft_core_options);
     weft_plugin_set_api(&weft_core_api);

@@ -91,6 +91,10 @@ int  weft_write_pidfile(const char *path, int safe);
 
 void weft_procname_set(const char *name);
 
+/* At the top of main(): move the environment out of the way of the
+ * process title and return a copy of argv for the rest of weft to use. */
+char **weft_procname_init(int argc, char **argv);
+
 /* ------------------------------------------------------------ logformat.c */
 
 /* Compile a uWSGI-style --log-format ("%(addr) - %(status)").  WEFT_ERROR

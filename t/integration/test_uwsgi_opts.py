@@ -174,6 +174,16 @@ def test_procname_prefix(py):
     comm = lambda p: open("/proc/%d/comm" % p).read().strip()   # noqa: E731
     assert comm(w.proc.pid) == "web-weft master"
     assert all(comm(p).startswith("web-weft worker") for p in workers_of(w))
+    # ps aux and ps -f show the command line: the whole name, not cut at 15.
+    cmdline = lambda p: open("/proc/%d/cmdline" % p, "rb").read().rstrip(b"\0")  # noqa: E731
+    assert cmdline(w.proc.pid) == b"web-weft master"
+    assert sorted(cmdline(p) for p in workers_of(w)) == [b"web-weft worker 1",
+                                                        b"web-weft worker 2"]
+    # A reload re-executes the command line weft was started with.
+    w.send_signal(signal.SIGHUP)
+    w.wait_log(r"master: graceful reload")
+    w.wait_log(r"worker 2 ready", count=2)
+    assert http_get(w, "/").body == b"hello"
 
 
 def test_auto_procname_and_the_accepted_options(py):
