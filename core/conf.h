@@ -90,6 +90,11 @@ struct weft_conf_s {
     int              memory_report;     /* --memory-report */
     weft_strlist_t   print;             /* --print */
     int              http_keepalive;    /* --http-keepalive (accepted) */
+
+    /* ---- operations (issue 16): core/health.c, core/touch.c ---- */
+    const char      *health_path;       /* --health PATH */
+    weft_strlist_t   touch_reload;      /* --touch-reload FILE */
+    weft_strlist_t   touch_workers_reload; /* --touch-workers-reload FILE */
 };
 
 extern weft_conf_t         weft_conf;

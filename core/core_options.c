@@ -436,5 +436,13 @@ const weft_option_t weft_core_options[] = {
     { "route-label", 0, WEFT_OPT_CALLBACK, 0, NULL, "NAME",
       "a place goto:NAME jumps to", 0, 0, set_route_label },
 
+    /* ---- operations (issue 16): core/health.c, core/touch.c */
+    { "health", 0, WEFT_OPT_STRING, 0, &weft_conf.health_path, "PATH",
+      "answer GET PATH in the core, never in the app: 200 while the worker takes work, 503 while it drains", 0, 0, NULL },
+    { "touch-reload", 0, WEFT_OPT_LIST, 0, &weft_conf.touch_reload, "FILE",
+      "reload gracefully when FILE's modification time changes (repeatable; implies --master)", 0, 0, NULL },
+    { "touch-workers-reload", 0, WEFT_OPT_LIST, 0, &weft_conf.touch_workers_reload, "FILE",
+      "replace the workers gracefully, the master staying, when FILE's modification time changes (repeatable; implies --master)", 0, 0, NULL },
+
     WEFT_OPTION_END
 };

@@ -43,6 +43,7 @@
 #include "proto.h"
 #include "accesslog.h"
 #include "registry.h"
+#include "health.h"
 #include "route.h"
 #include "scoreboard.h"
 #include "static.h"
@@ -260,7 +261,9 @@ weft_core_begin(weft_acore_t *c, weft_conn_t *conn)
         return WEFT_ERROR;
     }
     r->pub.flags |= weft_body_flags(conn);
-    if (weft_routes_active && weft_route_request(r) != WEFT_OK)      /* routes (route.c) */
+    if (weft_conf.health_path != NULL && weft_health_route(r) == WEFT_OK)   /* health.c */
+        r->lang = &weft_health_language;
+    else if (weft_routes_active && weft_route_request(r) != WEFT_OK)      /* routes (route.c) */
         r->lang = &weft_route_language;
     else if (weft_static_enabled() && weft_static_route(r) == WEFT_OK)
         r->lang = &weft_static_language;
@@ -281,7 +284,7 @@ weft_core_start(weft_acore_t *c, weft_conn_t *conn)
         return;
     }
     if (weft_suspend_engine != NULL && c->req.lang != &no_language
-        && c->req.lang != &weft_route_language)
+        && c->req.lang != &weft_route_language && c->req.lang != &weft_health_language)
         run_slice(c, 1);
     else
         core_step(c);

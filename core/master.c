@@ -38,6 +38,7 @@
 #include "reexec.h"
 #include "scoreboard.h"
 #include "sd_notify.h"
+#include "touch.h"
 #include "server.h"
 #include "worker.h"
 
@@ -481,6 +482,8 @@ weft_master_run(void)
     for (i = 0; i < nold; i++)
         add_draining(old[i], old_id[i], old_deadline[i]);
 
+    if (weft_touch_init() != 0)
+        return WEFT_ERROR;
     weft_log(WEFT_LOG_INFO, "master (pid %ld) starting %u worker%s", (long) getpid(), nworkers,
              nworkers == 1 ? "" : "s");
     for (i = 0; i < nworkers; i++)
@@ -516,6 +519,16 @@ weft_master_run(void)
         t = weft_clock();
         check_harakiri(t);
         check_workers(t);
+        switch (shutting_down ? WEFT_TOUCH_NONE : weft_touch_check()) {   /* touch.c */
+        case WEFT_TOUCH_RELOAD:
+            reload();
+            break;
+        case WEFT_TOUCH_WORKERS:
+            for (i = 0; i < nworkers; i++)
+                retire(&workers[i], i + 1, "is replaced (--touch-workers-reload)",
+                       weft_conf.reload_mercy);
+            break;
+        }
         wait = tell_supervisor(t);
         tick.tv_sec = (time_t) wait;
         tick.tv_nsec = (long) ((wait - (double) tick.tv_sec) * 1e9);

@@ -143,6 +143,10 @@ decide_master(void)
         why = "--max-requests";
     else if (weft_conf.reload_on_rss > 0)
         why = "--reload-on-rss";
+    else if (weft_conf.touch_reload.n > 0)
+        why = "--touch-reload";
+    else if (weft_conf.touch_workers_reload.n > 0)
+        why = "--touch-workers-reload";
     else if (weft_conf.reload_on_as > 0)
         why = "--reload-on-as";
     else if (weft_conf.max_worker_lifetime > 0)
@@ -159,6 +163,11 @@ weft_server_main(void)
     const weft_loaded_plugin_t *p;
     int                         rc;
 
+    if (weft_conf.health_path != NULL && weft_conf.health_path[0] != '/') {
+        weft_die_msg("--health %s: the path must start with /, such as --health /healthz",
+                     weft_conf.health_path);
+        return WEFT_ERROR;
+    }
     weft_sd_listen_init();
     if (weft_conf.uwsgi_sockets.n == 0 && weft_conf.http_sockets.n == 0
         && weft_sd_listen_count() == 0 && weft_reexec_count("systemd:") == 0) {

@@ -98,6 +98,7 @@ INTEGRATION_TESTS = \
 	t/integration/test_nginx.py \
 	t/integration/test_master.py \
 	t/integration/test_systemd.py \
+	t/integration/test_operations.py \
 	t/integration/test_static.py \
 	t/integration/test_routes.py \
 	t/integration/test_logs.py \
