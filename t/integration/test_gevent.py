@@ -241,13 +241,13 @@ def test_graceful_stop_drains_greenlets(weft):
         socks.append(s)
     idle = w.connect()              # an idle keep-alive client
     time.sleep(0.3)
-    t = time.time()
     w.send_signal(signal.SIGTERM)
     for s in socks:
         r = Reader(s).read()
         assert r.status == 200 and r.body.startswith(b"slept 1.")
+    # The idle keep-alive client does not hold the stop: were it waited for,
+    # the exit would come after --keepalive-timeout (15 s), past this wait.
     assert w.proc.wait(timeout=10) == 0
-    assert time.time() - t < 3
     idle.close()
 
 
