@@ -193,19 +193,31 @@ AC_DEFUN([WEFT_PLUGIN_PERL], [
 ])
 
 # ------------------------------------------------------------------ coroae
+# Coro's and EV's C APIs (Coro/CoroAPI.h, EV/EVAPI.h with EV/ev.h) live in
+# Perl's vendor arch directory; coroae.so includes them, and Perl's own
+# headers, as system headers so -Werror judges only weft's code.
 AC_DEFUN([WEFT_PLUGIN_COROAE], [
   WEFT_PLUGIN_ARG([coroae], [the Coro::AnyEvent loop engine (Perl)])
   AS_IF([test "x$enable_coroae" != xno], [
     WEFT_PLUGIN_NEED([coroae], [test "x$weft_build_perl" = xyes], [it needs the perl plugin])
     AS_IF([test -z "$weft_missing"], [
-      CORO_CFLAGS=`"$PERL" -MConfig -e 'for (@INC) { if (-f "$_/Coro/CoroAPI.h") { print "-I$_/Coro"; last } }'`
+      weft_coro_dir=`"$PERL" -e 'for (@INC) { if (-f "$_/Coro/CoroAPI.h") { print $_; last } }'`
+      weft_ev_dir=`"$PERL" -e 'for (@INC) { if (-f "$_/EV/EVAPI.h") { print $_; last } }'`
     ])
-    WEFT_PLUGIN_NEED([coroae], [test -n "$CORO_CFLAGS"],
+    WEFT_PLUGIN_NEED([coroae], [test -n "$weft_coro_dir"],
       [Coro/CoroAPI.h is missing (apt-get install libcoro-perl)])
-    WEFT_PLUGIN_NEED([coroae], ["$PERL" -MAnyEvent -e1 2>/dev/null],
-      [perl cannot load AnyEvent (apt-get install libanyevent-perl)])
+    WEFT_PLUGIN_NEED([coroae], [test -n "$weft_ev_dir"],
+      [EV/EVAPI.h is missing (apt-get install libev-perl)])
+    WEFT_PLUGIN_NEED([coroae], ["$PERL" -MAnyEvent -MCoro::AnyEvent -MCoro::EV -e1 2>/dev/null],
+      [perl cannot load AnyEvent, Coro::AnyEvent and Coro::EV (apt-get install libanyevent-perl libcoro-perl libev-perl)])
+    AS_IF([test -z "$weft_missing"], [
+      CORO_CFLAGS="-isystem $weft_coro_dir"
+      AS_IF([test "x$weft_ev_dir" != "x$weft_coro_dir"], [CORO_CFLAGS="$CORO_CFLAGS -isystem $weft_ev_dir"])
+      COROAE_PERL_CFLAGS=`AS_ECHO(["$PERL_CFLAGS"]) | $SED 's/-I/-isystem /g'`
+    ])
   ])
   AC_SUBST([CORO_CFLAGS])
+  AC_SUBST([COROAE_PERL_CFLAGS])
   WEFT_PLUGIN_RESULT([coroae], [BUILD_COROAE])
 ])
 

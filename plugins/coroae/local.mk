@@ -1,0 +1,16 @@
+# plugins/coroae/local.mk - coroae.so, the Coro::AnyEvent loop engine.
+if BUILD_COROAE
+plugin_LTLIBRARIES += plugins/coroae/coroae.la
+plugins_coroae_coroae_la_SOURCES = \
+	plugins/coroae/coroae.h plugins/coroae/plugin.c plugins/coroae/boot.c \
+	plugins/coroae/coro.c plugins/coroae/wait.c plugins/coroae/serve.c
+plugins_coroae_coroae_la_CPPFLAGS = $(plugin_cppflags) $(COROAE_PERL_CFLAGS) $(CORO_CFLAGS)
+plugins_coroae_coroae_la_CFLAGS = $(plugin_cflags)
+plugins_coroae_coroae_la_LDFLAGS = $(plugin_ldflags)
+plugins_coroae_coroae_la_LIBADD = $(PERL_LIBS)
+endif
+
+COROAE_TESTS =
+COROAE_TEST_APPS =
+TESTS += $(COROAE_TESTS)
+EXTRA_DIST += $(COROAE_TESTS) $(COROAE_TEST_APPS)
