@@ -176,7 +176,9 @@ AC_DEFUN([WEFT_PLUGIN_PERL], [
     AS_IF([test -z "$weft_missing"], [
       PERL_CFLAGS=`"$PERL" -MExtUtils::Embed -e ccopts`
       PERL_LIBS=`"$PERL" -MExtUtils::Embed -e ldopts`
-      PERL_ARCHLIB=`"$PERL" -MConfig -e 'print $Config{archlibexp}'`
+      dnl Perl's headers are not -Wextra clean: include them as system
+      dnl headers, so -Werror judges only weft's own code.
+      PERL_CFLAGS=`AS_ECHO(["$PERL_CFLAGS"]) | $SED 's/-I/-isystem /g'`
       weft_save_CPPFLAGS=$CPPFLAGS; weft_save_LIBS=$LIBS
       CPPFLAGS="$CPPFLAGS $PERL_CFLAGS"; LIBS="$PERL_LIBS $LIBS"
       AC_MSG_CHECKING([whether we can embed Perl])

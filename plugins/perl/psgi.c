@@ -1,0 +1,167 @@
+/*
+ * plugins/perl/psgi.c - the language handler's request() and
+ * request_done(): one PSGI call per request.
+ *
+ * Everything a request runs in Perl (the env, the app's call, the
+ * response, a streaming callback) runs inside one call_sv(G_EVAL) of the
+ * core's own XSUB, so no die ever unwinds through the core: a die before
+ * the headers are out gives a 500 (the core answers for WEFT_ERROR), after
+ * that the response is cut; either way the message is logged and the
+ * worker goes on.  Each request has its own SAVETMPS/FREETMPS scope, so
+ * nothing it made outlives it unless the app kept it.
+ *
+ * request_done() closes the body, then runs the psgix.cleanup.handlers
+ * (each under G_EVAL, with the env), then honours psgix.harakiri.commit by
+ * stopping the worker gracefully (the master starts a new one).
+ */
+#include "perl.h"
+
+/* The request's body in Perl, on a core's XSUB (CvXSUBANY: the core). */
+static XS(xs_serve)
+{
+    dXSARGS;
+    weft_pl_core_t *pc = (weft_pl_core_t *) CvXSUBANY(cv).any_ptr;
+    SV             *result;
+    int             n;
+
+    (void) items;
+    pc->env = weft_pl_env(aTHX_ pc, pc->r);
+    PUSHMARK(SP);
+    XPUSHs(sv_2mortal(newRV_inc((SV *) pc->env)));
+    PUTBACK;
+    n = call_sv(weft_pl_app, G_SCALAR);
+    SPAGAIN;
+    result = n == 1 ? POPs : &PL_sv_undef;
+    PUTBACK;
+    weft_pl_respond(aTHX_ pc, result);
+    XSRETURN_EMPTY;
+}
+
+static CV **serve_cvs;
+
+/* The core's XSUB, made on its first request. */
+static CV *
+serve_cv(pTHX_ weft_pl_core_t *pc)
+{
+    if (serve_cvs == NULL) {
+        serve_cvs = calloc(weft_pl_ncores, sizeof(*serve_cvs));
+        if (serve_cvs == NULL)
+            return NULL;
+    }
+    if (serve_cvs[pc->id] == NULL) {
+        CV *cv = newXS(NULL, xs_serve, __FILE__);
+
+        CvXSUBANY(cv).any_ptr = pc;
+        serve_cvs[pc->id] = cv;
+    }
+    return serve_cvs[pc->id];
+}
+
+int
+weft_pl_request(weft_request_t *r)
+{
+    dWEFT_PL;
+    weft_pl_core_t *pc = &weft_pl_cores[r->core->id];
+    CV             *cv;
+    int             failed;
+
+    if (weft_pl_app == NULL) {
+        weft_pl_api->log(WEFT_LOG_ERROR, "%.*s %.*s: no PSGI app is loaded",
+                         (int) r->method.len, r->method.data, (int) r->uri.len, r->uri.data);
+        return WEFT_ERROR;
+    }
+    cv = serve_cv(aTHX_ pc);
+    if (cv == NULL)
+        return WEFT_ERROR;
+    r->ctx = pc;
+    pc->r = r;
+    pc->gen++;
+    pc->waits = pc->aborted = pc->failed = pc->responded = pc->closed = pc->hijacked = 0;
+    {
+        dSP;
+
+        ENTER;
+        SAVETMPS;
+        PUSHMARK(SP);
+        PUTBACK;
+        call_sv((SV *) cv, G_DISCARD | G_VOID | G_EVAL);
+        failed = SvTRUE(ERRSV);
+        if (failed) {
+            if (pc->aborted || (r->flags & WEFT_REQ_CLIENT_GONE)) {
+                /* Not the app's fault: one line, no backtrace. */
+                weft_pl_api->log(WEFT_LOG_INFO, "%.*s %.*s: %s; the app stopped",
+                                 (int) r->method.len, r->method.data,
+                                 (int) r->uri.len, r->uri.data,
+                                 (r->flags & WEFT_REQ_CLIENT_GONE) ? "the client went away"
+                                                                   : "the request was cut short");
+                sv_setpvs(ERRSV, "");
+            } else
+                weft_pl_log_error(aTHX_ WEFT_LOG_ERROR, "%.*s %.*s: the app died",
+                                  (int) r->method.len, r->method.data,
+                                  (int) r->uri.len, r->uri.data);
+        }
+        FREETMPS;
+        LEAVE;
+    }
+    return failed || pc->failed ? WEFT_ERROR : WEFT_OK;
+}
+
+/* Each psgix.cleanup.handlers entry, with the env, under G_EVAL. */
+static void
+run_cleanup(pTHX_ weft_pl_core_t *pc)
+{
+    AV     *handlers = weft_pl_env_cleanup_handlers(aTHX_ pc->env);
+    Size_t  i;
+
+    if (handlers == NULL)
+        return;
+    /* A handler may push another: walk until the end as it is now. */
+    for (i = 0; i < av_count(handlers); i++) {
+        SV **h = av_fetch(handlers, (SSize_t) i, 0);
+        dSP;
+
+        if (h == NULL || !SvOK(*h))
+            continue;
+        ENTER;
+        SAVETMPS;
+        PUSHMARK(SP);
+        XPUSHs(sv_2mortal(newRV_inc((SV *) pc->env)));
+        PUTBACK;
+        call_sv(*h, G_DISCARD | G_VOID | G_EVAL);
+        if (SvTRUE(ERRSV))
+            weft_pl_log_error(aTHX_ WEFT_LOG_ERROR, "perl: a psgix.cleanup handler died");
+        FREETMPS;
+        LEAVE;
+    }
+}
+
+void
+weft_pl_request_done(weft_request_t *r)
+{
+    dWEFT_PL;
+    weft_pl_core_t *pc = r->ctx;
+    int             harakiri = 0;
+
+    if (pc == NULL)
+        return;
+    ENTER;
+    SAVETMPS;
+    weft_pl_response_done(aTHX_ pc);
+    if (pc->env != NULL) {
+        run_cleanup(aTHX_ pc);
+        harakiri = weft_pl_env_harakiri(aTHX_ pc->env);
+        SvREFCNT_dec((SV *) pc->env);
+        pc->env = NULL;
+    }
+    weft_pl_io_done(aTHX_ pc);
+    FREETMPS;
+    LEAVE;
+    pc->r = NULL;
+    pc->gen++;                      /* its writer: stale */
+    r->ctx = NULL;
+    if (harakiri) {
+        weft_pl_api->log(WEFT_LOG_INFO, "perl: psgix.harakiri.commit: worker %u stops after this request",
+                         weft_pl_api->worker_id());
+        weft_pl_api->stop_worker(1);
+    }
+}

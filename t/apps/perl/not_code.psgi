@@ -1,0 +1,2 @@
+# Returns something that is not an app.
+{ not => 'an app' };

@@ -1,0 +1,2 @@
+# Broken on purpose: a syntax error.
+my $app = sub { [200, [], ['x']] ;
