@@ -196,8 +196,8 @@ AC_DEFUN([WEFT_PLUGIN_PERL], [
 
 # ------------------------------------------------------------------ coroae
 # Coro's and EV's C APIs (Coro/CoroAPI.h, EV/EVAPI.h with EV/ev.h) live in
-# Perl's vendor arch directory; coroae.so includes them, and Perl's own
-# headers, as system headers so -Werror judges only weft's code.
+# Perl's vendor arch directory; coroae.so includes them as system headers
+# (as perl.so does Perl's own), so -Werror judges only weft's code.
 AC_DEFUN([WEFT_PLUGIN_COROAE], [
   WEFT_PLUGIN_ARG([coroae], [the Coro::AnyEvent loop engine (Perl)])
   AS_IF([test "x$enable_coroae" != xno], [
@@ -215,11 +215,9 @@ AC_DEFUN([WEFT_PLUGIN_COROAE], [
     AS_IF([test -z "$weft_missing"], [
       CORO_CFLAGS="-isystem $weft_coro_dir"
       AS_IF([test "x$weft_ev_dir" != "x$weft_coro_dir"], [CORO_CFLAGS="$CORO_CFLAGS -isystem $weft_ev_dir"])
-      COROAE_PERL_CFLAGS=`AS_ECHO(["$PERL_CFLAGS"]) | $SED 's/-I/-isystem /g'`
     ])
   ])
   AC_SUBST([CORO_CFLAGS])
-  AC_SUBST([COROAE_PERL_CFLAGS])
   WEFT_PLUGIN_RESULT([coroae], [BUILD_COROAE])
 ])
 

@@ -4,13 +4,13 @@ plugin_LTLIBRARIES += plugins/coroae/coroae.la
 plugins_coroae_coroae_la_SOURCES = \
 	plugins/coroae/coroae.h plugins/coroae/plugin.c plugins/coroae/boot.c \
 	plugins/coroae/coro.c plugins/coroae/wait.c plugins/coroae/serve.c
-plugins_coroae_coroae_la_CPPFLAGS = $(plugin_cppflags) $(COROAE_PERL_CFLAGS) $(CORO_CFLAGS)
+plugins_coroae_coroae_la_CPPFLAGS = $(plugin_cppflags) $(PERL_CFLAGS) $(CORO_CFLAGS)
 plugins_coroae_coroae_la_CFLAGS = $(plugin_cflags)
 plugins_coroae_coroae_la_LDFLAGS = $(plugin_ldflags)
 plugins_coroae_coroae_la_LIBADD = $(PERL_LIBS)
 endif
 
-COROAE_TESTS =
-COROAE_TEST_APPS =
+COROAE_TESTS = t/integration/test_coroae.py
+COROAE_TEST_APPS = t/apps/perl/coroae_app.psgi
 TESTS += $(COROAE_TESTS)
 EXTRA_DIST += $(COROAE_TESTS) $(COROAE_TEST_APPS)

@@ -52,7 +52,9 @@ $routes{'/suspend'} = sub {
     return text("suspended $n times");
 };
 
-# AnyEvent::HTTP against a local server, the Coro way.
+# AnyEvent::HTTP against a local server, the Coro way (as many connections
+# to it at once as there are requests: the default is 4 per host).
+$AnyEvent::HTTP::MAX_PER_HOST = 100;
 $routes{'/http'} = sub {
     my ($env, $q) = @_;
     http_get "http://127.0.0.1:$q->{port}/", timeout => 30, Coro::rouse_cb;
@@ -100,6 +102,13 @@ $routes{'/env'} = sub {
 };
 
 $routes{'/pid'} = sub { text($$) };
+
+# Which Coro serves: one per connection, never the main one.
+$routes{'/coro'} = sub {
+    my ($env, $q) = @_;
+    Coro::AnyEvent::sleep($q->{s}) if $q->{s};
+    return text(($Coro::current + 0) . ' ' . ($Coro::current == $Coro::main ? 'main' : 'own'));
+};
 
 $routes{'/whoami'} = sub {
     my ($env, $q) = @_;
