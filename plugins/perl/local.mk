@@ -13,9 +13,12 @@ plugins_perl_perl_la_LIBADD = $(PERL_LIBS)
 endif
 
 PERL_TESTS = \
-	t/integration/test_psgi.py
+	t/integration/test_psgi.py t/integration/test_psgi_suite.py \
+	t/integration/test_psgi_frameworks.py
 PERL_TEST_APPS = \
 	t/apps/perl/psgiclient.py t/apps/perl/hello.psgi t/apps/perl/psgi_app.psgi \
-	t/apps/perl/load_error.psgi t/apps/perl/syntax_error.psgi t/apps/perl/not_code.psgi
+	t/apps/perl/load_error.psgi t/apps/perl/syntax_error.psgi t/apps/perl/not_code.psgi \
+	t/apps/perl/suite.pl t/apps/perl/suite.psgi \
+	t/apps/perl/dancer2_app.psgi t/apps/perl/mojo_app.psgi
 TESTS += $(PERL_TESTS)
 EXTRA_DIST += $(PERL_TESTS) $(PERL_TEST_APPS)

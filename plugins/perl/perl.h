@@ -66,6 +66,9 @@ typedef struct {
     int             responded;  /* the responder was called */
     int             closed;     /* the writer (or the whole response) is done */
     int             hijacked;   /* psgix.io took the connection */
+    int             dechunk;    /* the app chunked its body itself: state of
+                                   the decoder (WEFT_PL_DC_*), 0 for none */
+    uint64_t        dc_left;    /* bytes left in the current chunk */
     HV             *env;        /* the request's env (owned), or NULL */
     SV             *body;       /* the body to close at the end, or NULL */
     SV             *input;      /* psgi.input: one object per core, reused */

@@ -76,7 +76,7 @@ weft_pl_request(weft_request_t *r)
     r->ctx = pc;
     pc->r = r;
     pc->gen++;
-    pc->waits = pc->aborted = pc->failed = pc->responded = pc->closed = pc->hijacked = 0;
+    pc->waits = pc->aborted = pc->failed = pc->responded = pc->closed = pc->hijacked = pc->dechunk = 0;
     {
         dSP;
 

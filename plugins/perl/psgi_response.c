@@ -12,6 +12,9 @@
  *    with sendfile from its position; any other glob is read;
  *  - an object with `path` naming a regular file goes out with sendfile;
  *  - any other object is read with getline until undef.
+ * An app that chunks its body itself and says "Transfer-Encoding: chunked"
+ * (Mojo::Server::PSGI does) has it decoded here: the core frames every
+ * body, and drops the app's Transfer-Encoding.
  * close is called on every body that has it, whatever happened.  Anything
  * malformed croaks; the request's G_EVAL (psgi.c) turns that into a 500.
  */
@@ -39,19 +42,96 @@ release_sv(void *arg)
     }
 }
 
+/* The decoder of an app's own chunked framing. */
+#define DC_SIZE   1             /* in a chunk-size line */
+#define DC_EXT    2             /* past its digits, up to the LF */
+#define DC_DATA   3             /* in a chunk's data: dc_left bytes */
+#define DC_CRLF   4             /* after the data, up to the LF */
+#define DC_TRAIL  5             /* after the last chunk: trailer lines */
+#define DC_TRAIL_BOL 6          /* at the start of a trailer line */
+#define DC_DONE   7
+
+/* Decode len bytes of p and write the data: WEFT_OK or WEFT_ERROR; croaks
+ * on a malformed framing. */
+static int
+write_dechunked(pTHX_ weft_pl_core_t *pc, const char *p, STRLEN len)
+{
+    const char *end = p + len;
+
+    while (p < end) {
+        switch (pc->dechunk) {
+        case DC_SIZE: {
+            int d = *p >= '0' && *p <= '9' ? *p - '0'
+                  : (*p | 0x20) >= 'a' && (*p | 0x20) <= 'f' ? (*p | 0x20) - 'a' + 10 : -1;
+
+            if (d >= 0) {
+                if (pc->dc_left > (UINT64_MAX >> 4))
+                    croak("the app's chunked body has a chunk size that overflows");
+                pc->dc_left = pc->dc_left * 16 + (uint64_t) d;
+            } else if (*p == ';' || *p == ' ' || *p == '\t' || *p == '\r') {
+                pc->dechunk = DC_EXT;
+                continue;
+            } else if (*p == '\n') {
+                pc->dechunk = pc->dc_left ? DC_DATA : DC_TRAIL_BOL;
+            } else
+                croak("the app's chunked body is malformed (a chunk size of 0x%02x)",
+                      (unsigned char) *p);
+            p++;
+            break;
+        }
+        case DC_EXT:
+            if (*p++ == '\n')
+                pc->dechunk = pc->dc_left ? DC_DATA : DC_TRAIL_BOL;
+            break;
+        case DC_DATA: {
+            size_t n = (size_t) (end - p) < pc->dc_left ? (size_t) (end - p) : (size_t) pc->dc_left;
+
+            if (weft_pl_api->write(pc->r, p, n) != WEFT_OK)
+                return WEFT_ERROR;
+            p += n;
+            pc->dc_left -= n;
+            if (pc->dc_left == 0)
+                pc->dechunk = DC_CRLF;
+            break;
+        }
+        case DC_CRLF:
+            if (*p++ == '\n')
+                pc->dechunk = DC_SIZE;
+            break;
+        case DC_TRAIL_BOL:          /* an empty line ends the trailers */
+            if (*p == '\n')
+                pc->dechunk = DC_DONE;
+            else if (*p != '\r')
+                pc->dechunk = DC_TRAIL;
+            p++;
+            break;
+        case DC_TRAIL:              /* a trailer line: dropped */
+            if (*p++ == '\n')
+                pc->dechunk = DC_TRAIL_BOL;
+            break;
+        default:                    /* DC_DONE: anything after is dropped */
+            return WEFT_OK;
+        }
+    }
+    return WEFT_OK;
+}
+
 /* Write one chunk: WEFT_OK, or WEFT_ERROR when the client is gone.
  * Croaks on a chunk that is a reference (a body must hold strings). */
 static int
-write_chunk(pTHX_ weft_request_t *r, SV *chunk)
+write_chunk(pTHX_ weft_pl_core_t *pc, SV *chunk)
 {
-    const char *p;
-    STRLEN      len;
+    weft_request_t *r = pc->r;
+    const char     *p;
+    STRLEN          len;
 
     if (SvROK(chunk) && !SvAMAGIC(chunk))
         croak("a body chunk must be a string, not a reference (%" SVf ")", SVfARG(chunk));
     p = SvPV(chunk, len);
     if (len == 0)
         return WEFT_OK;
+    if (pc->dechunk)
+        return write_dechunked(aTHX_ pc, p, len);
     if (len >= REF_MIN && !SvGMAGICAL(chunk) && SvPOK(chunk)) {
         /* A copy shares the bytes (copy-on-write): the app may go on
          * changing its own. */
@@ -122,6 +202,11 @@ send_head(pTHX_ weft_pl_core_t *pc, AV *res, int *has_length)
             croak("invalid value for the header %" SVf, SVfARG(*k));
         if (kl == 14 && strncasecmp(kp, "content-length", 14) == 0)
             *has_length = 1;
+        if (kl == 17 && strncasecmp(kp, "transfer-encoding", 17) == 0
+            && vl >= 7 && strncasecmp(vp + vl - 7, "chunked", 7) == 0) {
+            pc->dechunk = DC_SIZE;  /* the app frames it: decode it */
+            pc->dc_left = 0;
+        }
         if (weft_pl_api->add_header(pc->r, kp, kl, vp, vl) != WEFT_OK)
             croak("the header %" SVf " was refused", SVfARG(*k));
     }
@@ -225,7 +310,7 @@ send_getline(pTHX_ weft_pl_core_t *pc, SV *body)
             LEAVE;
             return;
         }
-        if (write_chunk(aTHX_ pc->r, chunk) != WEFT_OK) {
+        if (write_chunk(aTHX_ pc, chunk) != WEFT_OK) {
             pc->failed = 1;
             FREETMPS;
             LEAVE;
@@ -259,10 +344,10 @@ send_body(pTHX_ weft_pl_core_t *pc, SV *body, int has_length, int code)
                 croak("body element %ld is a reference, not a string", (long) i);
             total += sv_len(*c);
         }
-        if (!has_length && weft_pl_api->status_has_body(pc->r, code))
+        if (!has_length && !pc->dechunk && weft_pl_api->status_has_body(pc->r, code))
             weft_pl_api->set_content_length(pc->r, (uint64_t) total);
         for (i = 0; i < n; i++)
-            if (write_chunk(aTHX_ pc->r, *av_fetch(av, i, 0)) != WEFT_OK) {
+            if (write_chunk(aTHX_ pc, *av_fetch(av, i, 0)) != WEFT_OK) {
                 pc->failed = 1;
                 return;
             }
@@ -406,7 +491,7 @@ static XS(xs_writer_write)
         croak("the writer's write after its close");
     if (pc->hijacked || pc->failed)
         XSRETURN_NO;
-    if (write_chunk(aTHX_ pc->r, ST(1)) != WEFT_OK) {
+    if (write_chunk(aTHX_ pc, ST(1)) != WEFT_OK) {
         pc->failed = 1;
         croak("weft: the client went away");
     }

@@ -197,6 +197,14 @@ def test_bodies(weft):
     assert big.body == b"x" * 200_000
 
 
+def test_an_apps_own_chunked_framing_is_decoded(weft):
+    w = serve(weft)
+    r = pc.http(w, "GET", "/self-chunked")
+    assert (r.status, r.body) == (200, b"hello, world")
+    assert pc.http(w, "GET", "/bad-chunked").status == 500
+    w.wait_log(r"ERROR GET /bad-chunked: the app died: the app's chunked body is malformed")
+
+
 def test_delayed_and_streamed_responses(weft):
     w = serve(weft)
     assert pc.http(w, "GET", "/delayed").body == b"delayed"

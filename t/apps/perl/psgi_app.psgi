@@ -197,6 +197,14 @@ $routes{'/api-errors'} = sub {
     [200, [], [join("\n", @out)]];
 };
 
+# The app frames its body itself (as Mojo::Server::PSGI does), split
+# across the pieces anyhow, with an extension and a trailer.
+$routes{'/self-chunked'} = sub {
+    [200, ['Transfer-Encoding' => 'chunked'],
+     ["5;x=y\r\nhel", "lo\r", "\n6\r\n, worl\r\n", "1\r\nd\r\n0\r\nX-T: 1\r\n\r\n"]];
+};
+$routes{'/bad-chunked'} = sub { [200, ['Transfer-Encoding' => 'chunked'], ["zz\r\n"]] };
+
 $routes{'/big'} = sub { [200, [], ['x' x 200_000]] };
 
 $routes{'/srand'} = sub { [200, [], [int(rand(1_000_000_000))]] };
