@@ -10,7 +10,7 @@ plugins_coroae_coroae_la_LDFLAGS = $(plugin_ldflags)
 plugins_coroae_coroae_la_LIBADD = $(PERL_LIBS)
 endif
 
-COROAE_TESTS = t/integration/test_coroae.py
+COROAE_TESTS = t/integration/test_coroae.py t/integration/test_coroae_psgi.py
 COROAE_TEST_APPS = t/apps/perl/coroae_app.psgi
 TESTS += $(COROAE_TESTS)
 EXTRA_DIST += $(COROAE_TESTS) $(COROAE_TEST_APPS)
