@@ -141,6 +141,25 @@ def test_processes_with_a_master(weft):
     assert len(pids) == 2
 
 
+def test_anyevent_started_in_the_master(weft):
+    """An app that runs an AnyEvent timer on EV from its load, in the master:
+    each worker gets EV's loop anew after the fork, and the timer ticks in
+    each while the requests sleep on the same loop."""
+    w = serve(weft, 10, "--master", "--processes", "2", app=pc.app("coroae_preload.psgi"))
+    w.wait_log(r"worker 2 ready")
+    pids = set()
+    for _ in range(20):
+        res = pc.many(w, ["/"] * 10)
+        for status, body in res:
+            pid, model, ticked, where = body.split(b" ", 3)
+            assert (status, model, ticked, where) == (200, b"AnyEvent::Impl::EV", b"ticks",
+                                                      b"forked"), body
+            pids.add(pid)
+        if len(pids) == 2:
+            break
+    assert len(pids) == 2
+
+
 # ------------------------------------------------------------------ a thousand sleeps
 
 def test_1000_concurrent_async_sleeps(weft):
@@ -186,6 +205,14 @@ def test_the_apps_own_coro(weft):
     assert get(w, "/own-coro?call=core_id").body == b"own coro: core -1"
     assert get(w, "/own-coro?call=coro-sleep").body == b"own coro: ok"
     assert get(w, "/pid").body == pid
+
+
+def test_a_wait_on_many_fds(weft):
+    """uwsgi::wait_fd_read on 30 pipes, then suspend: the one that is ready
+    wakes the request, however many there are."""
+    w = serve(weft, 4)
+    assert get(w, "/many-fds?n=30").body == b"the last of 30"
+    assert get(w, "/many-fds?n=3").body == b"the last of 3"
 
 
 # ------------------------------------------------------------------ Coro's own I/O
@@ -250,6 +277,18 @@ def test_delayed_responses_from_anyevent_timers(weft):
     assert res == [(200, b"delayed 0.5")] * 50
 
 
+def test_psgix_io_from_the_apps_own_coro(weft):
+    """The app takes the connection (psgix.io) and answers on it through
+    Coro::Handle, from a Coro of its own, after a Coro sleep."""
+    w = serve(weft, 4)
+    s = w.connect()
+    s.sendall(b"GET /io HTTP/1.1\r\nHost: t\r\n\r\n")
+    r = Reader(s).read()
+    assert (r.status, r.body) == (200, b"hello from io")
+    s.close()
+    assert get(w, "/pid").status == 200
+
+
 def test_client_gone_is_noticed(weft):
     w = serve(weft, 1)
     s = in_flight(w, "/async-sleep?s=30")
@@ -284,6 +323,19 @@ def test_graceful_stop_drains_the_coros(weft):
     assert w.proc.wait(timeout=10) == 0
     assert time.time() - t < 4
     idle.close()
+
+
+def test_the_apps_own_coros_do_not_hold_the_worker(weft):
+    """A Coro the app left running (a background loop) ticks between
+    requests, and does not keep the worker from stopping."""
+    w = serve(weft, 4)
+    assert get(w, "/background").body == b"started"
+    time.sleep(0.5)
+    ticks = int(get(w, "/ticks").body.split()[1])
+    assert ticks > 3, ticks
+    t = time.time()
+    assert w.stop() == 0
+    assert time.time() - t < 3
 
 
 def test_hard_stop_cuts_requests_off(weft):

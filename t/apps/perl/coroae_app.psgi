@@ -7,6 +7,7 @@ use warnings;
 use Coro;
 use Coro::AnyEvent;
 use Coro::Socket;
+use Coro::Handle;
 use AnyEvent;
 use AnyEvent::HTTP;
 
@@ -145,6 +146,47 @@ $routes{'/delayed'} = sub {
         $t = AE::timer $s, 0, sub {
             undef $t;
             $respond->([200, ['Content-Type' => 'text/plain'], ["delayed $s"]]);
+        };
+    };
+};
+
+# weft's wait on many fds at once (more than the engine keeps at hand):
+# only the last pipe is readable.
+$routes{'/many-fds'} = sub {
+    my ($env, $q) = @_;
+    my $n = $q->{n} // 30;
+    my @pipes;
+    for (1 .. $n) {
+        pipe(my $r, my $w) or die "pipe: $!";
+        push @pipes, [$r, $w];
+    }
+    syswrite $pipes[-1][1], "x";
+    uwsgi::wait_fd_read(fileno $_->[0], 5) for @pipes;
+    uwsgi::suspend();
+    my $ready = uwsgi::ready_fd();
+    return text($ready == fileno $pipes[-1][0] ? "the last of $n" : "fd $ready of $n");
+};
+
+# A Coro the app leaves running after the request: it must not keep the
+# worker from stopping.
+my $ticks = 0;
+$routes{'/background'} = sub {
+    async { while (1) { Coro::AnyEvent::sleep(0.05); $ticks++ } };
+    return text("started");
+};
+$routes{'/ticks'} = sub { text("ticks $ticks") };
+
+# psgix.io: the app answers on the connection itself, through Coro::Handle,
+# after a Coro sleep, from a Coro of its own.
+$routes{'/io'} = sub {
+    my ($env) = @_;
+    my $fh = $env->{'psgix.io'} or return text("no psgix.io");
+    return sub {
+        async {
+            my $h = Coro::Handle::unblock($fh);
+            Coro::AnyEvent::sleep(0.2);
+            $h->print("HTTP/1.1 200 OK\r\nContent-Length: 13\r\nConnection: close\r\n\r\nhello from io");
+            $h->close;
         };
     };
 };
