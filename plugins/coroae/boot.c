@@ -25,15 +25,13 @@ struct EVAPI   *weft_cae_ev_api;
 #define CCTX_STACK_WORDS (1024 * 1024 / sizeof(void *))
 
 static const char boot_code[] =
-    "require EV;\n"
-    "require Coro;\n"
-    "require Coro::EV;\n"
-    "require AnyEvent;\n"
-    "require Coro::AnyEvent;\n"
+    "for my $m (qw(EV Coro Coro::EV AnyEvent Coro::AnyEvent)) {\n"
+    "  eval \"require $m; 1\" or die \"cannot load $m (apt-get install libcoro-perl libanyevent-perl libev-perl): $@\";\n"
+    "}\n"
     "AnyEvent::detect();\n"
     "$AnyEvent::MODEL eq 'AnyEvent::Impl::EV'\n"
     "  or die \"AnyEvent runs on $AnyEvent::MODEL here, and coroae needs EV (unset PERL_ANYEVENT_MODEL, or load EV before AnyEvent chooses)\\n\";\n"
-    "Coro::State::cctx_stacksize(" "%lu" ") if Coro::State::cctx_stacksize() < %lu;\n"
+    "Coro::State::cctx_stacksize(%lu) if Coro::State::cctx_stacksize() < %lu;\n"
     "1;\n";
 
 void
@@ -84,8 +82,7 @@ weft_cae_boot(void)
              (unsigned long) CCTX_STACK_WORDS);
     eval_pv(code, FALSE);
     if (SvTRUE(ERRSV)) {
-        weft_cae_log_perl_error(WEFT_LOG_ERROR, "coroae: cannot start Coro and AnyEvent on EV "
-                                "(apt-get install libcoro-perl libanyevent-perl libev-perl)");
+        weft_cae_log_perl_error(WEFT_LOG_ERROR, "coroae: cannot start Coro and AnyEvent on EV");
         return WEFT_ERROR;
     }
     weft_cae_ev_api = import_table("EV::API", "EV");

@@ -13,5 +13,5 @@ endif
 COROAE_TESTS = t/integration/test_coroae.py t/integration/test_coroae_psgi.py
 COROAE_TEST_APPS = t/apps/perl/coroae_app.psgi t/apps/perl/coroae_preload.psgi
 TESTS += $(COROAE_TESTS)
-EXTRA_DIST += $(COROAE_TESTS) $(COROAE_TEST_APPS) \
+EXTRA_DIST += $(COROAE_TESTS) $(COROAE_TEST_APPS) docs/coroae.md \
 	bench/apps/sleep_coroae.psgi bench/apps/sleep_coro.psgi bench/apps/sleep_twiggy.psgi

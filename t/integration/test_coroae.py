@@ -116,6 +116,16 @@ def test_needs_a_number_of_cores():
     assert r.returncode != 0 and "--coroae" in r.stderr
 
 
+def test_anyevent_on_another_backend_is_refused():
+    """coroae drives EV's loop: an AnyEvent forced onto another backend
+    stops the worker at start, saying why."""
+    r = run(["--http-socket", "127.0.0.1:0", "--psgi", APP, "--coroae", "4"],
+            env={"PERL_ANYEVENT_MODEL": "Perl"})
+    assert r.returncode != 0
+    assert ("coroae: cannot start Coro and AnyEvent on EV: AnyEvent runs on "
+            "AnyEvent::Impl::Perl here, and coroae needs EV") in r.stderr, r.stderr
+
+
 def test_a_coro_per_connection(weft):
     w = serve(weft, 4)
     res = pc.many(w, ["/coro?s=0.2"] * 4)
@@ -268,6 +278,12 @@ def test_streaming_writer_suspends_only_its_coro(weft):
     r = Reader(s).read()
     assert len(r.body) == 30000000
     s.close()
+
+
+def test_the_writer_from_the_apps_own_coro(weft):
+    w = serve(weft, 4)
+    r = get(w, "/stream-from-coro")
+    assert (r.status, r.body) == (200, b"part 1\npart 2\npart 3\n")
 
 
 def test_delayed_responses_from_anyevent_timers(weft):

@@ -136,6 +136,18 @@ $routes{'/stream'} = sub {
     };
 };
 
+# The writer used from a Coro of the app's own, between Coro sleeps.
+$routes{'/stream-from-coro'} = sub {
+    return sub {
+        my ($respond) = @_;
+        my $w = $respond->([200, ['Content-Type' => 'text/plain']]);
+        async {
+            for my $i (1 .. 3) { Coro::AnyEvent::sleep(0.05); $w->write("part $i\n") }
+            $w->close;
+        };
+    };
+};
+
 # A delayed response from an AnyEvent timer, as a Twiggy app answers.
 $routes{'/delayed'} = sub {
     my ($env, $q) = @_;
