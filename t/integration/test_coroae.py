@@ -305,6 +305,21 @@ def test_psgix_io_from_the_apps_own_coro(weft):
     assert get(w, "/pid").status == 200
 
 
+def test_a_big_delayed_response_to_a_slow_reader(weft):
+    """The responder, called from an AnyEvent timer, sends 30 MB to a client
+    that does not read yet: the worker serves others meanwhile, in weft's
+    waits and in Coro's."""
+    w = serve(weft, 4)
+    s = in_flight(w, "/delayed-big?size=30000000")
+    time.sleep(0.6)
+    t = time.time()
+    assert get(w, "/coro-sleep?s=0.1").body.startswith(b"slept 0.1")
+    assert get(w, "/async-sleep?s=0.1").body.startswith(b"slept 0.1")
+    assert time.time() - t < 2
+    assert len(Reader(s).read().body) == 30000000
+    s.close()
+
+
 def test_client_gone_is_noticed(weft):
     w = serve(weft, 1)
     s = in_flight(w, "/async-sleep?s=30")

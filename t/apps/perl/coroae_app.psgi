@@ -203,6 +203,21 @@ $routes{'/io'} = sub {
     };
 };
 
+# A big delayed response from a timer callback: the body's write waits on
+# a full socket on whichever Coro runs the loop then.
+$routes{'/delayed-big'} = sub {
+    my ($env, $q) = @_;
+    my $size = $q->{size} // 30000000;
+    return sub {
+        my ($respond) = @_;
+        my $t;
+        $t = AE::timer 0.1, 0, sub {
+            undef $t;
+            $respond->([200, ['Content-Type' => 'text/plain'], ['x' x $size]]);
+        };
+    };
+};
+
 $routes{'/die'} = sub { die "this app died\n" };
 
 my $app = sub {
