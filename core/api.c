@@ -130,4 +130,7 @@ const weft_api_t weft_core_api = {
     /* ABI 1.2 */
     .hijack = weft_resp_hijack,
     .early_hints = weft_resp_early_hints,
+
+    /* ABI 1.3 */
+    .reopen_log = weft_log_reopen,
 };

@@ -5,7 +5,8 @@
  * run() makes an AnyEvent io watcher per listen socket, whose callback only
  * accepts (until api->accept() says there is no more) and readies a new
  * Coro per connection, and EV signal watchers for SIGTERM, SIGINT (graceful
- * stop) and SIGQUIT (hard stop); then it runs EV's loop on the main Coro.
+ * stop), SIGQUIT (hard stop) and SIGUSR1 (reopen the log); then it runs
+ * EV's loop on the main Coro.
  * Coro::EV runs the ready Coros each time before the loop polls.  Once the
  * worker is stopping and the last connection's Coro is over, the loop is
  * broken and run() returns.
@@ -22,11 +23,11 @@
 
 #include "coroae.h"
 
-static const int signals[3] = { SIGTERM, SIGINT, SIGQUIT };
+static const int signals[4] = { SIGTERM, SIGINT, SIGQUIT, SIGUSR1 };
 
 static SV      **listeners;         /* an AnyEvent io watcher per listen socket */
 static unsigned  nlisteners;
-static ev_signal sig_watchers[3];
+static ev_signal sig_watchers[4];
 static int       stopping, finishing, running;
 
 void
@@ -56,7 +57,10 @@ on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 {
     (void) loop;
     (void) revents;
-    weft_cae_api->stop_worker(w->signum != SIGQUIT);
+    if (w->signum == SIGUSR1)
+        weft_cae_api->reopen_log();
+    else
+        weft_cae_api->stop_worker(w->signum != SIGQUIT);
 }
 
 /* ------------------------------------------------------------ the engine */
@@ -137,7 +141,7 @@ start_watching(void)
     for (i = 0; i < nlisteners; i++)
         if ((listeners[i] = listen_watcher(weft_cae_api->listener_fd(i), i)) == NULL)
             return WEFT_ERROR;
-    for (i = 0; i < 3; i++) {
+    for (i = 0; i < 4; i++) {
         ev_signal_init(&sig_watchers[i], on_signal, signals[i]);
         ev_signal_start(EV_DEFAULT_UC, &sig_watchers[i]);
     }
@@ -150,7 +154,7 @@ stop_watching(void)
     unsigned i;
 
     drop_listeners();
-    for (i = 0; i < 3; i++)
+    for (i = 0; i < 4; i++)
         if (ev_is_active(&sig_watchers[i]))
             ev_signal_stop(EV_DEFAULT_UC, &sig_watchers[i]);
     free(listeners);

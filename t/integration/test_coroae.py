@@ -404,6 +404,28 @@ def test_max_requests_recycles_the_worker(weft):
     w.wait_log(r"finished draining")
 
 
+def test_sigusr1_reopens_the_log_and_keeps_the_worker(weft, tmp_path):
+    """The master passes SIGUSR1 on to its workers: the coroae worker
+    reopens the log file, and neither dies nor drops the request in
+    flight."""
+    path = tmp_path / "weft.log"
+    w = weft("--coroae", "4", "--psgi", APP, "--master", "--logto", str(path))
+    wait_for(lambda: path.exists() and b"loop engine coroae" in path.read_bytes(),
+             what="the worker")
+    pid = get(w, "/pid").body
+    s = in_flight(w, "/async-sleep?s=1")
+    time.sleep(0.3)
+    os.rename(str(path), str(path) + ".1")
+    w.send_signal(signal.SIGUSR1)
+    r = Reader(s).read()
+    assert (r.status, r.body) == (200, b"slept 1 on core 0")
+    s.close()
+    assert get(w, "/pid?after").body == pid
+    wait_for(lambda: path.exists() and b"GET /pid?after" in path.read_bytes(),
+             what="the line in the new file")
+    assert b"killed" not in (tmp_path / "weft.log.1").read_bytes() + path.read_bytes()
+
+
 def test_sighup_with_200_suspended_coros_loses_none(weft):
     w = serve(weft, 300, "--master", "--processes", "1", "--worker-reload-mercy", "30")
     wait_for(lambda: len(workers_of(w)) == 1, what="the worker")

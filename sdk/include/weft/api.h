@@ -385,6 +385,15 @@ struct weft_api_s {
      */
     int          (*early_hints)(weft_request_t *r, const weft_str_t *names,
                                 const weft_str_t *values, size_t n);
+
+    /* ================================================ ABI 1.3 */
+
+    /*
+     * Reopen the log file (--logto), as SIGUSR1 does in a worker: a loop
+     * engine's run() handles SIGUSR1 (which the master passes on to every
+     * worker) with this.  From the main context.
+     */
+    void         (*reopen_log)(void);
 };
 
 #endif /* WEFT_API_H */
