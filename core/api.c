@@ -132,5 +132,9 @@ const weft_api_t weft_core_api = {
     .early_hints = weft_resp_early_hints,
 
     /* ABI 1.3 */
+    .has_master = weft_worker_has_master,
+    .recycle_worker = weft_worker_recycle,
+
+    /* ABI 1.4 */
     .reopen_log = weft_log_reopen,
 };

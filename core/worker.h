@@ -26,6 +26,10 @@ void weft_worker_hold_signals(void);
 
 /* Stop accepting; graceful: finish in-flight requests first. */
 void weft_worker_stop(int graceful);
+
+/* api->has_master and api->recycle_worker (core/worker_recycle.c). */
+int  weft_worker_has_master(void);
+int  weft_worker_recycle(const char *why);
 extern int weft_worker_stopping;
 
 /* Set when SIGHUP asked a masterless weft to restart in place. */

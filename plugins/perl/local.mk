@@ -14,11 +14,14 @@ endif
 
 PERL_TESTS = \
 	t/integration/test_psgi.py t/integration/test_psgi_suite.py \
-	t/integration/test_psgi_frameworks.py
+	t/integration/test_psgi_frameworks.py t/integration/test_psgi_options.py
 PERL_TEST_APPS = \
 	t/apps/perl/psgiclient.py t/apps/perl/hello.psgi t/apps/perl/psgi_app.psgi \
 	t/apps/perl/load_error.psgi t/apps/perl/syntax_error.psgi t/apps/perl/not_code.psgi \
 	t/apps/perl/suite.pl t/apps/perl/suite.psgi \
-	t/apps/perl/dancer2_app.psgi t/apps/perl/mojo_app.psgi
+	t/apps/perl/dancer2_app.psgi t/apps/perl/mojo_app.psgi \
+	t/apps/perl/options_app.psgi t/apps/perl/lib/WeftTestHelper.pm \
+	t/apps/perl/locallib/lib/perl5/WeftLocalLib.pm
 TESTS += $(PERL_TESTS)
-EXTRA_DIST += $(PERL_TESTS) $(PERL_TEST_APPS)
+EXTRA_DIST += $(PERL_TESTS) $(PERL_TEST_APPS) \
+	docs/perl.md examples/perl/hello.psgi bench/psgi.py bench/apps/hello.psgi

@@ -34,6 +34,7 @@ unsigned          weft_pl_ncores;
 
 static pid_t      setup_pid;
 static int        sys_inited;
+static char     **boot_argv;        /* perl keeps pointers into it (PL_origargv) */
 
 /* ------------------------------------------------------------ options */
 
@@ -43,7 +44,7 @@ static const weft_option_t weft_pl_options[] = {
     { "perl-include", 'I', WEFT_OPT_LIST, 0, &weft_pl_conf.includes, "DIR",
       "put DIR first on Perl's @INC (repeatable)", 0, 0, NULL },
     { "perl-local-lib", 0, WEFT_OPT_LIST, 0, &weft_pl_conf.local_libs, "DIR",
-      "use the local::lib tree DIR (DIR/lib/perl5 on @INC; repeatable)", 0, 0, NULL },
+      "use the local::lib tree DIR (DIR/lib/perl5 and its arch directory on @INC; repeatable)", 0, 0, NULL },
     { "perl-module", 0, WEFT_OPT_LIST, 0, &weft_pl_conf.modules, "MODULE",
       "load MODULE before the app (repeatable)", 0, 0, NULL },
     { "perl-no-die-catch", 0, WEFT_OPT_FLAG, 0, &weft_pl_conf.no_die_catch, NULL,
@@ -67,6 +68,7 @@ static char **
 boot_args(int *argc)
 {
     size_t  n = weft_pl_conf.includes.n + 2 * weft_pl_conf.local_libs.n;
+    size_t  len;
     char  **argv = calloc(n + 4, sizeof(char *));
     size_t  i;
     int     k = 0;
@@ -75,15 +77,18 @@ boot_args(int *argc)
         return NULL;
     argv[k++] = (char *) "weft";
     for (i = 0; i < weft_pl_conf.includes.n; i++) {
-        size_t len = strlen(weft_pl_conf.includes.v[i]) + 3;
-
+        len = strlen(weft_pl_conf.includes.v[i]) + 3;
         argv[k] = malloc(len);
         if (argv[k] != NULL)
             snprintf(argv[k++], len, "-I%s", weft_pl_conf.includes.v[i]);
     }
+    /* A local::lib tree: its lib/perl5, and the arch directory under it
+     * where XS modules go (perl's -I does not add that one itself). */
     for (i = 0; i < weft_pl_conf.local_libs.n; i++) {
-        size_t len = strlen(weft_pl_conf.local_libs.v[i]) + 32;
-
+        len = strlen(weft_pl_conf.local_libs.v[i]) + sizeof(ARCHNAME) + 16;
+        argv[k] = malloc(len);
+        if (argv[k] != NULL)
+            snprintf(argv[k++], len, "-I%s/lib/perl5/%s", weft_pl_conf.local_libs.v[i], ARCHNAME);
         argv[k] = malloc(len);
         if (argv[k] != NULL)
             snprintf(argv[k++], len, "-I%s/lib/perl5", weft_pl_conf.local_libs.v[i]);
@@ -91,6 +96,21 @@ boot_args(int *argc)
     argv[k++] = (char *) "-e0";
     *argc = k;
     return argv;
+}
+
+/* The -I strings made by boot_args (the rest are literals). */
+static void
+free_boot_args(void)
+{
+    int i;
+
+    if (boot_argv == NULL)
+        return;
+    for (i = 1; boot_argv[i] != NULL; i++)
+        if (boot_argv[i][0] == '-' && boot_argv[i][1] == 'I')
+            free(boot_argv[i]);
+    free(boot_argv);
+    boot_argv = NULL;
 }
 
 /*
@@ -104,7 +124,6 @@ start_perl(void)
     static char     *sys_args[] = { (char *) "weft", NULL };
     int              sys_argc = 1, argc = 0, rc;
     char           **sys_argv = sys_args, **sys_env = env_args;
-    char           **argv;
     struct sigaction saved[NSIG];
     int              i;
 
@@ -127,12 +146,12 @@ start_perl(void)
         PL_exit_flags |= PERL_EXIT_DESTRUCT_END;
         PL_origalen = 1;            /* $0 = ... must not write over argv */
     }
-    argv = boot_args(&argc);
-    if (argv == NULL) {
+    boot_argv = boot_args(&argc);
+    if (boot_argv == NULL) {
         weft_pl_api->log(WEFT_LOG_ERROR, "perl: out of memory");
         return WEFT_ERROR;
     }
-    rc = perl_parse(weft_pl_perl, xs_init, argc, argv, NULL);
+    rc = perl_parse(weft_pl_perl, xs_init, argc, boot_argv, NULL);
     if (rc == 0)
         rc = perl_run(weft_pl_perl);
     for (i = 1; i < NSIG; i++)
@@ -160,9 +179,9 @@ weft_pl_cores_init(pTHX_ unsigned n)
         weft_pl_core_t *pc = &weft_pl_cores[i];
 
         pc->id = i;
+        pc->wake_fd = -1;
         pc->input = weft_pl_input_new(aTHX_ pc);
         pc->writer = weft_pl_writer_new(aTHX_ pc);
-        pc->responder = weft_pl_responder_new(aTHX_ pc);
         pc->io = weft_pl_io_new(aTHX_ pc);
     }
     return WEFT_OK;
@@ -258,6 +277,7 @@ weft_pl_worker_exit(void)
     perl_destruct(weft_pl_perl);
     perl_free(weft_pl_perl);
     weft_pl_perl = NULL;
+    free_boot_args();
 }
 
 /* ------------------------------------------------------------ plugin */

@@ -69,11 +69,15 @@ typedef struct {
     int             dechunk;    /* the app chunked its body itself: state of
                                    the decoder (WEFT_PL_DC_*), 0 for none */
     uint64_t        dc_left;    /* bytes left in the current chunk */
+    int             wake_fd;    /* an eventfd a delayed response waits on
+                                   (made on first use), or -1 */
+    int             waiting;    /* the request waits on wake_fd */
+    int             iter;       /* a getline body walked one chunk per
+                                   request() call (--async, no engine) */
     HV             *env;        /* the request's env (owned), or NULL */
     SV             *body;       /* the body to close at the end, or NULL */
     SV             *input;      /* psgi.input: one object per core, reused */
     SV             *writer;     /* the streaming writer: likewise */
-    SV             *responder;  /* the responder coderef: likewise */
     SV             *io;         /* psgix.io: likewise */
     SV             *io_fh;      /* the connection's handle once handed over */
 } weft_pl_core_t;
@@ -112,13 +116,21 @@ extern SV *weft_pl_errors;          /* psgi.errors: one object */
 
 int  weft_pl_response_init(pTHX);
 SV  *weft_pl_writer_new(pTHX_ weft_pl_core_t *pc);
+/* A new responder (a code ref) for pc's current request. */
 SV  *weft_pl_responder_new(pTHX_ weft_pl_core_t *pc);
 /* Send what the app returned: an array ref [status, headers, body] or a
  * code ref (a delayed or streamed response).  Croaks on a malformed one
  * (the caller's G_EVAL catches it). */
 void weft_pl_respond(pTHX_ weft_pl_core_t *pc, SV *result);
+/* The next chunk of a body walked by request() calls: WEFT_AGAIN after
+ * a chunk, WEFT_OK at its end (pc->iter cleared). */
+int  weft_pl_respond_more(pTHX_ weft_pl_core_t *pc);
 /* Close the body (always), drop what the response held. */
 void weft_pl_response_done(pTHX_ weft_pl_core_t *pc);
+
+/* A delayed response is complete (or the connection was taken): wake the
+ * request that waits for it, if it does. */
+void weft_pl_wake(weft_pl_core_t *pc);
 
 int  weft_pl_io_init(pTHX);
 SV  *weft_pl_io_new(pTHX_ weft_pl_core_t *pc);
@@ -142,6 +154,12 @@ weft_pl_core_t *weft_pl_core_of(pTHX_ SV *self, const char *what);
 SV  *weft_pl_core_object(pTHX_ weft_pl_core_t *pc, HV *stash);
 /* The same for an object of pc's current request only (the writer). */
 SV  *weft_pl_request_object(pTHX_ weft_pl_core_t *pc, HV *stash);
+
+/* The tag such objects hold (the core's number, the request's
+ * generation), and the core a tag stands for, checked as
+ * weft_pl_core_of checks it. */
+IV   weft_pl_request_tag(weft_pl_core_t *pc);
+weft_pl_core_t *weft_pl_core_by_tag(pTHX_ UV tag, const char *what);
 
 int  weft_pl_cores_init(pTHX_ unsigned n);
 

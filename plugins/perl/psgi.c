@@ -10,9 +10,15 @@
  * worker goes on.  Each request has its own SAVETMPS/FREETMPS scope, so
  * nothing it made outlives it unless the app kept it.
  *
+ * With --async and no engine, a body read with getline is walked one
+ * chunk per request() call (WEFT_AGAIN between them), so apps that
+ * register waits and return such a body share the worker, as in uWSGI's
+ * async mode.
+ *
  * request_done() closes the body, then runs the psgix.cleanup.handlers
  * (each under G_EVAL, with the env), then honours psgix.harakiri.commit by
- * stopping the worker gracefully (the master starts a new one).
+ * recycling the worker (api->recycle_worker: it drains, and the master
+ * starts a new one).  psgix.harakiri is true only under a master.
  */
 #include "perl.h"
 
@@ -37,24 +43,37 @@ static XS(xs_serve)
     XSRETURN_EMPTY;
 }
 
-static CV **serve_cvs;
-
-/* The core's XSUB, made on its first request. */
-static CV *
-serve_cv(pTHX_ weft_pl_core_t *pc)
+/* The next chunk of a body walked by request() calls. */
+static XS(xs_more)
 {
-    if (serve_cvs == NULL) {
-        serve_cvs = calloc(weft_pl_ncores, sizeof(*serve_cvs));
-        if (serve_cvs == NULL)
+    dXSARGS;
+    weft_pl_core_t *pc = (weft_pl_core_t *) CvXSUBANY(cv).any_ptr;
+
+    (void) items;
+    (void) weft_pl_respond_more(aTHX_ pc);
+    XSRETURN_EMPTY;
+}
+
+static CV **serve_cvs, **more_cvs;
+
+/* The core's XSUBs (serve, more), made on its first request. */
+static CV *
+core_cv(pTHX_ weft_pl_core_t *pc, int more)
+{
+    CV ***cvs = more ? &more_cvs : &serve_cvs;
+
+    if (*cvs == NULL) {
+        *cvs = calloc(weft_pl_ncores, sizeof(**cvs));
+        if (*cvs == NULL)
             return NULL;
     }
-    if (serve_cvs[pc->id] == NULL) {
-        CV *cv = newXS(NULL, xs_serve, __FILE__);
+    if ((*cvs)[pc->id] == NULL) {
+        CV *cv = newXS(NULL, more ? xs_more : xs_serve, __FILE__);
 
         CvXSUBANY(cv).any_ptr = pc;
-        serve_cvs[pc->id] = cv;
+        (*cvs)[pc->id] = cv;
     }
-    return serve_cvs[pc->id];
+    return (*cvs)[pc->id];
 }
 
 int
@@ -70,13 +89,17 @@ weft_pl_request(weft_request_t *r)
                          (int) r->method.len, r->method.data, (int) r->uri.len, r->uri.data);
         return WEFT_ERROR;
     }
-    cv = serve_cv(aTHX_ pc);
-    if (cv == NULL)
+    if (r->ctx == NULL) {
+        cv = core_cv(aTHX_ pc, 0);
+        if (cv == NULL)
+            return WEFT_ERROR;
+        r->ctx = pc;
+        pc->r = r;
+        pc->gen++;
+        pc->waits = pc->aborted = pc->failed = pc->responded = pc->closed = 0;
+        pc->hijacked = pc->dechunk = pc->iter = 0;
+    } else if ((cv = core_cv(aTHX_ pc, 1)) == NULL)
         return WEFT_ERROR;
-    r->ctx = pc;
-    pc->r = r;
-    pc->gen++;
-    pc->waits = pc->aborted = pc->failed = pc->responded = pc->closed = pc->hijacked = pc->dechunk = 0;
     {
         dSP;
 
@@ -103,7 +126,11 @@ weft_pl_request(weft_request_t *r)
         FREETMPS;
         LEAVE;
     }
-    return failed || pc->failed ? WEFT_ERROR : WEFT_OK;
+    if (failed || pc->failed) {
+        pc->iter = 0;
+        return WEFT_ERROR;
+    }
+    return pc->iter ? WEFT_AGAIN : WEFT_OK;
 }
 
 /* Each psgix.cleanup.handlers entry, with the env, under G_EVAL. */
@@ -159,9 +186,6 @@ weft_pl_request_done(weft_request_t *r)
     pc->r = NULL;
     pc->gen++;                      /* its writer: stale */
     r->ctx = NULL;
-    if (harakiri) {
-        weft_pl_api->log(WEFT_LOG_INFO, "perl: psgix.harakiri.commit: worker %u stops after this request",
-                         weft_pl_api->worker_id());
-        weft_pl_api->stop_worker(1);
-    }
+    if (harakiri && weft_pl_api->recycle_worker("the app set psgix.harakiri.commit") != WEFT_OK)
+        weft_pl_api->log(WEFT_LOG_WARN, "perl: psgix.harakiri.commit ignored: there is no master to start a new worker (psgix.harakiri was false)");
 }

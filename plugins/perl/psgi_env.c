@@ -104,6 +104,7 @@ weft_pl_env(pTHX_ weft_pl_core_t *pc, weft_request_t *r)
     HV       *hv = newHV();
     unsigned  i;
     uint32_t  eflags = weft_pl_api->engine_flags();
+    int       has_master = weft_pl_api->has_master();
 
     hv_ksplit(hv, r->nvars + K_COUNT + 4);
     for (i = 0; i < r->nvars; i++) {
@@ -123,7 +124,7 @@ weft_pl_env(pTHX_ weft_pl_core_t *pc, weft_request_t *r)
     put(aTHX_ hv, &fixed[K_NONBLOCKING], boolean(aTHX_ (eflags & WEFT_ENGINE_OWNS_LOOP) != 0));
     put(aTHX_ hv, &fixed[K_STREAMING], boolean(aTHX_ 1));
     put(aTHX_ hv, &fixed[K_BUFFERED], boolean(aTHX_ (r->flags & WEFT_REQ_BODY_REWINDABLE) != 0));
-    put(aTHX_ hv, &fixed[K_HARAKIRI], boolean(aTHX_ 1));
+    put(aTHX_ hv, &fixed[K_HARAKIRI], boolean(aTHX_ has_master));
     put(aTHX_ hv, &fixed[K_CLEANUP], boolean(aTHX_ 1));
     put(aTHX_ hv, &fixed[K_HANDLERS], newRV_noinc((SV *) newAV()));
     put(aTHX_ hv, &fixed[K_IO], newSVsv(pc->io));

@@ -35,23 +35,32 @@ weft_pl_core_object(pTHX_ weft_pl_core_t *pc, HV *stash)
 }
 
 /* Like weft_pl_core_object, but only for the request pc serves now. */
+IV
+weft_pl_request_tag(weft_pl_core_t *pc)
+{
+    return (IV) (((UV) pc->gen << ID_BITS) | pc->id);
+}
+
 SV *
 weft_pl_request_object(pTHX_ weft_pl_core_t *pc, HV *stash)
 {
-    IV v = (IV) (((UV) pc->gen << ID_BITS) | pc->id);
-
-    return sv_bless(newRV_noinc(newSViv(v)), stash);
+    return sv_bless(newRV_noinc(newSViv(weft_pl_request_tag(pc))), stash);
 }
 
 weft_pl_core_t *
 weft_pl_core_of(pTHX_ SV *self, const char *what)
 {
-    UV              v, id, gen;
-    weft_pl_core_t *pc;
-
     if (!SvROK(self) || !sv_isobject(self))
         croak("%s: not called on an object", what);
-    v = SvUV(SvRV(self));
+    return weft_pl_core_by_tag(aTHX_ SvUV(SvRV(self)), what);
+}
+
+weft_pl_core_t *
+weft_pl_core_by_tag(pTHX_ UV v, const char *what)
+{
+    UV              id, gen;
+    weft_pl_core_t *pc;
+
     id = v & ID_MASK;
     gen = v >> ID_BITS;
     if (id >= weft_pl_ncores)

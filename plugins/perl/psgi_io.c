@@ -62,6 +62,7 @@ static XS(xs_io_hijack)
         croak("psgix.io: the connection cannot be handed over: %s",
               errno == EPIPE ? "the client went away" : strerror(errno));
     pc->hijacked = 1;
+    weft_pl_wake(pc);
     XSRETURN_IV((IV) fd);
 }
 

@@ -18,10 +18,12 @@
  * close is called on every body that has it, whatever happened.  Anything
  * malformed croaks; the request's G_EVAL (psgi.c) turns that into a 500.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "perl.h"
@@ -296,9 +298,41 @@ send_path(pTHX_ weft_pl_core_t *pc, SV *body)
     return rc == WEFT_DECLINED ? WEFT_DECLINED : WEFT_OK;
 }
 
+/* With --async and no engine, a getline body is walked one chunk per
+ * request() call: each chunk is a switch point, and the waits the app
+ * registered (uwsgi::async_sleep...) are waited for between them. */
+static int
+async_no_engine(void)
+{
+    return weft_pl_api->engine_name() == NULL && weft_pl_api->core_count() > 1;
+}
+
+int
+weft_pl_respond_more(pTHX_ weft_pl_core_t *pc)
+{
+    SV *chunk = call0(aTHX_ pc->body, "getline");
+
+    if (!SvOK(chunk)) {
+        pc->iter = 0;
+        return WEFT_OK;
+    }
+    if (write_chunk(aTHX_ pc, chunk) != WEFT_OK) {
+        pc->failed = 1;
+        pc->iter = 0;
+        return WEFT_OK;
+    }
+    pc->waits = 0;                  /* the core waits for them now */
+    return WEFT_AGAIN;
+}
+
 static void
 send_getline(pTHX_ weft_pl_core_t *pc, SV *body)
 {
+    if (async_no_engine()) {
+        pc->iter = 1;
+        (void) weft_pl_respond_more(aTHX_ pc);
+        return;
+    }
     for (;;) {
         SV *chunk;
 
@@ -388,21 +422,20 @@ respond_array(pTHX_ weft_pl_core_t *pc, AV *av)
     code = send_head(aTHX_ pc, av, &has_length);
     send_body(aTHX_ pc, *av_fetch(av, 2, 1), has_length, code);
     pc->closed = 1;
+    weft_pl_wake(pc);
 }
 
 /* The responder's body: $responder->([status, headers(, body)]). */
 static XS(xs_responder)
 {
     dXSARGS;
-    weft_pl_core_t *pc = (weft_pl_core_t *) CvXSUBANY(cv).any_ptr;
+    weft_pl_core_t *pc = weft_pl_core_by_tag(aTHX_ (UV) CvXSUBANY(cv).any_iv, "the responder");
     SSize_t         n;
     AV             *av;
     int             has_length;
 
     if (items != 1)
         croak("the responder takes one array ref [status, headers(, body)]");
-    if (pc->r == NULL)
-        croak("the responder of a request that is over");
     if (pc->responded)
         croak("the responder was called twice");
     pc->responded = 1;
@@ -426,22 +459,49 @@ weft_pl_responder_new(pTHX_ weft_pl_core_t *pc)
 {
     CV *cv = newXS(NULL, xs_responder, __FILE__);
 
-    CvXSUBANY(cv).any_ptr = pc;
+    /* One per request: a responder kept past its request dies when
+     * called, instead of answering the next request on its core. */
+    CvXSUBANY(cv).any_iv = weft_pl_request_tag(pc);
     return newRV_noinc((SV *) cv);
 }
 
-/* Under a loop engine, a delayed response may come from another coroutine
- * later: wait for it (the writer's close, or the responder's whole
- * response). */
+/*
+ * Under a loop engine, a delayed response may come later from another
+ * coroutine (an AnyEvent timer's callback): the request waits, through the
+ * core's wait API, on its core's eventfd until the responder has sent the
+ * whole response, the writer is closed or the connection was taken
+ * (weft_pl_wake).  No polling: a thousand waiting requests cost nothing.
+ */
 static void
 wait_delayed(pTHX_ weft_pl_core_t *pc)
 {
-    while (!pc->closed && !pc->hijacked && pc->r != NULL) {
-        if (weft_pl_api->sleep(pc->r, 0.005) != WEFT_OK) {
+    uint64_t n;
+
+    if (pc->wake_fd < 0) {
+        pc->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (pc->wake_fd < 0)
+            croak("weft: cannot wait for a delayed response: eventfd: %s", strerror(errno));
+    }
+    pc->waiting = 1;
+    while (!pc->closed && !pc->hijacked) {
+        if (weft_pl_api->wait_fd(pc->r, pc->wake_fd, WEFT_READ, 0) == WEFT_ERROR) {
+            pc->waiting = 0;
             pc->aborted = 1;
             croak("weft: the request is being aborted (the client went away or the worker is stopping)");
         }
+        while (read(pc->wake_fd, &n, sizeof(n)) > 0)
+            ;
     }
+    pc->waiting = 0;
+}
+
+void
+weft_pl_wake(weft_pl_core_t *pc)
+{
+    uint64_t one = 1;
+
+    if (pc->waiting && pc->wake_fd >= 0)
+        (void) !write(pc->wake_fd, &one, sizeof(one));
 }
 
 void
@@ -453,7 +513,7 @@ weft_pl_respond(pTHX_ weft_pl_core_t *pc, SV *result)
         dSP;
 
         PUSHMARK(SP);
-        XPUSHs(pc->responder);
+        XPUSHs(sv_2mortal(weft_pl_responder_new(aTHX_ pc)));
         PUTBACK;
         call_sv(result, G_DISCARD | G_VOID);
         if (!pc->responded && !pc->hijacked) {
@@ -510,6 +570,7 @@ static XS(xs_writer_close)
     if (!pc->closed && !pc->hijacked && !pc->failed)
         (void) weft_pl_api->write(pc->r, NULL, 0);      /* the head, if not out */
     pc->closed = 1;
+    weft_pl_wake(pc);
     XSRETURN_YES;
 }
 

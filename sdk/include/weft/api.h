@@ -388,6 +388,24 @@ struct weft_api_s {
 
     /* ================================================ ABI 1.3 */
 
+    /* ------------------------------------------------ the worker, again */
+
+    /* 1 when a master process watches the workers (and so starts a new
+     * one in place of a worker that recycles), else 0. */
+    int          (*has_master)(void);
+
+    /*
+     * Recycle this worker, as --max-requests does: it stops taking
+     * requests, finishes the ones in flight, exits, and the master starts
+     * a fresh one in its place (PSGI's psgix.harakiri.commit).  why (one
+     * line) goes to the log.  WEFT_DECLINED, changing nothing, when there
+     * is no master to start the new worker; WEFT_OK otherwise (also when
+     * the worker was already stopping).  From any context.
+     */
+    int          (*recycle_worker)(const char *why);
+
+    /* ================================================ ABI 1.4 */
+
     /*
      * Reopen the log file (--logto), as SIGUSR1 does in a worker: a loop
      * engine's run() handles SIGUSR1 (which the master passes on to every

@@ -122,7 +122,16 @@ $routes{'/stream'} = sub {
     };
 };
 
-our $kept_writer;
+our ($kept_writer, $kept_responder);
+$routes{'/keep-responder'} = sub {
+    return sub { $kept_responder = shift; $kept_responder->([200, [], ['first']]) };
+};
+$routes{'/stale-responder'} = sub {
+    my $r = eval { $kept_responder->([200, [], ['stale']]); 1 } ? 'answered' : "died: $@";
+    $r =~ s/ at .*//s;
+    [200, [], [$r]];
+};
+
 $routes{'/stream-keep'} = sub {
     return sub {
         my $w = shift->([200, []]);
@@ -204,6 +213,21 @@ $routes{'/self-chunked'} = sub {
      ["5;x=y\r\nhel", "lo\r", "\n6\r\n, worl\r\n", "1\r\nd\r\n0\r\nX-T: 1\r\n\r\n"]];
 };
 $routes{'/bad-chunked'} = sub { [200, ['Transfer-Encoding' => 'chunked'], ["zz\r\n"]] };
+
+# uWSGI's async idiom: register a wait, return an empty chunk, go on after.
+{
+    package Later;
+    sub new { my ($c, $t) = @_; bless { t => $t, step => 0 }, $c }
+    sub getline {
+        my $s = shift;
+        my $step = $s->{step}++;
+        return uwsgi::async_sleep($s->{t}) if $step == 0;
+        return "woke after $s->{t}" if $step == 1;
+        return undef;
+    }
+    sub close { 1 }
+}
+$routes{'/sleep-body'} = sub { [200, ['Content-Type' => 'text/plain'], Later->new(0.5)] };
 
 $routes{'/big'} = sub { [200, [], ['x' x 200_000]] };
 

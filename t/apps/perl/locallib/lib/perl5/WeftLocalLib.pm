@@ -1,0 +1,4 @@
+# Found through --perl-local-lib (test_psgi_options.py).
+package WeftLocalLib;
+sub greeting { 'helper from local::lib' }
+1;
