@@ -10,6 +10,13 @@
  * is loaded; Coro::AnyEvent then hooks Coro into it through Coro::EV, so
  * an app's Coro::AnyEvent::sleep, AnyEvent::HTTP or Coro::Socket waits on
  * the same loop as weft's own waits.
+ *
+ * EV counts a timer from the loop's clock, which stands still while the
+ * ready Coros run: with a thousand of them, a Coro::AnyEvent::sleep(1)
+ * started by the last could end a tenth of a second early.  So the worker's
+ * Coro::AnyEvent::sleep brings the clock up to date first, as weft's own
+ * waits do (wait.c); AnyEvent timers an app makes itself keep AnyEvent's
+ * rule (they count from AE::now).
  */
 #include <stdio.h>
 #include <string.h>
@@ -32,6 +39,11 @@ static const char boot_code[] =
     "$AnyEvent::MODEL eq 'AnyEvent::Impl::EV'\n"
     "  or die \"AnyEvent runs on $AnyEvent::MODEL here, and coroae needs EV (unset PERL_ANYEVENT_MODEL, or load EV before AnyEvent chooses)\\n\";\n"
     "Coro::State::cctx_stacksize(%lu) if Coro::State::cctx_stacksize() < %lu;\n"
+    "{\n"
+    "  no warnings 'redefine';\n"
+    "  my $sleep = \\&Coro::AnyEvent::sleep;\n"
+    "  *Coro::AnyEvent::sleep = sub ($) { EV::now_update(); $sleep->($_[0]) };\n"
+    "}\n"
     "1;\n";
 
 void
