@@ -17,6 +17,7 @@
  * with 10,000 connections as with one.
  */
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "coroae.h"
@@ -154,15 +155,58 @@ static XS(xs_serve)
     XSRETURN_EMPTY;
 }
 
+/*
+ * A Coro of the app's own that dies outside any eval ends the program, by
+ * Coro's rule: the worker, with the requests in flight (the master starts
+ * another).  Coro's DIEHOOK (the default die hook of new Coros) puts the
+ * message in weft's log first.  It cannot end only that Coro: Coro's
+ * terminate is a schedule-like function, which Coro refuses inside a die
+ * hook (and which no Perl wrapper may call for it either: Coro's cancel
+ * and terminate stay as they are).
+ */
+static const char guard_code[] =
+    "{\n"
+    "  $Coro::State::DIEHOOK = sub {\n"
+    "    return if $^S || !defined $^S || ref $_[0] || $Coro::current == $Coro::main;\n"
+    "    Weft::Coroae::_log(\"coroae: a Coro of the app's died outside any eval, which ends the worker (Coro's rule; catch it with eval): $_[0]\");\n"
+    "  };\n"
+    "}\n"
+    "1;\n";
+
+/* Weft::Coroae::_log($message): one ERROR line (or one per line). */
+static XS(xs_log)
+{
+    dXSARGS;
+    STRLEN      len;
+    const char *m, *end, *nl;
+
+    if (items != 1)
+        croak_xs_usage(cv, "message");
+    m = SvPV(ST(0), len);
+    for (end = m + len; m < end; m = nl + 1) {
+        nl = memchr(m, '\n', (size_t) (end - m));
+        if (nl == NULL)
+            nl = end;
+        if (nl > m)
+            weft_cae_api->log(WEFT_LOG_ERROR, "%.*s", (int) (nl - m), m);
+    }
+    XSRETURN_EMPTY;
+}
+
 int
 weft_cae_coro_init(void)
 {
     dTHX;
     CV *cv = newXS("Weft::Coroae::_serve", xs_serve, __FILE__);
 
-    if (cv == NULL)
+    if (cv == NULL || newXS("Weft::Coroae::_log", xs_log, __FILE__) == NULL)
         return WEFT_ERROR;
     serve_ref = newRV_inc((SV *) cv);
+    eval_pv(guard_code, FALSE);
+    if (SvTRUE(ERRSV)) {
+        weft_cae_log_perl_error(WEFT_LOG_ERROR, "coroae: cannot set Coro's die hook");
+        return WEFT_ERROR;
+    }
     return WEFT_OK;
 }
 

@@ -391,9 +391,12 @@ def test_harakiri_catches_one_stuck_coro(weft):
     while time.time() - t0 < 1.5:   # others are served meanwhile
         assert get(w, "/async-sleep?s=0.05").status == 200
     w.wait_log(r'HARAKIRI: worker 1 \(pid \d+\) core \d has served "GET /async-sleep\?s=100"')
-    w.wait_log(r"worker 1 started \(pid \d+\)")
-    time.sleep(0.5)
-    assert get(w, "/async-sleep?s=0").status == 200
+    w.wait_log(r"worker 1 ready \(pid \d+, 4 cores, loop engine coroae\)", count=2)
+    try:
+        r = get(w, "/async-sleep?s=0", timeout=10)
+    except OSError as e:
+        raise AssertionError("the new worker did not answer (%s):\n%s" % (e, w.log()))
+    assert r.status == 200
     stuck.close()
 
 
