@@ -131,10 +131,10 @@ const weft_api_t weft_core_api = {
     .hijack = weft_resp_hijack,
     .early_hints = weft_resp_early_hints,
 
-    /* ABI 1.3 */
+    /* ABI 1.4 */
     .has_master = weft_worker_has_master,
     .recycle_worker = weft_worker_recycle,
 
-    /* ABI 1.4 */
+    /* ABI 1.5 */
     .reopen_log = weft_log_reopen,
 };

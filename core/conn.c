@@ -17,6 +17,7 @@
 #include "conn.h"
 #include "cores.h"
 #include "log.h"
+#include "loop_lock.h"
 #include "proto.h"
 #include "worker.h"
 
@@ -525,6 +526,8 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 {
     weft_conn_t *c = arg;
 
+    WEFT_LOOP_LOCKED(conn_read_cb, fd, what, arg);
+
     switch (c->state) {
     case WEFT_CONN_HEAD:
     case WEFT_CONN_BODY:
@@ -549,6 +552,8 @@ static void
 conn_write_cb(evutil_socket_t fd, short what, void *arg)
 {
     weft_conn_t *c = arg;
+
+    WEFT_LOOP_LOCKED(conn_write_cb, fd, what, arg);
 
     if (c->state == WEFT_CONN_DRAIN)
         on_drain_write(c, what);

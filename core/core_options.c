@@ -11,7 +11,9 @@
 #include <string.h>
 
 #include <weft/status.h>
+#include "check_config.h"
 #include "conf.h"
+#include "ini_dialect.h"
 #include "inifile.h"
 #include "log.h"
 #include "options.h"
@@ -164,6 +166,23 @@ set_script_name(const weft_option_t *opt, const char *value, char *err, size_t e
     return weft_facts_add_prefix(value, err, errlen);
 }
 
+/* ---- the ini dialect, --check-config, --show-config (ini) */
+static int
+set_placeholder(const weft_option_t *opt, const char *value, char *err, size_t errlen)
+{
+    return weft_ini_ph_assign(value, err, errlen);
+}
+
+static int
+set_check_config(const weft_option_t *opt, const char *value, char *err, size_t errlen)
+{
+    weft_check_mode = 1;
+    if ((weft_check_file = keep(value, err, errlen)) == NULL)
+        return WEFT_ERROR;
+    return weft_ini_load(value, err, errlen);
+}
+/* ---- */
+
 const weft_option_t weft_core_options[] = {
     { "help", 'h', WEFT_OPT_FLAG, 0, &weft_conf.help, NULL,
       "show this help, with the options of every installed plugin", 0, 0, NULL },
@@ -256,6 +275,20 @@ const weft_option_t weft_core_options[] = {
       "the app is mounted at /PREFIX: a path under it gets SCRIPT_NAME /PREFIX and the rest as PATH_INFO (default $SCRIPT_NAME); repeatable, the longest match wins", 0, 0, set_script_name },
     { "manage-script-name", 0, WEFT_OPT_FLAG, 0, &weft_conf.manage_script_name, NULL,
       "take the frontend's SCRIPT_NAME off the front of its PATH_INFO (uwsgi protocol: nginx sends the whole path)", 0, 0, NULL },
+
+    /* the ini dialect, --check-config, --show-config (ini) */
+    { "strict", 0, WEFT_OPT_FLAG, 0, &weft_ini_strict, NULL,
+      "a key that is not an option, or a uWSGI option weft does not honour, is an error (not a WARN)", 0, 0, NULL },
+    { "set", 'S', WEFT_OPT_CALLBACK, 0, NULL, "NAME=VALUE",
+      "set the placeholder %(NAME) for ini files", 0, 0, set_placeholder },
+    { "set-placeholder", 0, WEFT_OPT_CALLBACK, 0, NULL, "NAME=VALUE",
+      "the same as --set", 0, 0, set_placeholder },
+    { "set-ph", 0, WEFT_OPT_CALLBACK, 0, NULL, "NAME=VALUE",
+      "the same as --set", 0, 0, set_placeholder },
+    { "check-config", 0, WEFT_OPT_CALLBACK, 0, NULL, "FILE",
+      "read, expand and check FILE (with its includes and plugins), say what is not applied as uWSGI would, start nothing; exit 0 if weft would start", 0, 0, set_check_config },
+    { "show-config", 0, WEFT_OPT_FLAG, 0, &weft_show_config, NULL,
+      "print the options in effect after expansion, one name = value a line", 0, 0, NULL },
 
     WEFT_OPTION_END
 };

@@ -24,6 +24,7 @@
 #include "conn.h"
 #include "cores.h"
 #include "log.h"
+#include "loop_lock.h"
 #include "registry.h"
 #include "wait.h"
 #include "worker.h"
@@ -41,6 +42,7 @@ weft_waits_init(struct event_base *b)
 static void
 wait_cb(evutil_socket_t fd, short what, void *arg)
 {
+    WEFT_LOOP_LOCKED(wait_cb, fd, what, arg);
     weft_core_wake(arg, (int) fd, 0);
 }
 
@@ -48,6 +50,8 @@ static void
 timer_cb(evutil_socket_t fd, short what, void *arg)
 {
     weft_acore_t *c = arg;
+
+    WEFT_LOOP_LOCKED(timer_cb, fd, what, arg);
 
     weft_core_wake(c, -1, c->tick ? 0 : 1);
 }

@@ -24,6 +24,7 @@
 #include "conf.h"
 #include "cores.h"
 #include "log.h"
+#include "loop_lock.h"
 #include "registry.h"
 #include "scoreboard.h"
 #include "worker.h"
@@ -48,6 +49,7 @@ static struct event  dispatch_ev;   /* give waiting requests to free cores */
 static void
 accept_cb(evutil_socket_t fd, short what, void *arg)
 {
+    WEFT_LOOP_LOCKED(accept_cb, fd, what, arg);
     weft_conn_accept(arg);
 }
 
@@ -124,6 +126,7 @@ weft_worker_check_stop(void)
 static void
 dispatch_cb(evutil_socket_t fd, short what, void *arg)
 {
+    WEFT_LOOP_LOCKED(dispatch_cb, fd, what, arg);
     while (fifo_head != NULL) {
         weft_conn_t  *c = fifo_head;
         weft_acore_t *core;
@@ -178,6 +181,7 @@ weft_worker_stop(int graceful)
 static void
 trim_cb(evutil_socket_t fd, short what, void *arg)
 {
+    WEFT_LOOP_LOCKED(trim_cb, fd, what, arg);
     trim_armed = 0;
     if (weft_cores_busy != 0)
         return;
@@ -211,6 +215,7 @@ weft_worker_request_done(void)
 static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
+    WEFT_LOOP_LOCKED(signal_cb, sig, what, arg);
     switch (sig) {
     case SIGHUP:                   /* only without a master: drain, re-exec */
         weft_log(WEFT_LOG_INFO, "graceful reload: draining, then restarting in place");
@@ -328,7 +333,9 @@ weft_worker_run(unsigned id)
              weft_engine_name() ? ", engine " : "",
              weft_engine_name() ? weft_engine_name() : "");
 
-    if (event_base_dispatch(weft_base) < 0) {
+    /* A language with an interpreter lock (Ruby's GVL) has the loop wait
+     * with it released (loop_lock.c); otherwise event_base_dispatch(). */
+    if (weft_loop_run(weft_base) < 0) {
         weft_log(WEFT_LOG_ERROR, "the event loop failed");
         rc = WEFT_ERROR;
     }

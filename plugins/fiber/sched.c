@@ -107,15 +107,15 @@ fb_core(VALUE self)
 }
 
 /*
- * FiberEngine.park(timeout, fresh): suspend this core until unblock wakes
- * it (true) or timeout seconds pass (false; nil: no timeout, 0: just
- * look).  fresh: forget a wake-up that came before (a new wait); a wait
- * cut in slices passes it only to its first slice, so that a wake-up
- * between two slices is not lost.  Raises Aborted when the request is
- * being aborted.
+ * FiberEngine.park(timeout): suspend this core until unblock wakes it
+ * (true) or timeout seconds pass (false; nil: no timeout, 0: just look).
+ * A wake-up from before the call is forgotten: each park is a new wait.
+ * Another Ruby thread that unblocks it runs meanwhile, since the worker's
+ * loop waits with the GVL released (ruby.so's has_threads hooks).  Raises
+ * Aborted when the request is being aborted.
  */
 static VALUE
-fb_park(VALUE self, VALUE vtimeout, VALUE fresh)
+fb_park(VALUE self, VALUE vtimeout)
 {
     long            id = weft_fb_current_core();
     double          timeout = timeout_arg(vtimeout);
@@ -126,8 +126,7 @@ fb_park(VALUE self, VALUE vtimeout, VALUE fresh)
     if (id < 0)
         rb_raise(rb_eRuntimeError, "Weft::FiberEngine.park outside a request");
     r = req();
-    if (RTEST(fresh))
-        weft_fb_woken[id] = 0;
+    weft_fb_woken[id] = 0;
     for (;;) {
         double left = deadline - now();
 
@@ -306,7 +305,7 @@ weft_fb_sched_init(VALUE engine, unsigned ncores)
     have_pipes = 1;
     aborted_class = rb_const_get(engine, rb_intern("Aborted"));
     rb_define_singleton_method(engine, "core", fb_core, 0);
-    rb_define_singleton_method(engine, "park", fb_park, 2);
+    rb_define_singleton_method(engine, "park", fb_park, 1);
     rb_define_singleton_method(engine, "wait_io", fb_wait_io, 3);
     rb_define_singleton_method(engine, "wake", fb_wake, 1);
     rb_define_singleton_method(engine, "block_sleep", fb_block_sleep, 1);

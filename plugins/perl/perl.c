@@ -32,7 +32,6 @@ weft_pl_conf_t    weft_pl_conf;
 weft_pl_core_t   *weft_pl_cores;
 unsigned          weft_pl_ncores;
 
-static pid_t      setup_pid;
 static int        sys_inited;
 static char     **boot_argv;        /* perl keeps pointers into it (PL_origargv) */
 
@@ -181,7 +180,6 @@ weft_pl_cores_init(pTHX_ unsigned n)
         pc->id = i;
         pc->wake_fd = -1;
         pc->input = weft_pl_input_new(aTHX_ pc);
-        pc->writer = weft_pl_writer_new(aTHX_ pc);
         pc->io = weft_pl_io_new(aTHX_ pc);
     }
     return WEFT_OK;
@@ -238,7 +236,6 @@ weft_pl_setup(void)
                 sigaction(i, &saved[i], NULL);
         if (rc != WEFT_OK)
             return WEFT_ERROR;
-        setup_pid = getpid();
         weft_pl_api->log(WEFT_LOG_INFO, "perl: Perl %d.%d.%d ready%s", PERL_REVISION,
                          PERL_VERSION, PERL_SUBVERSION,
                          weft_pl_api->engine_flags() & WEFT_ENGINE_OWNS_LOOP ? " (psgi.nonblocking)" : "");
@@ -255,11 +252,10 @@ weft_pl_worker_init(unsigned worker_id)
     if (weft_pl_perl == NULL)
         return WEFT_ERROR;
     PERL_SET_CONTEXT(weft_pl_perl);
-    if (getpid() != setup_pid || worker_id > 0) {
-        /* A new seed per worker: srand() with no argument draws one. */
-        if (weft_pl_eval(aTHX_ "srand(); 1") != 0)
-            weft_pl_log_error(aTHX_ WEFT_LOG_WARN, "perl: srand failed");
-    }
+    /* A new seed per worker (srand() with no argument draws one): forked
+     * workers would otherwise all replay the master's sequence. */
+    if (weft_pl_eval(aTHX_ "srand(); 1") != 0)
+        weft_pl_log_error(aTHX_ WEFT_LOG_WARN, "perl: srand failed");
     return WEFT_OK;
 }
 

@@ -67,7 +67,8 @@ typedef struct {
     int             closed;     /* the writer (or the whole response) is done */
     int             hijacked;   /* psgix.io took the connection */
     int             dechunk;    /* the app chunked its body itself: state of
-                                   the decoder (WEFT_PL_DC_*), 0 for none */
+                                   the decoder (DC_* in psgi_response.c),
+                                   0 for none */
     uint64_t        dc_left;    /* bytes left in the current chunk */
     int             wake_fd;    /* an eventfd a delayed response waits on
                                    (made on first use), or -1 */
@@ -76,10 +77,10 @@ typedef struct {
                                    request() call (--async, no engine) */
     HV             *env;        /* the request's env (owned), or NULL */
     SV             *body;       /* the body to close at the end, or NULL */
-    SV             *input;      /* psgi.input: one object per core, reused */
-    SV             *writer;     /* the streaming writer: likewise */
-    SV             *io;         /* psgix.io: likewise */
-    SV             *io_fh;      /* the connection's handle once handed over */
+    SV             *input;      /* psgi.input: one object per core, reused
+                                   (writers and responders are made per
+                                   request, tagged with its generation) */
+    SV             *io;         /* psgix.io: one tied handle per core */
 } weft_pl_core_t;
 
 extern weft_pl_core_t *weft_pl_cores;
@@ -115,7 +116,6 @@ SV  *weft_pl_input_new(pTHX_ weft_pl_core_t *pc);
 extern SV *weft_pl_errors;          /* psgi.errors: one object */
 
 int  weft_pl_response_init(pTHX);
-SV  *weft_pl_writer_new(pTHX_ weft_pl_core_t *pc);
 /* A new responder (a code ref) for pc's current request. */
 SV  *weft_pl_responder_new(pTHX_ weft_pl_core_t *pc);
 /* Send what the app returned: an array ref [status, headers, body] or a

@@ -24,7 +24,10 @@ typedef struct {
     U32  hash;
 } pl_key_t;
 
+#define POS_SLOTS  64           /* names remembered by their position */
+
 static pl_key_t    keys[KEY_SLOTS];
+static const pl_key_t *by_pos[POS_SLOTS];  /* the key last seen at variable i */
 static unsigned nkeys;
 static AV      *version;
 
@@ -109,8 +112,18 @@ weft_pl_env(pTHX_ weft_pl_core_t *pc, weft_request_t *r)
     hv_ksplit(hv, r->nvars + K_COUNT + 4);
     for (i = 0; i < r->nvars; i++) {
         const weft_var_t *v = &r->vars[i];
-        pl_key_t             tmp;
-        const pl_key_t      *k = key_for(aTHX_ v->key, v->key_len, &tmp);
+        pl_key_t          tmp;
+        const pl_key_t   *k = i < POS_SLOTS ? by_pos[i] : NULL;
+
+        /* Requests mostly carry the same names in the same order: the
+         * one at this position last time, when it matches, costs no
+         * hashing. */
+        if (k == NULL || SvCUR(k->key) != v->key_len
+            || memcmp(SvPVX(k->key), v->key, v->key_len) != 0) {
+            k = key_for(aTHX_ v->key, v->key_len, &tmp);
+            if (i < POS_SLOTS)
+                by_pos[i] = k == &tmp ? NULL : k;
+        }
 
         put(aTHX_ hv, k, newSVpvn(v->value, v->value_len));
     }

@@ -594,13 +594,6 @@ static XS(xs_writer_poll_cb)
     XSRETURN_EMPTY;
 }
 
-SV *
-weft_pl_writer_new(pTHX_ weft_pl_core_t *pc)
-{
-    (void) pc;
-    return NULL;                    /* writers are made per request */
-}
-
 /* ------------------------------------------------------------ close */
 
 void

@@ -18,9 +18,7 @@ current(const char *fn)
 {
     weft_rb_core_t *rc;
 
-    /* Another Ruby thread would switch the worker's core from under it. */
-    if (rb_thread_current() != rb_thread_main())
-        rb_raise(rb_eRuntimeError, "Weft.%s called from a thread other than the worker's", fn);
+    weft_rb_on_worker_thread("Weft.", fn);
     rc = weft_rb_current();
     if (rc == NULL || rc->r == NULL)
         rb_raise(rb_eRuntimeError, "Weft.%s called outside a request", fn);

@@ -5,7 +5,8 @@ plugin_LTLIBRARIES += plugins/ruby/ruby.la
 plugins_ruby_ruby_la_SOURCES = \
 	plugins/ruby/ruby.h plugins/ruby/ruby.c plugins/ruby/app.c \
 	plugins/ruby/rack.c plugins/ruby/rack_env.c plugins/ruby/rack_input.c \
-	plugins/ruby/rack_response.c plugins/ruby/rack_hijack.c plugins/ruby/api_module.c
+	plugins/ruby/rack_response.c plugins/ruby/rack_hijack.c plugins/ruby/api_module.c \
+	plugins/ruby/gvl.c
 plugins_ruby_ruby_la_CPPFLAGS = $(plugin_cppflags) $(RUBY_CFLAGS)
 plugins_ruby_ruby_la_CFLAGS = $(plugin_cflags)
 plugins_ruby_ruby_la_LDFLAGS = $(plugin_ldflags)

@@ -59,6 +59,7 @@ core_of(VALUE self, const char *what)
 {
     bound_t *b = rb_check_typeddata(self, &bound_type);
 
+    weft_rb_on_worker_thread("", what);
     if (b->rc->r == NULL || b->gen != b->rc->gen)
         rb_raise(rb_eIOError, "%s of a request that is over", what);
     return b->rc;

@@ -58,6 +58,7 @@ request_of(VALUE self)
 {
     input_t *in = rb_check_typeddata(self, &input_type);
 
+    weft_rb_on_worker_thread("", "rack.input");
     if (in->rc->r == NULL || in->gen != in->rc->gen)
         rb_raise(rb_eIOError, "rack.input of a request that is over");
     return in->rc->r;

@@ -392,6 +392,7 @@ stream_of(VALUE self)
 {
     stream_t *s = rb_check_typeddata(self, &stream_type);
 
+    weft_rb_on_worker_thread("", "the response stream");
     if (s->rc->r == NULL || s->gen != s->rc->gen)
         rb_raise(rb_eIOError, "the stream of a request that is over");
     return s;

@@ -55,10 +55,20 @@ static const weft_option_t weft_rb_options[] = {
 
 /* ------------------------------------------------------------ start-up */
 
+static struct sigaction ruby_sigchld;   /* Ruby's SIGCHLD handler */
+
 /*
  * Boot the VM as `ruby -e0` would, without running anything.  Ruby installs
  * its own handlers for SIGINT, SIGHUP, SIGTERM, SIGUSR1...: they are
- * weft's, so every disposition is put back afterwards.
+ * weft's, so every disposition is put back afterwards, but for two that
+ * weft's workers do not use and Ruby needs:
+ *  - SIGVTALRM: Ruby sends it to its own threads to interrupt their
+ *    blocking calls (to stop them at exit, among others); its default
+ *    action would kill the worker;
+ *  - SIGCHLD: Ruby's waits for a child (Process.wait, system, backticks)
+ *    sleep until its handler sees the child exit, and would hang without
+ *    it.  Kept for the app's load, saved, and put back in each worker
+ *    (worker_init), whose SIGCHLD the master resets.
  */
 static int
 start_vm(void)
@@ -81,8 +91,9 @@ start_vm(void)
     ruby_script("weft");
 
     for (i = 1; i < NSIG; i++)
-        if (i != SIGKILL && i != SIGSTOP)
+        if (i != SIGKILL && i != SIGSTOP && i != SIGVTALRM && i != SIGCHLD)
             sigaction(i, &saved[i], NULL);
+    sigaction(SIGCHLD, NULL, &ruby_sigchld);
 
     /* Debian's rack is a gem: only RubyGems' require finds it. */
     weft_rb_eval("require 'rack'", &state);
@@ -147,6 +158,14 @@ weft_rb_current(void)
     return &weft_rb_cores[r->core->id];
 }
 
+void
+weft_rb_on_worker_thread(const char *prefix, const char *what)
+{
+    if (rb_thread_current() != rb_thread_main())
+        rb_raise(rb_eRuntimeError, "%s%s called from a thread other than the worker's",
+                 prefix, what);
+}
+
 /* The plugin's modules, classes and per-core slots: under rb_protect. */
 static VALUE
 init_cb(VALUE unused)
@@ -203,6 +222,7 @@ weft_rb_worker_init(unsigned worker_id)
         return WEFT_ERROR;
     if (getpid() != setup_pid)
         rb_thread_atfork();         /* forked: the VM's threads and locks */
+    sigaction(SIGCHLD, &ruby_sigchld, NULL);   /* see start_vm() */
     return WEFT_OK;
 }
 
@@ -251,6 +271,9 @@ static const weft_language_t ruby_language = {
     .worker_exit = weft_rb_worker_exit,
     .flags = WEFT_LANG_NO_FOREIGN_STACK,
     .engine_hint = "--fiber",
+    .has_threads = weft_rb_has_threads,
+    .without_lock = weft_rb_without_lock,
+    .with_lock = weft_rb_with_lock,
 };
 
 static int

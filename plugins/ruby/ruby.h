@@ -12,6 +12,7 @@
  *   rack_response.c  status, headers and the body (each, to_path, call)
  *   rack_hijack.c    rack.hijack (full and partial), rack.early_hints
  *   api_module.c     the in-app API: modules Weft and UWSGI
+ *   gvl.c            the loop waits with the GVL released (has_threads...)
  *
  * Every function runs on the worker's thread.  No Ruby exception ever
  * crosses C: each call into Ruby that may raise goes through rb_protect
@@ -73,6 +74,21 @@ int  weft_rb_cores_init(unsigned n);
 /* The core of the request the calling context serves, or NULL after
  * raising nothing (outside a request). */
 weft_rb_core_t *weft_rb_current(void);
+
+/* Raise RuntimeError naming prefix and what, unless called on the worker's own Ruby
+ * thread: from another thread, the core (not thread-safe) would be entered
+ * while the worker's loop runs, and a wait would switch the worker's
+ * request from under it. */
+void weft_rb_on_worker_thread(const char *prefix, const char *what);
+
+/* ------------------------------------------------------------ gvl.c */
+
+/* weft_language_t.has_threads, .without_lock and .with_lock (ABI 1.3):
+ * another Ruby thread is alive; run fn(arg) without the GVL, wake() as
+ * Ruby's unblocking function; run fn(arg) with the GVL again. */
+int  weft_rb_has_threads(void);
+void weft_rb_without_lock(void (*fn)(void *), void *arg, void (*wake)(void *), void *wake_arg);
+void weft_rb_with_lock(void (*fn)(void *), void *arg);
 
 /* ------------------------------------------------------------ app.c */
 

@@ -267,6 +267,28 @@ def test_forty_pops_are_woken_by_forty_pushes(weft):
     assert bodies(result["r"]) == sorted(b"popped %d" % i for i in range(40))
 
 
+def test_process_wait_suspends_only_the_request(weft, tmp_path):
+    """The child of /wait exits only once /touch has run: a Process.wait
+    that blocked the worker would never see it."""
+    w = serve(weft, "fiber_process.ru", "--async", "10")
+    flag = str(tmp_path / "flag")
+    out = {}
+    th = threading.Thread(target=lambda: out.setdefault("r", wc.http(w, "GET", "/wait?" + flag)))
+    th.start()
+    time.sleep(0.3)
+    assert wc.http(w, "GET", "/touch?" + flag).body == b"touched"
+    th.join(10)
+    assert out["r"].body == b"waited 0"
+
+
+def test_name_lookups_go_through_the_scheduler(weft):
+    w = serve(weft, "fiber_process.ru")
+    body = wc.http(w, "GET", "/resolve").body.decode()
+    addrs, _, count = body.partition(" via scheduler ")
+    assert "127.0.0.1" in addrs.split(","), body
+    assert int(count) >= 1, body
+
+
 def test_a_contended_mutex_suspends_the_waiters(weft):
     w = serve(weft, "fiber_mutex.ru", "--async", "10")
     t = time.time()

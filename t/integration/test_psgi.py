@@ -267,12 +267,18 @@ def test_processes_master_and_srand_per_worker(weft):
     w = serve(weft, "--processes", "2", "--master")
     w.wait_log(r"worker 2 ready")
     seen = {}
-    for _ in range(40):
-        r = pc.http(w, "GET", "/api")
-        a = json.loads(r.body)
-        if a["worker"] not in seen:
-            seen[a["worker"]] = pc.http(w, "GET", "/srand").body
+    import http.client
+    for _ in range(200):
+        if len(seen) == 2:
+            break
+        conn = http.client.HTTPConnection("127.0.0.1", w.port, timeout=10)
+        a = json.loads(pc.http(w, "GET", "/api", conn=conn).body)
+        if a["worker"] not in seen:      # the same connection: the same worker
+            seen[a["worker"]] = pc.http(w, "GET", "/srand", conn=conn).body
+        conn.close()
     # Each worker's random numbers are its own (srand in every worker).
+    assert len(seen) == 2, seen
+    assert seen["1"] != seen["2"], seen
     e = json.loads(pc.http(w, "GET", "/env").body)
     assert e["psgi.multiprocess"] == "1"
     assert len(set(pc.http(w, "GET", "/srand").body for _ in range(20))) > 1

@@ -5,6 +5,8 @@ import json
 import os
 import sys
 
+import pytest
+
 from weftlib import SRCDIR, run
 
 sys.path.insert(0, os.path.join(SRCDIR, "t", "apps", "ruby"))
@@ -224,9 +226,20 @@ def test_modifier1_7_is_ruby_beside_python(weft):
     assert b"wsgi.version" in rk.uwsgi(w, "GET", "/environ", modifier1=0).body
 
 
+@pytest.mark.parametrize("args", [[], ["--processes", "2", "--master"]], ids=["alone", "master"])
+def test_the_app_waits_for_its_children(weft, args):
+    # Ruby's waits for a child need its SIGCHLD handler in the worker.
+    w = serve(weft, *args)
+    for _ in range(3):
+        assert rk.http(w, "GET", "/children", timeout=10).body == b"backticks true 3"
+
+
 def test_api_from_another_thread_raises(weft):
     w = serve(weft)
     assert rk.http(w, "GET", "/thread-api").body == b"Weft.suspend called from a thread other than the worker's"
+    # The body is the request's, read on the worker's thread only.
+    assert rk.http(w, "POST", "/thread-input", body=b"the body").body == \
+        b"rack.input called from a thread other than the worker's; then the body"
 
 
 def test_big_chunks_survive_gc_compact(weft):

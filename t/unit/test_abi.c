@@ -103,6 +103,8 @@ static const slot_t slots[] = {
     S(weft_language_t, request_done), S(weft_language_t, on_suspend),
     S(weft_language_t, on_resume), S(weft_language_t, worker_exit),
     S(weft_language_t, flags), S(weft_language_t, engine_hint),
+    S(weft_language_t, has_threads), S(weft_language_t, without_lock),
+    S(weft_language_t, with_lock),
     SIZE(weft_language_t),
 
     S(weft_suspend_engine_t, size), S(weft_suspend_engine_t, name),

@@ -386,7 +386,7 @@ struct weft_api_s {
     int          (*early_hints)(weft_request_t *r, const weft_str_t *names,
                                 const weft_str_t *values, size_t n);
 
-    /* ================================================ ABI 1.3 */
+    /* ================================================ ABI 1.4 */
 
     /* ------------------------------------------------ the worker, again */
 
@@ -404,7 +404,7 @@ struct weft_api_s {
      */
     int          (*recycle_worker)(const char *why);
 
-    /* ================================================ ABI 1.4 */
+    /* ================================================ ABI 1.5 */
 
     /*
      * Reopen the log file (--logto), as SIGUSR1 does in a worker: a loop

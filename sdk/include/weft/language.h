@@ -27,6 +27,9 @@
  *   on_resume()    and just after it is back.  Save and restore whatever
  *                  interpreter state must not be shared between cores.
  *   worker_exit()  when a worker stops, after its cores are drained.
+ *   has_threads(), without_lock(), with_lock()  (ABI 1.3) the worker's
+ *                  loop waits with the interpreter's lock released: see
+ *                  the slots.
  * Any hook may be NULL.
  */
 #ifndef WEFT_LANGUAGE_H
@@ -63,6 +66,35 @@ struct weft_language_s {
     uint32_t     flags;        /* WEFT_LANG_*: what it cannot do */
     const char  *engine_hint;  /* the engine option to name when a pairing
                                   is refused ("--fiber"), or NULL */
+
+    /* ABI 1.3 */
+    /*
+     * For an interpreter that runs one of its threads at a time and keeps
+     * its lock while C code runs (Ruby's GVL): the worker's event loop then
+     * waits with the lock released, so the app's own threads run while the
+     * worker is idle or its requests are parked.  All three, or none.
+     * NULL (Python, Perl, cgi): the loop runs as it always did, at no cost.
+     *
+     * has_threads(): nonzero when threads of the app other than the
+     *   worker's own are alive, so that releasing the lock is worth it.
+     *   Asked before each turn of the loop, on the worker's thread, with
+     *   the lock held: keep it cheap.  While it says 0, the loop waits
+     *   holding the lock, and nothing below is called.
+     * without_lock(fn, arg, wake, wake_arg): run fn(arg) with the lock
+     *   released; return when fn returns.  The interpreter may call
+     *   wake(wake_arg) meanwhile, from any thread or from a signal handler,
+     *   to want its thread back: fn then returns soon.  Whatever the
+     *   interpreter raises as the lock comes back is the language's to
+     *   handle and log: nothing unwinds through the core.
+     * with_lock(fn, arg): called only from inside without_lock()'s fn, on
+     *   the same thread: run fn(arg) with the lock held again.  The core
+     *   runs every callback of its loop that may reach a language this
+     *   way, so each hook of this table is still called holding the lock.
+     */
+    int   (*has_threads)(void);
+    void  (*without_lock)(void (*fn)(void *arg), void *arg,
+                          void (*wake)(void *wake_arg), void *wake_arg);
+    void  (*with_lock)(void (*fn)(void *arg), void *arg);
 };
 
 #endif /* WEFT_LANGUAGE_H */

@@ -231,6 +231,9 @@ $routes{'/sleep-body'} = sub { [200, ['Content-Type' => 'text/plain'], Later->ne
 
 $routes{'/big'} = sub { [200, [], ['x' x 200_000]] };
 
+# Seed in the master (the first rand seeds): without a new seed per worker
+# every forked worker would replay the same sequence.
+my $master_rand = rand();
 $routes{'/srand'} = sub { [200, [], [int(rand(1_000_000_000))]] };
 
 $routes{'/sig'} = sub { [200, [], [defined $SIG{TERM} ? "TERM=$SIG{TERM}" : 'TERM unset']] };

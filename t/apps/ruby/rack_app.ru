@@ -89,6 +89,16 @@ run(lambda do |env|
   when "/thread-api"
     err = Thread.new { begin; UWSGI.suspend; "no error"; rescue RuntimeError => e; e.message; end }.value
     [200, {}, [err]]
+  when "/children"
+    out = `echo backticks`.chomp
+    ok = system("true")
+    pid = spawn("sh", "-c", "exit 3")
+    Process.wait(pid)
+    [200, {}, ["#{out} #{ok} #{$?.exitstatus}"]]
+  when "/thread-input"
+    input = env["rack.input"]
+    err = Thread.new { begin; input.read; "no error"; rescue RuntimeError => e; e.message; end }.value
+    [200, {}, [err, "; then ", input.read]]
   when "/compact"
     big = "z" * 200_000
     GC.compact if GC.respond_to?(:compact)
