@@ -159,16 +159,19 @@ static XS(xs_serve)
  * A Coro of the app's own that dies outside any eval ends the program, by
  * Coro's rule: the worker, with the requests in flight (the master starts
  * another).  Coro's DIEHOOK (the default die hook of new Coros) puts the
- * message in weft's log first.  It cannot end only that Coro: Coro's
+ * message in weft's log first, then calls the hook that was there (Coro's
+ * own, or the app's).  It cannot end only that Coro: Coro's
  * terminate is a schedule-like function, which Coro refuses inside a die
  * hook (and which no Perl wrapper may call for it either: Coro's cancel
  * and terminate stay as they are).
  */
-static const char guard_code[] =
+static const char diehook_code[] =
     "{\n"
+    "  my $theirs = $Coro::State::DIEHOOK;\n"
     "  $Coro::State::DIEHOOK = sub {\n"
-    "    return if $^S || !defined $^S || ref $_[0] || $Coro::current == $Coro::main;\n"
-    "    Weft::Coroae::_log(\"coroae: a Coro of the app's died outside any eval, which ends the worker (Coro's rule; catch it with eval): $_[0]\");\n"
+    "    Weft::Coroae::_log(\"coroae: a Coro of the app's died outside any eval, which ends the worker (Coro's rule; catch it with eval): $_[0]\")\n"
+    "      unless $^S || !defined $^S || ref $_[0] || $Coro::current == $Coro::main;\n"
+    "    &$theirs;\n"
     "  };\n"
     "}\n"
     "1;\n";
@@ -202,7 +205,7 @@ weft_cae_coro_init(void)
     if (cv == NULL || newXS("Weft::Coroae::_log", xs_log, __FILE__) == NULL)
         return WEFT_ERROR;
     serve_ref = newRV_inc((SV *) cv);
-    eval_pv(guard_code, FALSE);
+    eval_pv(diehook_code, FALSE);
     if (SvTRUE(ERRSV)) {
         weft_cae_log_perl_error(WEFT_LOG_ERROR, "coroae: cannot set Coro's die hook");
         return WEFT_ERROR;
