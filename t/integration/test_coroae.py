@@ -225,6 +225,22 @@ def test_a_wait_on_many_fds(weft):
     assert get(w, "/many-fds?n=3").body == b"the last of 3"
 
 
+def test_an_own_coro_that_dies_is_logged_and_the_worker_replaced(weft):
+    """Coro's rule: a Coro that dies outside any eval ends the program.  The
+    message is in weft's log, and the master starts a new worker."""
+    w = serve(weft, 4, "--master", allow_errors=[
+        r"coroae: a Coro of the app's died outside any eval", r"an own Coro died",
+        r"worker 1 \(pid \d+\) exited with status \d+"])
+    old = workers_of(w)
+    s = in_flight(w, "/own-die")
+    w.wait_log(r"ERROR coroae: a Coro of the app's died outside any eval, which ends the worker "
+               r"\(Coro's rule; catch it with eval\): an own Coro died")
+    s.close()
+    wait_for(lambda: workers_of(w) and workers_of(w) != old, what="a new worker")
+    w.wait_log(r"worker 1 ready \(pid \d+, 4 cores, loop engine coroae\)", count=2)
+    assert get(w, "/pid").status == 200
+
+
 # ------------------------------------------------------------------ Coro's own I/O
 
 @pytest.mark.parametrize("route", ["http", "socket"])

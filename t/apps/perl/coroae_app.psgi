@@ -218,6 +218,14 @@ $routes{'/delayed-big'} = sub {
     };
 };
 
+# A Coro of the app's own that dies outside any eval: by Coro's rule that
+# ends the worker (weft logs the message first).
+$routes{'/own-die'} = sub {
+    async { die "an own Coro died\n" };
+    Coro::AnyEvent::sleep(0.1);
+    return text("not reached");
+};
+
 $routes{'/die'} = sub { die "this app died\n" };
 
 my $app = sub {
