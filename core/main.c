@@ -13,6 +13,7 @@
 #include "conf.h"
 #include "log.h"
 #include "options.h"
+#include "opts.h"
 #include "plugin_loader.h"
 #include "reexec.h"
 #include "registry.h"
@@ -101,7 +102,7 @@ prescan(int argc, char **argv)
                 list = argv[++i];
             else if (strncmp(argv[i], "--plugin=", 9) == 0)
                 list = argv[i] + 9;
-            if (list != NULL && weft_plugin_load_list(list, 1, err, sizeof(err)) != WEFT_OK)
+            if (list != NULL && weft_plugin_load_uwsgi_list(list, err, sizeof(err)) != WEFT_OK)
                 weft_die_msg("%s", err);
         }
     }

@@ -20,9 +20,11 @@
 #include "listen.h"
 #include "log.h"
 #include "master.h"
+#include "opts.h"
 #include "plugin_loader.h"
 #include "reexec.h"
 #include "registry.h"
+#include "sd_notify.h"
 #include "server.h"
 #include "static.h"
 #include "worker.h"
@@ -55,6 +57,7 @@ weft_server_worker(unsigned id)
             return WEFT_ERROR;
         }
     }
+    weft_opts_worker_start(id);
     rc = weft_worker_run(id);
     for (i = 0; i < weft_language_count(); i++) {
         const weft_language_t *lang = weft_language_at(i);
@@ -116,15 +119,9 @@ drop_privileges(void)
 static int
 write_pidfile(void)
 {
-    FILE *f;
-
-    if (weft_conf.pidfile == NULL)
-        return WEFT_OK;
-    f = fopen(weft_conf.pidfile, "w");
-    if (f == NULL || fprintf(f, "%ld\n", (long) getpid()) < 0 || fclose(f) != 0) {
-        weft_log(WEFT_LOG_ERROR, "cannot write --pidfile %s: %m", weft_conf.pidfile);
+    if (weft_write_pidfile(weft_conf.pidfile, 0) != WEFT_OK
+        || weft_write_pidfile(weft_conf.safe_pidfile, 1) != WEFT_OK)
         return WEFT_ERROR;
-    }
     return WEFT_OK;
 }
 
@@ -144,6 +141,10 @@ decide_master(void)
         why = "--max-requests";
     else if (weft_conf.reload_on_rss > 0)
         why = "--reload-on-rss";
+    else if (weft_conf.reload_on_as > 0)
+        why = "--reload-on-as";
+    else if (weft_conf.max_worker_lifetime > 0)
+        why = "--max-worker-lifetime";
     if (why != NULL) {
         weft_log(WEFT_LOG_INFO, "%s needs a master process: running with --master", why);
         weft_conf.master = 1;
@@ -168,6 +169,8 @@ weft_server_main(void)
     weft_worker_hold_signals();
 
     decide_master();
+    if (weft_conf.master)
+        weft_sd_init();             /* the master speaks to systemd */
     if (weft_registry_check_pairings() != WEFT_OK)
         return WEFT_ERROR;
     if (weft_language_count() == 0 && weft_conf.static_map.n == 0
@@ -177,28 +180,34 @@ weft_server_main(void)
         weft_log(WEFT_LOG_WARN, "--async %ld without a suspend engine: only apps that yield share the worker (add a suspend engine: --ugreen, or --greenlet for Python)",
                  weft_conf.async);
 
+    if (weft_opts_before_listen() != WEFT_OK)
+        return WEFT_ERROR;
     if (weft_conf.chdir_to != NULL && chdir(weft_conf.chdir_to) != 0) {
         weft_log(WEFT_LOG_ERROR, "--chdir %s: %m", weft_conf.chdir_to);
         return WEFT_ERROR;
     }
     if (weft_static_setup() != WEFT_OK)
         return WEFT_ERROR;
-    if (weft_listeners_open_all() != WEFT_OK)
+    if (weft_listeners_open_all() != WEFT_OK || weft_opts_after_listen() != WEFT_OK)
         return WEFT_ERROR;
-    if (drop_privileges() != WEFT_OK)
+    if (drop_privileges() != WEFT_OK || weft_opts_after_drop() != WEFT_OK)
         return WEFT_ERROR;
     if (setup_languages() != WEFT_OK)
         return WEFT_ERROR;
     if (write_pidfile() != WEFT_OK)
         return WEFT_ERROR;
 
-    if (weft_conf.master)
-        return weft_master_run();
+    if (weft_conf.master) {
+        rc = weft_master_run();
+        weft_opts_at_exit();
+        return rc;
+    }
 
     rc = weft_server_worker(1);
     if (weft_worker_reload) {
         weft_reexec(NULL, NULL, NULL, 0);
         return WEFT_ERROR;
     }
+    weft_opts_at_exit();
     return rc;
 }

@@ -90,6 +90,7 @@ INTEGRATION_TESTS = \
 	t/integration/test_uwsgi.py \
 	t/integration/test_nginx.py \
 	t/integration/test_master.py \
+	t/integration/test_systemd.py \
 	t/integration/test_static.py \
 	t/integration/test_logs.py \
 	t/integration/test_ini.py \
@@ -218,3 +219,11 @@ endif
 INI_TESTS = t/integration/test_ini_dialect.py t/integration/test_check_config.py
 TESTS += $(INI_TESTS)
 EXTRA_DIST += $(INI_TESTS) docs/uwsgi-migration.md
+# uWSGI's everyday options (issue 14 item 4)
+if HAVE_CUNIT
+check_PROGRAMS += t/unit/test_opts
+TESTS += t/unit/test_opts
+t_unit_test_opts_SOURCES = t/unit/test_opts.c t/unit/tap.c t/unit/tap.h
+t_unit_test_opts_CPPFLAGS = $(unit_cppflags)
+t_unit_test_opts_LDADD = $(unit_ldadd)
+endif
