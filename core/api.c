@@ -134,4 +134,7 @@ const weft_api_t weft_core_api = {
     /* ABI 1.4 */
     .has_master = weft_worker_has_master,
     .recycle_worker = weft_worker_recycle,
+
+    /* ABI 1.5 */
+    .reopen_log = weft_log_reopen,
 };

@@ -195,17 +195,27 @@ AC_DEFUN([WEFT_PLUGIN_PERL], [
 ])
 
 # ------------------------------------------------------------------ coroae
+# Coro's and EV's C APIs (Coro/CoroAPI.h, EV/EVAPI.h with EV/ev.h) live in
+# Perl's vendor arch directory; coroae.so includes them as system headers
+# (as perl.so does Perl's own), so -Werror judges only weft's code.
 AC_DEFUN([WEFT_PLUGIN_COROAE], [
   WEFT_PLUGIN_ARG([coroae], [the Coro::AnyEvent loop engine (Perl)])
   AS_IF([test "x$enable_coroae" != xno], [
     WEFT_PLUGIN_NEED([coroae], [test "x$weft_build_perl" = xyes], [it needs the perl plugin])
     AS_IF([test -z "$weft_missing"], [
-      CORO_CFLAGS=`"$PERL" -MConfig -e 'for (@INC) { if (-f "$_/Coro/CoroAPI.h") { print "-I$_/Coro"; last } }'`
+      weft_coro_dir=`"$PERL" -e 'for (@INC) { if (-f "$_/Coro/CoroAPI.h") { print $_; last } }'`
+      weft_ev_dir=`"$PERL" -e 'for (@INC) { if (-f "$_/EV/EVAPI.h") { print $_; last } }'`
     ])
-    WEFT_PLUGIN_NEED([coroae], [test -n "$CORO_CFLAGS"],
+    WEFT_PLUGIN_NEED([coroae], [test -n "$weft_coro_dir"],
       [Coro/CoroAPI.h is missing (apt-get install libcoro-perl)])
-    WEFT_PLUGIN_NEED([coroae], ["$PERL" -MAnyEvent -e1 2>/dev/null],
-      [perl cannot load AnyEvent (apt-get install libanyevent-perl)])
+    WEFT_PLUGIN_NEED([coroae], [test -n "$weft_ev_dir"],
+      [EV/EVAPI.h is missing (apt-get install libev-perl)])
+    WEFT_PLUGIN_NEED([coroae], ["$PERL" -MAnyEvent -MCoro::AnyEvent -MCoro::EV -e1 2>/dev/null],
+      [perl cannot load AnyEvent, Coro::AnyEvent and Coro::EV (apt-get install libanyevent-perl libcoro-perl libev-perl)])
+    AS_IF([test -z "$weft_missing"], [
+      CORO_CFLAGS="-isystem $weft_coro_dir"
+      AS_IF([test "x$weft_ev_dir" != "x$weft_coro_dir"], [CORO_CFLAGS="$CORO_CFLAGS -isystem $weft_ev_dir"])
+    ])
   ])
   AC_SUBST([CORO_CFLAGS])
   WEFT_PLUGIN_RESULT([coroae], [BUILD_COROAE])

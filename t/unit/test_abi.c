@@ -95,6 +95,7 @@ static const slot_t slots[] = {
     S(weft_api_t, status_has_body), S(weft_api_t, read_line), S(weft_api_t, body_seek),
     S(weft_api_t, open_beneath), S(weft_api_t, hijack), S(weft_api_t, early_hints),
     S(weft_api_t, has_master), S(weft_api_t, recycle_worker),
+    S(weft_api_t, reopen_log),
     SIZE(weft_api_t),
 
     S(weft_language_t, size), S(weft_language_t, name), S(weft_language_t, modifier1),

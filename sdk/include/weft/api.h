@@ -403,6 +403,15 @@ struct weft_api_s {
      * the worker was already stopping).  From any context.
      */
     int          (*recycle_worker)(const char *why);
+
+    /* ================================================ ABI 1.5 */
+
+    /*
+     * Reopen the log file (--logto), as SIGUSR1 does in a worker: a loop
+     * engine's run() handles SIGUSR1 (which the master passes on to every
+     * worker) with this.  From the main context.
+     */
+    void         (*reopen_log)(void);
 };
 
 #endif /* WEFT_API_H */

@@ -101,9 +101,10 @@ struct weft_loop_engine_s {
      * i < api->listener_count()); when one is readable, take connections
      * with api->accept(i) until it returns -1, and run
      * api->serve_connection(fd, i) for each on a coroutine of its own.
-     * Install handlers that call api->stop_worker(1) on SIGTERM and SIGINT
-     * and api->stop_worker(0) on SIGQUIT.  Return once stop() has been
-     * called and every serve_connection() has returned.
+     * Install handlers that call api->stop_worker(1) on SIGTERM and SIGINT,
+     * api->stop_worker(0) on SIGQUIT, and (ABI 1.5) api->reopen_log() on
+     * SIGUSR1, whose default action would end the worker.  Return once
+     * stop() has been called and every serve_connection() has returned.
      */
     int   (*run)(void);
 

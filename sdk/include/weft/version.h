@@ -51,6 +51,8 @@
  *       waits with an interpreter lock such as Ruby's GVL released).
  *  1.4  weft_api_t: has_master and recycle_worker (a worker recycled at
  *       an app's request, for psgix.harakiri.commit).
+ *  1.5  weft_api_t.reopen_log (a loop engine's SIGUSR1: the log file
+ *       reopened, where the default action ended the worker).
  */
 #ifndef WEFT_VERSION_H
 #define WEFT_VERSION_H
@@ -59,6 +61,6 @@
 #define WEFT_PLUGIN_MAGIC 0x54464557u
 
 #define WEFT_ABI_MAJOR 1
-#define WEFT_ABI_MINOR 4
+#define WEFT_ABI_MINOR 5
 
 #endif /* WEFT_VERSION_H */
