@@ -12,6 +12,9 @@
 
 #include <weft/status.h>
 #include "conf.h"
+#include "cron.h"
+#include "daemons.h"
+#include "hooks.h"
 #include "inifile.h"
 #include "log.h"
 #include "options.h"
@@ -256,6 +259,32 @@ const weft_option_t weft_core_options[] = {
       "the app is mounted at /PREFIX: a path under it gets SCRIPT_NAME /PREFIX and the rest as PATH_INFO (default $SCRIPT_NAME); repeatable, the longest match wins", 0, 0, set_script_name },
     { "manage-script-name", 0, WEFT_OPT_FLAG, 0, &weft_conf.manage_script_name, NULL,
       "take the frontend's SCRIPT_NAME off the front of its PATH_INFO (uwsgi protocol: nginx sends the whole path)", 0, 0, NULL },
+
+    /* ---- daemons, cron, hooks (core/daemons.c, core/cron.c, core/hooks.c) ---- */
+    { "attach-daemon", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.attach_daemon, "COMMAND",
+      "run COMMAND beside the workers, restart it when it exits, stop it at shutdown (implies --master; repeatable)", 0, 0, weft_daemons_opt },
+    { "smart-attach-daemon", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.smart_attach_daemon, "PIDFILE COMMAND",
+      "like --attach-daemon for a daemon that writes its pid to PIDFILE: run COMMAND only when PIDFILE names no live process; left running at shutdown (repeatable)", 0, 0, weft_daemons_opt },
+    { "attach-daemon2", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.attach_daemon2, "cmd=CMD[,KEY=VALUE...]",
+      "an attached daemon with keys: cmd, pidfile, daemonize (the master detaches it and writes pidfile), stopsignal, chdir (repeatable)", 0, 0, weft_daemons_opt },
+    { "reload-mercy", 0, WEFT_OPT_DOUBLE, 0, &weft_conf.reload_mercy, "SECONDS",
+      "the same as --worker-reload-mercy; also how long a daemon or cron job may take to stop after SIGTERM", 0, 86400, NULL },
+    { "cron", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.cron, "\"MIN HOUR DAY MONTH WEEKDAY CMD\"",
+      "run CMD at that time (each field a number, -1: any, -N: every N; implies --master; repeatable)", 0, 0, weft_cron_opt },
+    { "unique-cron", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.unique_cron, "\"MIN HOUR DAY MONTH WEEKDAY CMD\"",
+      "like --cron, but never while the last run of CMD is still going", 0, 0, weft_cron_opt },
+    { "hook-as-root", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.hook_as_root, "ACTION:ARGS",
+      "run a hook action before dropping privileges: exec:, print:, chdir:, mkdir:, putenv:, unix_signal:N ACTION (repeatable)", 0, 0, weft_hooks_opt },
+    { "hook-as-user", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.hook_as_user, "ACTION:ARGS",
+      "run a hook action after dropping privileges", 0, 0, weft_hooks_opt },
+    { "hook-pre-app", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.hook_pre_app, "ACTION:ARGS",
+      "run a hook action before the apps load", 0, 0, weft_hooks_opt },
+    { "hook-post-app", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.hook_post_app, "ACTION:ARGS",
+      "run a hook action after the apps load", 0, 0, weft_hooks_opt },
+    { "hook-master-start", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.hook_master_start, "ACTION:ARGS",
+      "run a hook action in the master before it starts the workers (implies --master)", 0, 0, weft_hooks_opt },
+    { "hook-accepting", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.hook_accepting, "ACTION:ARGS",
+      "run a hook action in each worker before it accepts requests", 0, 0, weft_hooks_opt },
 
     WEFT_OPTION_END
 };

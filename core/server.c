@@ -17,6 +17,9 @@
 #include <weft/status.h>
 #include "accesslog.h"
 #include "conf.h"
+#include "cron.h"
+#include "daemons.h"
+#include "hooks.h"
 #include "listen.h"
 #include "log.h"
 #include "master.h"
@@ -144,6 +147,10 @@ decide_master(void)
         why = "--max-requests";
     else if (weft_conf.reload_on_rss > 0)
         why = "--reload-on-rss";
+    /* daemons, cron, master hooks */
+    else if ((why = weft_daemons_need_master()) == NULL
+             && (why = weft_cron_need_master()) == NULL)
+        why = weft_hooks_need_master();
     if (why != NULL) {
         weft_log(WEFT_LOG_INFO, "%s needs a master process: running with --master", why);
         weft_conf.master = 1;
@@ -185,9 +192,16 @@ weft_server_main(void)
         return WEFT_ERROR;
     if (weft_listeners_open_all() != WEFT_OK)
         return WEFT_ERROR;
+    if (weft_hooks_run(WEFT_HOOK_AS_ROOT) != WEFT_OK)          /* hooks */
+        return WEFT_ERROR;
     if (drop_privileges() != WEFT_OK)
         return WEFT_ERROR;
+    if (weft_hooks_run(WEFT_HOOK_AS_USER) != WEFT_OK
+        || weft_hooks_run(WEFT_HOOK_PRE_APP) != WEFT_OK)            /* hooks */
+        return WEFT_ERROR;
     if (setup_languages() != WEFT_OK)
+        return WEFT_ERROR;
+    if (weft_hooks_run(WEFT_HOOK_POST_APP) != WEFT_OK)          /* hooks */
         return WEFT_ERROR;
     if (write_pidfile() != WEFT_OK)
         return WEFT_ERROR;
@@ -195,6 +209,8 @@ weft_server_main(void)
     if (weft_conf.master)
         return weft_master_run();
 
+    if (weft_hooks_run(WEFT_HOOK_ACCEPTING) != WEFT_OK)         /* hooks */
+        return WEFT_ERROR;
     rc = weft_server_worker(1);
     if (weft_worker_reload) {
         weft_reexec(NULL, NULL, NULL, 0);
