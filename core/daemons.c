@@ -47,6 +47,7 @@ typedef struct {
     double      respawn_at;  /* 0: now */
     unsigned    failures;
     double      kill_at;     /* stopping: SIGKILL after this, 0: not stopping */
+    int         left;        /* shutdown leaves it running: not waited for */
 } daemon_t;
 
 static daemon_t *daemons;
@@ -422,7 +423,8 @@ weft_daemons_tick(double now)
             }
             continue;
         }
-        if (d->pid == 0 && now >= d->respawn_at && !running(d))
+        /* running() also follows the pidfile of one still our child */
+        if (!running(d) && d->pid == 0 && now >= d->respawn_at)
             start(d);
     }
 }
@@ -444,7 +446,11 @@ weft_daemons_stop(int graceful)
             if (d->followed > 0)
                 weft_log(WEFT_LOG_INFO, "daemon \"%s\" (pid %ld from %s) is left running",
                          d->cmd, (long) d->followed, d->pidfile);
+            else if (d->pid > 0)
+                weft_log(WEFT_LOG_INFO, "daemon \"%s\" (pid %ld) is left running",
+                         d->cmd, (long) d->pid);
             d->followed = 0;
+            d->left = 1;
             continue;                 /* the pidfile's owner manages itself */
         }
         if (d->pid <= 0)
@@ -463,7 +469,7 @@ weft_daemons_alive(void)
     unsigned i, n = 0;
 
     for (i = 0; i < ndaemons; i++)
-        n += daemons[i].pid > 0 || (stopping && daemons[i].followed > 0);
+        n += !daemons[i].left && (daemons[i].pid > 0 || (stopping && daemons[i].followed > 0));
     return n;
 }
 

@@ -489,12 +489,13 @@ weft_master_run(void)
         weft_daemons_tick(t);                                    /* daemons, cron */
         weft_cron_tick(t);
         if (shutting_down) {
-            unsigned alive = ndraining + weft_daemons_alive() + weft_cron_alive();
+            unsigned alive = ndraining;
             for (i = 0; i < nworkers; i++)
                 alive += workers[i].pid > 0;
-            if (alive == 0)
+            /* daemons, cron: they have their own SIGKILL deadline */
+            if (alive + weft_daemons_alive() + weft_cron_alive() == 0)
                 break;
-            if (t >= shutdown_deadline) {
+            if (alive > 0 && t >= shutdown_deadline) {
                 weft_log(WEFT_LOG_WARN, "master: %u worker%s did not drain in time: killing them",
                          alive, alive == 1 ? "" : "s");
                 for (i = 0; i < nworkers; i++)

@@ -90,6 +90,9 @@ INTEGRATION_TESTS = \
 	t/integration/test_uwsgi.py \
 	t/integration/test_nginx.py \
 	t/integration/test_master.py \
+	t/integration/test_daemons.py \
+	t/integration/test_cron.py \
+	t/integration/test_hooks.py \
 	t/integration/test_static.py \
 	t/integration/test_logs.py \
 	t/integration/test_ini.py \

@@ -113,6 +113,21 @@ def test_smart_attach_daemon_follows_its_pidfile(app, tmp_path):
                 pass
 
 
+def test_a_foreground_smart_daemon_is_left_running_at_shutdown(app, tmp_path):
+    pidf = str(tmp_path / "fg.pid")
+    w = app("--smart-attach-daemon", "%s echo $$ > %s; exec sleep 1000" % (pidf, pidf))
+    pid = read_pid(pidf)
+    w.wait_log(r"runs as pid %d \(from %s\)" % (pid, pidf))
+    try:
+        t0 = time.monotonic()
+        w.stop()
+        assert time.monotonic() - t0 < 5     # the master does not wait for it
+        assert "(pid %d from %s) is left running" % (pid, pidf) in w.log()
+        assert alive(pid)
+    finally:
+        os.kill(pid, signal.SIGKILL)
+
+
 def test_smart_attach_daemon_already_running_is_not_started(app, tmp_path):
     pidf = tmp_path / "smart.pid"
     marker = tmp_path / "ran"
@@ -134,10 +149,12 @@ def test_smart_attach_daemon_already_running_is_not_started(app, tmp_path):
 def test_attach_daemon2_stopsignal_and_daemonize(app, tmp_path):
     pidf = str(tmp_path / "d2.pid")
     out = tmp_path / "out"
+    ready = tmp_path / "ready"
     w = app("--attach-daemon2",
-            "cmd=trap 'echo got USR1 > %s; exit 0' USR1; while :; do sleep 0.1; done,"
-            "pidfile=%s,daemonize=1,stopsignal=10" % (out, pidf))
+            "cmd=trap 'echo got USR1 > %s; exit 0' USR1; touch %s; while :; do sleep 0.1; done,"
+            "pidfile=%s,daemonize=1,stopsignal=10" % (out, ready, pidf))
     pid = read_pid(pidf)                      # written by the master
+    wait_for(ready.exists, what="the daemon's trap")
     w.wait_log(r"daemon \"trap .*\" started \(pid %d\)" % pid)
     assert os.getsid(pid) == pid              # detached into its own session
     w.stop()
