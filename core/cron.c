@@ -116,6 +116,7 @@ weft_cron_need_master(void)
     return NULL;
 }
 
+/* Whether a field (-1 any, -N every N, else exact) matches value v. */
 static int
 field_matches(int f, int v)
 {
@@ -126,6 +127,7 @@ field_matches(int f, int v)
     return f == v;
 }
 
+/* Whether every field of j matches the local time tm. */
 static int
 matches(const job_t *j, const struct tm *tm)
 {
@@ -134,6 +136,7 @@ matches(const job_t *j, const struct tm *tm)
         && field_matches(j->field[4], tm->tm_wday);
 }
 
+/* Add the job of one option value (already checked at parse time). */
 static void
 add_job(const char *spec, int unique)
 {
@@ -149,6 +152,7 @@ add_job(const char *spec, int unique)
     jobs[njobs++] = j;
 }
 
+/* Remember a run of job going as pid, to log its end. */
 static void
 add_run(pid_t pid, unsigned job)
 {
@@ -205,6 +209,7 @@ weft_cron_start(void)
         weft_log(WEFT_LOG_INFO, "cron: %u job%s", njobs, njobs == 1 ? "" : "s");
 }
 
+/* The pid of a run of job still going, or 0. */
 static pid_t
 running_run(unsigned job)
 {

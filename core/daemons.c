@@ -56,6 +56,7 @@ static int       stopping;
 
 /* ------------------------------------------------------------ parsing */
 
+/* A signal number a daemon may be stopped with (not KILL or STOP). */
 static int
 parse_signal(const char *s, int *out)
 {
@@ -68,7 +69,8 @@ parse_signal(const char *s, int *out)
     return WEFT_OK;
 }
 
-/* Parse one option value into d (its strings are allocated). */
+/* Parse one option value of option `kind` into d (its strings are
+ * allocated: forget() frees them, on error too). */
 static int
 parse(const char *kind, const char *value, daemon_t *d, char *err, size_t errlen)
 {
@@ -153,6 +155,7 @@ oom:
     return WEFT_ERROR;
 }
 
+/* Free what parse() allocated. */
 static void
 forget(daemon_t *d)
 {
@@ -210,6 +213,7 @@ pidfile_pid(const char *file)
     return (pid_t) pid;
 }
 
+/* attach-daemon2 daemonize=1: the master writes the daemon's pidfile. */
 static void
 write_pidfile(const daemon_t *d)
 {
@@ -219,6 +223,7 @@ write_pidfile(const daemon_t *d)
         weft_log(WEFT_LOG_WARN, "daemon \"%s\": cannot write %s: %m", d->cmd, d->pidfile);
 }
 
+/* Run the daemon's command now (on failure, again in 1 s). */
 static void
 start(daemon_t *d)
 {
@@ -261,6 +266,7 @@ running(daemon_t *d)
     return d->pid > 0;
 }
 
+/* Add the daemon of one option value (already checked at parse time). */
 static void
 add(const char *kind, const char *spec)
 {
@@ -386,6 +392,7 @@ weft_daemons_reaped(pid_t pid, int status)
     return 0;
 }
 
+/* Send sig to the daemon: its process group (or session) and itself. */
 static void
 signal_daemon(const daemon_t *d, int sig)
 {
@@ -456,7 +463,8 @@ weft_daemons_stop(int graceful)
         if (d->pid <= 0)
             continue;
         weft_log(WEFT_LOG_INFO, "stopping daemon \"%s\" (pid %ld) with SIG%s", d->cmd,
-                 (long) d->pid, graceful ? sigabbrev_np(d->stop_signal) : "KILL");
+                 (long) d->pid, !graceful ? "KILL"
+                 : sigabbrev_np(d->stop_signal) ? sigabbrev_np(d->stop_signal) : "?");
         signal_daemon(d, graceful ? d->stop_signal : SIGKILL);
         d->kill_at = graceful ? deadline : 0;
     }

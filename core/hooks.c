@@ -48,6 +48,7 @@ static const struct {
 
 static int remapped[NSIG];        /* 0: not remapped */
 
+/* The option values of a phase. */
 static weft_strlist_t *
 phase_list(weft_hook_phase_t phase)
 {
@@ -156,6 +157,7 @@ weft_hooks_need_master(void)
     return NULL;
 }
 
+/* Run one checked action of a phase; WEFT_ERROR (logged) when it failed. */
 static int
 run_one(const char *phase, const char *value)
 {
