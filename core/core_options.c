@@ -285,6 +285,18 @@ const weft_option_t weft_core_options[] = {
       "run a hook action in the master before it starts the workers (implies --master)", 0, 0, weft_hooks_opt },
     { "hook-accepting", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.hook_accepting, "ACTION:ARGS",
       "run a hook action in each worker before it accepts requests", 0, 0, weft_hooks_opt },
+    { "exec-as-root", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.hook_as_root, "COMMAND",
+      "the same as --hook-as-root exec:COMMAND", 0, 0, weft_hooks_exec_opt },
+    { "exec-as-user", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.hook_as_user, "COMMAND",
+      "the same as --hook-as-user exec:COMMAND", 0, 0, weft_hooks_exec_opt },
+    { "exec-pre-app", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.hook_pre_app, "COMMAND",
+      "the same as --hook-pre-app exec:COMMAND", 0, 0, weft_hooks_exec_opt },
+    { "exec-post-app", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.hook_post_app, "COMMAND",
+      "the same as --hook-post-app exec:COMMAND", 0, 0, weft_hooks_exec_opt },
+    { "exec-master-start", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.hook_master_start, "COMMAND",
+      "the same as --hook-master-start exec:COMMAND", 0, 0, weft_hooks_exec_opt },
+    { "exec-accepting", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.hook_accepting, "COMMAND",
+      "the same as --hook-accepting exec:COMMAND", 0, 0, weft_hooks_exec_opt },
 
     WEFT_OPTION_END
 };

@@ -10,7 +10,8 @@
  *                            gracefully_kill_them_all, kill_them_all, reload
  *                            or brutal_reload
  *
- * Any other action is refused when the option is read, naming it.  The
+ * --exec-PHASE CMD is short for --hook-PHASE exec:CMD.  Any other action
+ * is refused when the option is read, naming it.  The
  * phases run at every start of the image, a graceful reload's included.
  */
 #include "config.h"
@@ -137,6 +138,28 @@ weft_hooks_opt(const weft_option_t *opt, const char *value, char *err, size_t er
         return WEFT_ERROR;
     }
     return WEFT_OK;
+}
+
+/* Contract: see hooks.h. */
+int
+weft_hooks_exec_opt(const weft_option_t *opt, const char *value, char *err, size_t errlen)
+{
+    size_t n = strlen(value) + 6;
+    char  *action = malloc(n);
+    int    rc;
+
+    if (action == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return WEFT_ERROR;
+    }
+    snprintf(action, n, "exec:%s", value);
+    rc = check(opt->name, action, err, errlen);
+    if (rc == WEFT_OK && weft_strlist_append((weft_strlist_t *) opt->data, action) != WEFT_OK) {
+        snprintf(err, errlen, "out of memory");
+        rc = WEFT_ERROR;
+    }
+    free(action);
+    return rc;
 }
 
 /* Contract: see hooks.h. */

@@ -26,6 +26,9 @@ typedef enum {
 /* Option callback: check "action:args", append it to opt->data. */
 int weft_hooks_opt(const weft_option_t *opt, const char *value, char *err, size_t errlen);
 
+/* Option callback of --exec-PHASE CMD: the same as --hook-PHASE exec:CMD. */
+int weft_hooks_exec_opt(const weft_option_t *opt, const char *value, char *err, size_t errlen);
+
 /* The option that needs a master (--hook-master-start, a unix_signal:
  * action), or NULL. */
 const char *weft_hooks_need_master(void);

@@ -45,6 +45,20 @@ def test_each_action_runs_in_its_phase(app, tmp_path):
     assert d.is_dir()
 
 
+def test_exec_phase_is_short_for_hook_phase_exec(app, tmp_path):
+    order = tmp_path / "order"
+    w = app("--exec-as-root", "echo as-root >> %s" % order,
+            "--exec-as-user", "echo as-user >> %s" % order,
+            "--exec-pre-app", "echo pre-app >> %s" % order,
+            "--exec-post-app", "echo post-app >> %s" % order,
+            "--exec-master-start", "echo master-start >> %s" % order,
+            "--exec-accepting", "echo accepting >> %s" % order)
+    w.wait_log(r"hook-accepting: exec:echo accepting")
+    w.stop()
+    assert order.read_text().splitlines() == ["as-root", "as-user", "pre-app", "post-app",
+                                              "master-start", "accepting"]
+
+
 def test_hooks_without_master_run_in_the_one_process(app, tmp_path):
     order = tmp_path / "order"
     w = app("--hook-pre-app", "exec:echo pre-app >> %s" % order,
