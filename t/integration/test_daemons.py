@@ -82,7 +82,7 @@ def test_shutdown_sends_sigterm_then_sigkill_after_reload_mercy(app, tmp_path):
     assert "ignoring TERM" in log
     assert "did not stop within --reload-mercy: killing it" in log
     assert "was killed by SIGKILL" in log
-    assert 0.9 <= took < 5, took
+    assert 0.9 <= took < 10, took
     assert not alive(pid)
 
 
@@ -121,7 +121,7 @@ def test_a_foreground_smart_daemon_is_left_running_at_shutdown(app, tmp_path):
     try:
         t0 = time.monotonic()
         w.stop()
-        assert time.monotonic() - t0 < 5     # the master does not wait for it
+        assert time.monotonic() - t0 < 10    # the master does not wait for it (60 s mercy)
         assert "(pid %d from %s) is left running" % (pid, pidf) in w.log()
         assert alive(pid)
     finally:
