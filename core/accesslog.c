@@ -19,6 +19,7 @@
 #include "conn.h"
 #include "cores.h"
 #include "log.h"
+#include "opts.h"
 #include "worker.h"
 
 #define FLUSH_BYTES 16384
@@ -90,6 +91,24 @@ var_or_dash(weft_req_t *r, const char *name, size_t *len)
     return v;
 }
 
+/* --memory-report: uWSGI's line after each request. */
+static void
+memory_report(void)
+{
+    long  pages = 0, resident = 0, psz = sysconf(_SC_PAGESIZE);
+    FILE *f = fopen("/proc/self/statm", "r");
+
+    if (f == NULL)
+        return;
+    if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+        pages = resident = 0;
+    fclose(f);
+    weft_buf_printf(&pending, "{address space usage: %lld bytes/%lldMB} {rss usage: %lld bytes/%lldMB} [pid: %ld|worker: %u]\n",
+                    (long long) pages * psz, (long long) pages * psz / (1024 * 1024),
+                    (long long) resident * psz, (long long) resident * psz / (1024 * 1024),
+                    (long) getpid(), weft_worker_id);
+}
+
 void
 weft_accesslog(weft_req_t *r)
 {
@@ -102,8 +121,25 @@ weft_accesslog(weft_req_t *r)
     double        took = weft_clock() - r->start_mono;
     int           json = weft_conf.log_format[0] == 'j';
 
-    if (weft_conf.disable_logging)
+    if (weft_conf.disable_logging && !weft_logfilter_wants(r, took))
         return;
+    if (weft_conf.log_date != NULL) {
+        char      date[128];
+        struct tm ltm;
+        time_t    t = time(NULL);
+
+        localtime_r(&t, &ltm);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+        /* The user's own strftime format (--log-date=FORMAT). */
+        if (strftime(date, sizeof(date), weft_conf.log_date, &ltm) > 0)
+#pragma GCC diagnostic pop
+            weft_buf_printf(&pending, "%s - ", date);
+    }
+    if (weft_logformat_active()) {
+        weft_logformat_render(&pending, r, took);
+        goto written;
+    }
 
     now = (time_t) r->pub.start_time;
     if (now != when_for) {
@@ -115,7 +151,8 @@ weft_accesslog(weft_req_t *r)
     }
     weft_log_escape(method, sizeof(method), r->pub.method.data, r->pub.method.len, json);
     weft_log_escape(uri, sizeof(uri), r->pub.uri.data, r->pub.uri.len, json);
-    weft_log_escape(addr, sizeof(addr), r->pub.remote_addr.data, r->pub.remote_addr.len, json);
+    s = weft_log_addr(r, &len);
+    weft_log_escape(addr, sizeof(addr), s, len, json);
     weft_log_escape(proto, sizeof(proto), r->pub.protocol.data, r->pub.protocol.len, json);
     s = var_or_dash(r, "HTTP_REFERER", &len);
     weft_log_escape(ref, sizeof(ref), s, len, json);
@@ -137,6 +174,9 @@ weft_accesslog(weft_req_t *r)
                         (unsigned long long) r->pub.bytes_sent, ref, ua, took,
                         weft_worker_id, r->pub.core->id);
 
+written:
+    if (weft_conf.memory_report)
+        memory_report();
     if (pending.len >= FLUSH_BYTES || weft_base == NULL) {
         weft_accesslog_flush();
         return;

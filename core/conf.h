@@ -79,6 +79,31 @@ struct weft_conf_s {
     /* misc */
     int              help;
     int              version;
+
+    /* ---- uWSGI's everyday options (issue 14 item 4; core/opts*.c,
+     * core/log*.c, core/sockperm.c, core/daemonize.c) ---- */
+    const char      *chown_socket;      /* --chown-socket USER[:GROUP] */
+    int              vacuum;            /* --vacuum: remove UNIX sockets, pidfile */
+    const char      *daemonize;         /* --daemonize LOGFILE */
+    const char      *umask_mode;        /* --umask (octal) */
+    const char      *procname_prefix;   /* --procname-prefix */
+    int              auto_procname;     /* --auto-procname */
+    const char      *safe_pidfile;      /* --safe-pidfile (written atomically) */
+    int              need_app;          /* --need-app (always so) */
+    int              harakiri_verbose;  /* --harakiri-verbose */
+    long             max_worker_lifetime; /* --max-worker-lifetime, seconds */
+    long             reload_on_as;      /* --reload-on-as, MiB (0: off) */
+    int              log_4xx;           /* --log-4xx */
+    int              log_5xx;           /* --log-5xx */
+    long             log_slow;          /* --log-slow, milliseconds (0: off) */
+    int              log_xff;           /* --log-x-forwarded-for */
+    const char      *logto2;            /* --logto2: --logto after privileges drop */
+    const char      *log_date;          /* --log-date[=strftime]: access lines dated */
+    size_t           log_maxsize;       /* --log-maxsize: rotate past this */
+    const char      *log_backupname;    /* --log-backupname */
+    int              memory_report;     /* --memory-report */
+    weft_strlist_t   print;             /* --print */
+    int              http_keepalive;    /* --http-keepalive (accepted) */
 };
 
 extern weft_conf_t         weft_conf;

@@ -11,13 +11,16 @@
 #include <string.h>
 
 #include <weft/status.h>
+#include "check_config.h"
 #include "conf.h"
 #include "cron.h"
 #include "daemons.h"
 #include "hooks.h"
+#include "ini_dialect.h"
 #include "inifile.h"
 #include "log.h"
 #include "options.h"
+#include "opts.h"
 #include "plugin_loader.h"
 #include "request.h"
 
@@ -46,7 +49,7 @@ weft_conf_cores(void)
 static int
 set_plugin(const weft_option_t *opt, const char *value, char *err, size_t errlen)
 {
-    return weft_plugin_load_list(value, 1, err, errlen);
+    return weft_plugin_load_uwsgi_list(value, err, errlen);
 }
 
 /* Callback values live only during the call (an ini file's line buffer):
@@ -94,8 +97,14 @@ set_ini(const weft_option_t *opt, const char *value, char *err, size_t errlen)
 static int
 set_log_format(const weft_option_t *opt, const char *value, char *err, size_t errlen)
 {
-    if (strcmp(value, "common") != 0 && strcmp(value, "json") != 0) {
-        snprintf(err, errlen, "'%s' is not a log format (common or json)", value);
+    if (strstr(value, "%(") != NULL) {
+        /* uWSGI's own: "%(addr) - %(user) [%(ltime)] ..." */
+        if (weft_logformat_compile(value, err, errlen) != WEFT_OK)
+            return WEFT_ERROR;
+    } else if (weft_logformat_compile("", err, errlen) != WEFT_OK
+               || (strcmp(value, "common") != 0 && strcmp(value, "json") != 0)) {
+        snprintf(err, errlen, "'%s' is not a log format (common, json, or uWSGI's with %%(vars))",
+                 value);
         return WEFT_ERROR;
     }
     weft_conf.log_format = keep(value, err, errlen);
@@ -166,6 +175,23 @@ set_script_name(const weft_option_t *opt, const char *value, char *err, size_t e
 {
     return weft_facts_add_prefix(value, err, errlen);
 }
+
+/* ---- the ini dialect, --check-config, --show-config (ini) */
+static int
+set_placeholder(const weft_option_t *opt, const char *value, char *err, size_t errlen)
+{
+    return weft_ini_ph_assign(value, err, errlen);
+}
+
+static int
+set_check_config(const weft_option_t *opt, const char *value, char *err, size_t errlen)
+{
+    weft_check_mode = 1;
+    if ((weft_check_file = keep(value, err, errlen)) == NULL)
+        return WEFT_ERROR;
+    return weft_ini_load(value, err, errlen);
+}
+/* ---- */
 
 const weft_option_t weft_core_options[] = {
     { "help", 'h', WEFT_OPT_FLAG, 0, &weft_conf.help, NULL,
@@ -248,7 +274,7 @@ const weft_option_t weft_core_options[] = {
     { "disable-logging", 0, WEFT_OPT_FLAG, 0, &weft_conf.disable_logging, NULL,
       "no access log lines (errors and lifecycle are still logged)", 0, 0, NULL },
     { "log-format", 0, WEFT_OPT_CALLBACK, 0, NULL, "FORMAT",
-      "access lines in common (default) or json format", 0, 0, set_log_format },
+      "access lines in common (default) or json format, or uWSGI's: \"%(addr) %(method) %(uri) %(status) %(msecs)\"", 0, 0, set_log_format },
     { "logto", 0, WEFT_OPT_CALLBACK, 0, NULL, "FILE",
       "send the log (and the apps' stderr) to FILE; SIGUSR1 reopens it", 0, 0, set_logto },
 
@@ -260,6 +286,110 @@ const weft_option_t weft_core_options[] = {
     { "manage-script-name", 0, WEFT_OPT_FLAG, 0, &weft_conf.manage_script_name, NULL,
       "take the frontend's SCRIPT_NAME off the front of its PATH_INFO (uwsgi protocol: nginx sends the whole path)", 0, 0, NULL },
 
+    /* the ini dialect, --check-config, --show-config (ini) */
+    { "strict", 0, WEFT_OPT_FLAG, 0, &weft_ini_strict, NULL,
+      "a key that is not an option, or a uWSGI option weft does not honour, is an error (not a WARN)", 0, 0, NULL },
+    { "set", 'S', WEFT_OPT_CALLBACK, 0, NULL, "NAME=VALUE",
+      "set the placeholder %(NAME) for ini files", 0, 0, set_placeholder },
+    { "set-placeholder", 0, WEFT_OPT_CALLBACK, 0, NULL, "NAME=VALUE",
+      "the same as --set", 0, 0, set_placeholder },
+    { "set-ph", 0, WEFT_OPT_CALLBACK, 0, NULL, "NAME=VALUE",
+      "the same as --set", 0, 0, set_placeholder },
+    { "check-config", 0, WEFT_OPT_CALLBACK, 0, NULL, "FILE",
+      "read, expand and check FILE (with its includes and plugins), say what is not applied as uWSGI would, start nothing; exit 0 if weft would start", 0, 0, set_check_config },
+    { "show-config", 0, WEFT_OPT_FLAG, 0, &weft_show_config, NULL,
+      "print the options in effect after expansion, one name = value a line", 0, 0, NULL },
+    /* ---- uWSGI's everyday options (issue 14 item 4): core/opts*.c ---- */
+    /* names */
+    { "http", 0, WEFT_OPT_CALLBACK, 0, NULL, "ADDR",
+      "uWSGI's HTTP router address: weft speaks HTTP itself, so an --http-socket", 0, 0,
+      weft_opts_set_http },
+    { "uwsgi-socket", 0, WEFT_OPT_LIST, 0, &weft_conf.uwsgi_sockets, "ADDR",
+      "the same as --socket", 0, 0, NULL },
+    /* sockets and processes */
+    { "chown-socket", 0, WEFT_OPT_STRING, 0, &weft_conf.chown_socket, "USER[:GROUP]",
+      "chown UNIX sockets to USER (and GROUP)", 0, 0, NULL },
+    { "vacuum", 0, WEFT_OPT_FLAG, 0, &weft_conf.vacuum, NULL,
+      "remove the UNIX sockets and pidfiles at exit", 0, 0, NULL },
+    { "daemonize", 'd', WEFT_OPT_STRING, 0, &weft_conf.daemonize, "LOGFILE",
+      "go to the background, logging to LOGFILE", 0, 0, NULL },
+    { "umask", 0, WEFT_OPT_CALLBACK, 0, NULL, "MODE",
+      "set the umask (octal, such as 022) before the sockets are made", 0, 0, weft_opts_set_umask },
+    { "procname-prefix", 0, WEFT_OPT_STRING, 0, &weft_conf.procname_prefix, "PREFIX",
+      "name the processes PREFIX + \"weft master\"/\"weft worker N\" in ps -o comm and top (15 bytes)",
+      0, 0, NULL },
+    { "procname-prefix-spaced", 0, WEFT_OPT_STRING, 0, &weft_conf.procname_prefix, "PREFIX",
+      "the same as --procname-prefix (give the space yourself)", 0, 0, NULL },
+    { "auto-procname", 0, WEFT_OPT_FLAG, 0, &weft_conf.auto_procname, NULL,
+      "name the processes \"weft master\", \"weft worker N\"", 0, 0, NULL },
+    { "safe-pidfile", 0, WEFT_OPT_STRING, 0, &weft_conf.safe_pidfile, "FILE",
+      "write the pid to FILE through a temporary file renamed over it", 0, 0, NULL },
+    { "close-on-exec", 0, WEFT_OPT_CALLBACK, WEFT_OPTF_OPTARG, NULL, NULL,
+      "accepted: weft opens every socket close-on-exec", 0, 0, weft_opts_set_accepted },
+    /* environment and start-up */
+    { "env", 0, WEFT_OPT_CALLBACK, 0, NULL, "NAME=VALUE",
+      "set NAME in the environment of weft and its apps (repeatable)", 0, 0, weft_opts_set_env },
+    { "need-app", 0, WEFT_OPT_FLAG, 0, &weft_conf.need_app, NULL,
+      "accepted: weft always exits non-zero when an app does not load", 0, 0, NULL },
+    { "print", 0, WEFT_OPT_CALLBACK, 0, NULL, "TEXT",
+      "log TEXT as the options are read", 0, 0, weft_opts_set_print },
+    /* requests and timeouts */
+    { "post-buffering", 0, WEFT_OPT_CALLBACK, 0, NULL, "SIZE",
+      "read the whole body before the app runs, keeping SIZE in memory and the rest in a temporary file (0: stream bodies)",
+      0, 0, weft_opts_set_post_buffering },
+    { "http-timeout", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.socket_timeout, "SECONDS",
+      "the same as --socket-timeout", 0, 0, weft_opts_set_seconds },
+    { "http-keepalive", 0, WEFT_OPT_CALLBACK, WEFT_OPTF_OPTARG, NULL, NULL,
+      "accepted: weft keeps HTTP/1.1 connections alive (--keepalive-timeout)", 0, 0,
+      weft_opts_set_accepted },
+    { "http-auto-chunked", 0, WEFT_OPT_CALLBACK, WEFT_OPTF_OPTARG, NULL, NULL,
+      "accepted: weft chunks an HTTP/1.1 response that has no Content-Length", 0, 0,
+      weft_opts_set_accepted },
+    { "harakiri-verbose", 0, WEFT_OPT_FLAG, 0, &weft_conf.harakiri_verbose, NULL,
+      "say more of a worker killed by --harakiri (its system call and wait channel)", 0, 0, NULL },
+    { "reload-mercy", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.reload_mercy, "SECONDS",
+      "the same as --worker-reload-mercy", 0, 0, weft_opts_set_seconds },
+    { "max-worker-lifetime", 0, WEFT_OPT_INT, 0, &weft_conf.max_worker_lifetime, "SECONDS",
+      "recycle a worker gracefully after SECONDS (implies --master)", 0, 86400L * 365, NULL },
+    { "reload-on-as", 0, WEFT_OPT_INT, 0, &weft_conf.reload_on_as, "MIB",
+      "recycle a worker gracefully when its address space exceeds MIB (implies --master)",
+      0, 1L << 30, NULL },
+    { "offload-threads", 0, WEFT_OPT_CALLBACK, 0, NULL, "N",
+      "accepted: weft's sendfile and copied responses never hold a core", 0, 0,
+      weft_opts_set_accepted },
+    /* logging */
+    { "log-4xx", 0, WEFT_OPT_FLAG, 0, &weft_conf.log_4xx, NULL,
+      "with --disable-logging: still log requests answered 4xx", 0, 0, NULL },
+    { "log-5xx", 0, WEFT_OPT_FLAG, 0, &weft_conf.log_5xx, NULL,
+      "with --disable-logging: still log requests answered 5xx", 0, 0, NULL },
+    { "log-slow", 0, WEFT_OPT_INT, 0, &weft_conf.log_slow, "MSECS",
+      "with --disable-logging: still log requests slower than MSECS", 0, 86400000L, NULL },
+    { "log-x-forwarded-for", 0, WEFT_OPT_FLAG, 0, &weft_conf.log_xff, NULL,
+      "log the first address of X-Forwarded-For instead of the peer's", 0, 0, NULL },
+    { "logto2", 0, WEFT_OPT_STRING, 0, &weft_conf.logto2, "FILE",
+      "like --logto, opened after the privileges drop (--uid)", 0, 0, NULL },
+    { "log-reopen", 0, WEFT_OPT_CALLBACK, WEFT_OPTF_OPTARG, NULL, NULL,
+      "accepted: a reload re-executes weft, which opens the log anew (SIGUSR1 too)", 0, 0,
+      weft_opts_set_accepted },
+    { "log-master", 0, WEFT_OPT_CALLBACK, WEFT_OPTF_OPTARG, NULL, NULL,
+      "accepted: every weft process writes whole lines itself, so lines never interleave", 0, 0,
+      weft_opts_set_accepted },
+    { "log-date", 0, WEFT_OPT_CALLBACK, WEFT_OPTF_OPTARG, NULL, "[FORMAT]",
+      "start access lines with the date (strftime FORMAT)", 0, 0, weft_opts_set_log_date },
+    { "log-maxsize", 0, WEFT_OPT_SIZE, 0, &weft_conf.log_maxsize, "SIZE",
+      "rotate a log file past SIZE bytes (to --log-backupname, else FILE.EPOCH)", 0, 0, NULL },
+    { "log-backupname", 0, WEFT_OPT_STRING, 0, &weft_conf.log_backupname, "FILE",
+      "where --log-maxsize moves the full log", 0, 0, NULL },
+    { "logger", 0, WEFT_OPT_CALLBACK, 0, NULL, "[NAME] stdio|file:PATH|syslog[:IDENT[,FACILITY]]",
+      "send the log there (repeatable; every line goes to every logger)", 0, 0,
+      weft_opts_set_logger },
+    { "req-logger", 0, WEFT_OPT_CALLBACK, 0, NULL, "stdio|file:PATH|syslog[:IDENT[,FACILITY]]",
+      "send the access lines there, apart from the rest of the log", 0, 0,
+      weft_opts_set_req_logger },
+    { "memory-report", 0, WEFT_OPT_FLAG, 0, &weft_conf.memory_report, NULL,
+      "log the worker's address space and resident memory after each request", 0, 0, NULL },
+    /* ---- end of issue 14 item 4 ---- */
+
     /* ---- daemons, cron, hooks (core/daemons.c, core/cron.c, core/hooks.c) ---- */
     { "attach-daemon", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.attach_daemon, "COMMAND",
       "run COMMAND beside the workers, restart it when it exits, stop it at shutdown (implies --master; repeatable)", 0, 0, weft_daemons_opt },
@@ -267,8 +397,6 @@ const weft_option_t weft_core_options[] = {
       "like --attach-daemon for a daemon that writes its pid to PIDFILE: run COMMAND only when PIDFILE names no live process; left running at shutdown (repeatable)", 0, 0, weft_daemons_opt },
     { "attach-daemon2", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.attach_daemon2, "cmd=CMD[,KEY=VALUE...]",
       "an attached daemon with keys: cmd, pidfile, daemonize (the master detaches it and writes pidfile), stopsignal, chdir (repeatable)", 0, 0, weft_daemons_opt },
-    { "reload-mercy", 0, WEFT_OPT_DOUBLE, 0, &weft_conf.reload_mercy, "SECONDS",
-      "the same as --worker-reload-mercy; also how long a daemon or cron job may take to stop after SIGTERM", 0, 86400, NULL },
     { "cron", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.cron, "\"MIN HOUR DAY MONTH WEEKDAY CMD\"",
       "run CMD at that time (each field a number, -1: any, -N: every N; implies --master; repeatable)", 0, 0, weft_cron_opt },
     { "unique-cron", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.unique_cron, "\"MIN HOUR DAY MONTH WEEKDAY CMD\"",

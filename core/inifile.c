@@ -1,171 +1,293 @@
 /*
- * core/inifile.c - options from ini files.
+ * core/inifile.c - options from ini files: read and run the file with the
+ * dialect (core/ini_read.c, ini_blocks.c ...), then apply what takes
+ * effect, in order, to the options.
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include <ini.h>
-
 #include <weft/status.h>
+#include "check_config.h"
+#include "ini_dialect.h"
 #include "inifile.h"
+#include "log.h"
 #include "options.h"
 #include "plugin_loader.h"
+#include "uwsgi_compat.h"
 
-#define MAX_DEPTH 8
+int weft_ini_strict;
+
+/* The file named on the command line first (%D, %O ... refer to it). */
+static const char *top_file;
 
 typedef struct {
-    FILE        *f;
-    const char  *path;
-    const char  *section;     /* NULL: [weft] or [uwsgi] */
-    int          line;
-    int          failed;
-    int          applied;
-    char        *err;
-    size_t       errlen;
-} ini_ctx_t;
+    weft_ini_list_t out;       /* the entries that take effect */
+} collect_t;
 
-static int depth;
-
-static char *
-read_line(char *str, int num, void *stream)
+/* weft_ini_run's emit: keep a copy of an entry that takes effect. */
+static int
+collect(const weft_ini_entry_t *e, const char *value, void *data)
 {
-    ini_ctx_t *ctx = stream;
-    char      *s = fgets(str, num, ctx->f);
+    collect_t        *c = data;
+    weft_ini_entry_t *v;
 
-    if (s != NULL)
-        ctx->line++;
-    return s;
+    if (c->out.n == c->out.cap) {
+        size_t cap = c->out.cap ? c->out.cap * 2 : 32;
+        v = realloc(c->out.v, cap * sizeof(*v));
+        if (v == NULL)
+            return WEFT_ERROR;
+        c->out.v = v;
+        c->out.cap = cap;
+    }
+    v = &c->out.v[c->out.n];
+    *v = *e;
+    v->key = strdup(e->key);
+    v->value = strdup(value);
+    if (v->key == NULL || v->value == NULL) {
+        free(v->key);
+        free(v->value);
+        return WEFT_ERROR;
+    }
+    c->out.n++;
+    return WEFT_OK;
 }
 
-static int
-wanted_section(const ini_ctx_t *ctx, const char *section)
+/* Find a real option, loading the plugin that provides it if one does;
+ * *failed when loading failed (err says why). */
+static const weft_option_t *
+find_option(const char *key, const char *where, int *failed, char *err, size_t errlen)
 {
-    if (ctx->section != NULL)
-        return strcmp(section, ctx->section) == 0;
-    return strcmp(section, "weft") == 0 || strcmp(section, "uwsgi") == 0;
-}
-
-static int
-on_pair(void *user, const char *section, const char *name, const char *value)
-{
-    ini_ctx_t           *ctx = user;
-    const weft_option_t *opt;
-    char                 key[128], where[4096], why[1024];
-    size_t               i;
+    const weft_option_t *opt = weft_options_find(key, NULL);
+    char                 why[1024];
     int                  rc;
 
-    if (ctx->failed || !wanted_section(ctx, section))
-        return 1;
-    snprintf(where, sizeof(where), "%s:%d", ctx->path, ctx->line);
+    *failed = 0;
+    if (opt != NULL)
+        return opt;
+    why[0] = '\0';
+    rc = weft_plugin_resolve_option(key, why, sizeof(why));
+    if (rc == WEFT_ERROR) {
+        snprintf(err, errlen, "%s: %s", where, why);
+        *failed = 1;
+        return NULL;
+    }
+    return rc == WEFT_OK ? weft_options_find(key, NULL) : NULL;
+}
 
-    for (i = 0; name[i] != '\0' && i < sizeof(key) - 1; i++)
-        key[i] = name[i] == '_' ? '-' : name[i];
-    key[i] = '\0';
+/* Apply a real option with a file's value rules. */
+static int
+apply_option(const weft_option_t *opt, const char *value, int bare, const char *where,
+             char *err, size_t errlen)
+{
+    const char *v = value;
 
-    opt = weft_options_find(key, NULL);
-    if (opt == NULL) {
-        why[0] = '\0';
-        rc = weft_plugin_resolve_option(key, why, sizeof(why));
-        if (rc == WEFT_ERROR) {
-            snprintf(ctx->err, ctx->errlen, "%s: %s", where, why);
-            ctx->failed = 1;
-            return 0;
+    if (weft_check_mode && weft_check_skip_apply(opt->name)) {
+        weft_config_record(opt->name, bare ? "true" : value);
+        weft_check_value(where, opt->name, value);
+        weft_check_line(where, opt->name, "note",
+                        "not applied by --check-config (it opens or detaches); applied when weft starts");
+        return WEFT_OK;
+    }
+    if (weft_option_takes_arg(opt)) {
+        if (bare || value[0] == '\0') {
+            snprintf(err, errlen, "%s: --%s needs a value (%s)", where, opt->name,
+                     opt->metavar ? opt->metavar : "an argument");
+            return WEFT_ERROR;
         }
-        opt = rc == WEFT_OK ? weft_options_find(key, NULL) : NULL;
-    }
-    if (opt == NULL) {
-        snprintf(ctx->err, ctx->errlen, "%s: unknown option '%s' (see weft --help)", where,
-                 name);
-        ctx->failed = 1;
-        return 0;
-    }
-
-    if (!weft_option_takes_arg(opt) && opt->type != WEFT_OPT_FLAG) {
+    } else if (opt->type == WEFT_OPT_FLAG) {
+        if (bare || value[0] == '\0')
+            v = NULL;
+    } else if (opt->flags & WEFT_OPTF_OPTARG) {
+        if (bare || value[0] == '\0')
+            v = NULL;
+    } else {
         /* "ugreen = true" runs the option; "= false" leaves it out. */
-        int on = 1;
-        if (value[0] != '\0' && weft_parse_bool(value, &on) != WEFT_OK) {
-            snprintf(ctx->err, ctx->errlen, "%s: --%s: '%s' is not a boolean (use true or false)",
-                     where, opt->name, value);
-            ctx->failed = 1;
-            return 0;
-        }
-        if (!on)
-            return 1;
-        value = NULL;
-    } else if (opt->type == WEFT_OPT_FLAG && value[0] == '\0') {
-        value = "true";
-    } else if (weft_option_takes_arg(opt) && value[0] == '\0') {
-        snprintf(ctx->err, ctx->errlen, "%s: --%s needs a value (%s)", where, opt->name,
-                 opt->metavar ? opt->metavar : "an argument");
-        ctx->failed = 1;
-        return 0;
+        if (!bare && value[0] != '\0' && weft_option_false(value))
+            return WEFT_OK;
+        v = NULL;
     }
-    if (strcmp(opt->name, "ini") == 0) {
-        /* A nested file reports its own file and line. */
-        if (weft_ini_load(value, ctx->err, ctx->errlen) != WEFT_OK) {
-            ctx->failed = 1;
-            return 0;
+    if (weft_option_apply(opt, v, where, err, errlen) != WEFT_OK)
+        return WEFT_ERROR;
+    weft_check_value(where, opt->name, v);
+    return WEFT_OK;
+}
+
+/* Apply a key that a row of the uWSGI table answers, as its status says. */
+static int
+apply_compat(const weft_compat_t *c, const char *key, const char *value, int bare,
+             const char *where, char *err, size_t errlen)
+{
+    const char *status = weft_compat_status_name(c->status);
+
+    switch (c->status) {
+    case WEFT_COMPAT_ACCEPTED:
+        weft_config_record(key, bare ? "true" : value);
+        weft_check_line(where, key, status, "%s", c->why);
+        weft_log(WEFT_LOG_DEBUG, "%s: %s: accepted: %s", where, key, c->why);
+        return WEFT_OK;
+
+    case WEFT_COMPAT_MAPPED: {
+        int                  failed;
+        const weft_option_t *opt = find_option(c->target, where, &failed, err, errlen);
+        if (failed)
+            return WEFT_ERROR;
+        if (opt == NULL) {
+            snprintf(err, errlen, "%s: %s is weft's --%s, which no loaded or installed plugin provides",
+                     where, key, c->target);
+            return WEFT_ERROR;
         }
-    } else if (weft_option_apply(opt, value, where, ctx->err, ctx->errlen) != WEFT_OK) {
-        ctx->failed = 1;
-        return 0;
+        weft_check_line(where, key, status, "applied as --%s: %s", opt->name, c->why);
+        if (!weft_check_mode)
+            weft_log(WEFT_LOG_INFO, "%s: %s: applied as --%s", where, key, opt->name);
+        return apply_option(opt, value, bare, where, err, errlen);
     }
-    ctx->applied++;
-    return 1;
+
+    case WEFT_COMPAT_IGNORED:
+    case WEFT_COMPAT_UNSUPPORTED:
+        if (weft_ini_strict) {
+            snprintf(err, errlen, "%s: %s: a uWSGI option weft %s (%s); strict = true makes it an error",
+                     where, key,
+                     c->status == WEFT_COMPAT_IGNORED ? "ignores" : "does not support", c->why);
+            return WEFT_ERROR;
+        }
+        weft_config_record(key, bare ? "true" : value);
+        weft_check_line(where, key, status, "%s", c->why);
+        if (!weft_check_mode)
+            weft_log(WEFT_LOG_WARN, "%s: %s: a uWSGI option weft %s, going on: %s", where, key,
+                     c->status == WEFT_COMPAT_IGNORED ? "ignores" : "does not support", c->why);
+        return WEFT_OK;
+    }
+    snprintf(err, errlen, "%s: %s: the uWSGI table is broken", where, key);
+    return WEFT_ERROR;
+}
+
+int
+weft_ini_apply_compat(const char *name, const char *value, int bare, const char *where,
+                      char *err, size_t errlen)
+{
+    const weft_compat_t *c = weft_compat_find(name);
+
+    if (c == NULL)
+        return WEFT_DECLINED;
+    return apply_compat(c, name, value != NULL ? value : "", bare || value == NULL, where,
+                        err, errlen);
+}
+
+int
+weft_compat_takes_value(const char *name)
+{
+    const weft_compat_t *c = weft_compat_find(name);
+
+    return c != NULL && c->status != WEFT_COMPAT_ACCEPTED;
+}
+
+int
+weft_ini_apply_key(const char *key, const char *value, int bare, const char *where,
+                   char *err, size_t errlen)
+{
+    const weft_option_t *opt;
+    const weft_compat_t *c;
+    int                  failed;
+
+    opt = find_option(key, where, &failed, err, errlen);
+    if (failed)
+        return WEFT_ERROR;
+    if (opt != NULL)
+        return apply_option(opt, value, bare, where, err, errlen);
+    if ((c = weft_compat_find(key)) != NULL)
+        return apply_compat(c, key, value, bare, where, err, errlen);
+
+    /* Not an option: a placeholder, as in uWSGI. */
+    if (weft_ini_strict) {
+        snprintf(err, errlen, "%s: '%s' is not an option (strict = true: a typo? set a placeholder with set-placeholder = %s=VALUE)",
+                 where, key, key);
+        return WEFT_ERROR;
+    }
+    weft_config_record(key, value);
+    if (weft_ini_ph_used(key)) {
+        weft_check_line(where, key, "placeholder", "not an option; kept as a placeholder, used as %%(%s)",
+                        key);
+    } else {
+        weft_check_line(where, key, "placeholder",
+                        "not an option; kept as a placeholder, as uWSGI does: a typo?");
+        if (!weft_check_mode)
+            weft_log(WEFT_LOG_WARN, "%s: '%s' is not an option; kept as a placeholder, as uWSGI does: a typo?",
+                     where, key);
+    }
+    return WEFT_OK;
 }
 
 int
 weft_ini_load(const char *spec, char *err, size_t errlen)
 {
-    ini_ctx_t    ctx;
-    char        *path = strdup(spec), *colon;
-    struct stat  st;
-    int          rc;
+    weft_ini_list_t list = { NULL, 0, 0 };
+    collect_t       c;
+    char           *path = strdup(spec), *colon;
+    const char     *section = NULL;
+    struct stat     st;
+    size_t          i;
+    int             rc;
 
+    memset(&c, 0, sizeof(c));
     if (path == NULL) {
         snprintf(err, errlen, "out of memory");
         return WEFT_ERROR;
     }
-    memset(&ctx, 0, sizeof(ctx));
     /* FILE:SECTION, unless FILE itself has that name. */
     colon = strrchr(path, ':');
     if (colon != NULL && strchr(colon, '/') == NULL && stat(path, &st) != 0) {
         *colon = '\0';
-        ctx.section = colon + 1;
+        section = colon + 1;
     }
-    if (depth >= MAX_DEPTH) {
-        snprintf(err, errlen, "%s: ini files include each other more than %d deep", path,
-                 MAX_DEPTH);
-        free(path);
-        return WEFT_ERROR;
+    if (top_file == NULL)
+        top_file = weft_option_keep(path);
+
+    rc = weft_ini_read(path, section, top_file, 0, &list, 0, err, errlen);
+    if (rc == WEFT_OK && list.n == 0 && section == NULL) {
+        if (weft_check_mode)
+            weft_check_line(path, "[uwsgi]", "note", "no [uwsgi] or [weft] section: nothing read from it");
+        else
+            weft_log(WEFT_LOG_WARN, "%s: no [uwsgi] or [weft] section: nothing read from it", path);
     }
-    ctx.f = fopen(path, "r");
-    if (ctx.f == NULL) {
-        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-        free(path);
-        return WEFT_ERROR;
+    if (rc == WEFT_OK)
+        rc = weft_ini_run(&list, top_file, collect, &c, err, errlen);
+
+    /* A %(name) used before the line that defines it: uWSGI expands the
+     * placeholders once the whole file is read, so it finds it too. */
+    for (i = 0; rc == WEFT_OK && i < c.out.n; i++) {
+        weft_ini_entry_t *e = &c.out.v[i];
+        char             *again, why[1024];
+
+        if (strstr(e->value, "%(") == NULL)
+            continue;
+        if (weft_ini_expand(e->value, &again, why, sizeof(why)) != WEFT_OK) {
+            snprintf(err, errlen, "%s:%d: %s: %s", e->file, e->line, e->key, why);
+            rc = WEFT_ERROR;
+            break;
+        }
+        free(e->value);
+        e->value = again;
     }
-    ctx.path = path;
-    ctx.err = err;
-    ctx.errlen = errlen;
-    depth++;
-    rc = ini_parse_stream(read_line, &ctx, on_pair, &ctx);
-    depth--;
-    fclose(ctx.f);
-    if (!ctx.failed && rc > 0) {
-        snprintf(err, errlen, "%s:%d: not an ini line (expected name = value or [section])",
-                 path, rc);
-        ctx.failed = 1;
+
+    /* strict = true anywhere in the file holds for all of it. */
+    for (i = 0; rc == WEFT_OK && i < c.out.n; i++)
+        if (weft_option_name_eq("strict", c.out.v[i].key, strlen(c.out.v[i].key)))
+            weft_ini_strict = c.out.v[i].bare || c.out.v[i].value[0] == '\0'
+                              || !weft_option_false(c.out.v[i].value);
+
+    for (i = 0; rc == WEFT_OK && i < c.out.n; i++) {
+        const weft_ini_entry_t *e = &c.out.v[i];
+        char                    where[4096];
+
+        snprintf(where, sizeof(where), "%s:%d", e->file, e->line);
+        rc = weft_ini_apply_key(e->key, e->value, e->bare, where, err, errlen);
     }
-    if (!ctx.failed && ctx.applied == 0 && ctx.section != NULL) {
-        snprintf(err, errlen, "%s: no options in section [%s]", path, ctx.section);
-        ctx.failed = 1;
-    }
+    weft_ini_list_free(&list);
+    weft_ini_list_free(&c.out);
     free(path);
-    return ctx.failed ? WEFT_ERROR : WEFT_OK;
+    return rc;
 }

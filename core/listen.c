@@ -23,6 +23,10 @@
 #include "listen.h"
 #include "log.h"
 #include "reexec.h"
+#include "sd_listen.h"
+
+/* The name of a listener systemd handed over without an address. */
+#define SD_PREFIX "systemd:"
 
 weft_listener_t *weft_listeners;
 unsigned         weft_nlisteners;
@@ -186,7 +190,10 @@ weft_listener_adopt(weft_listener_t *ls, int fd, const char *addr, int proto)
     ls->proto = proto;
     ls->modifier1 = -1;
     ls->name = strdup(addr);
-    if (getsockname(fd, (struct sockaddr *) &ss, &len) != 0) {
+    /* systemd hands sockets over blocking unless NonBlocking=yes: the
+     * workers accept until EAGAIN. */
+    if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0
+        || getsockname(fd, (struct sockaddr *) &ss, &len) != 0) {
         weft_log(WEFT_LOG_ERROR, "inherited socket %d for %s: %m", fd, addr);
         return WEFT_ERROR;
     }
@@ -202,10 +209,13 @@ weft_listener_adopt(weft_listener_t *ls, int fd, const char *addr, int proto)
 int
 weft_listeners_open_all(void)
 {
-    unsigned n = (unsigned) (weft_conf.uwsgi_sockets.n + weft_conf.http_sockets.n), i, k = 0;
-    char     err[512];
+    unsigned    n = (unsigned) (weft_conf.uwsgi_sockets.n + weft_conf.http_sockets.n), i, k = 0;
+    unsigned    extra = weft_sd_listen_count() + weft_reexec_count(SD_PREFIX);
+    char        err[512], name[300];
+    const char *sd_name, *was;
+    int         fd, proto;
 
-    weft_listeners = calloc(n, sizeof(*weft_listeners));
+    weft_listeners = calloc(n + extra + 1, sizeof(*weft_listeners));
     if (weft_listeners == NULL)
         return WEFT_ERROR;
     for (i = 0; i < n; i++) {
@@ -213,11 +223,15 @@ weft_listeners_open_all(void)
         const char *addr = http ? weft_conf.http_sockets.v[i - weft_conf.uwsgi_sockets.n]
                                 : weft_conf.uwsgi_sockets.v[i];
 
-        int proto = http ? WEFT_PROTO_HTTP : WEFT_PROTO_UWSGI;
-        int fd = weft_reexec_listener(addr, proto);
+        int from = 0;               /* 1: the image before a reload; 2: systemd */
 
+        proto = http ? WEFT_PROTO_HTTP : WEFT_PROTO_UWSGI;
+        if ((fd = weft_reexec_listener(addr, proto)) >= 0)
+            from = 1;
+        else if ((fd = weft_sd_listen_take(addr)) >= 0)
+            from = 2;
         if (fd >= 0) {
-            /* Handed over by the image before a reload: never closed. */
+            /* Handed over: never closed, never bound again. */
             if (weft_listener_adopt(&weft_listeners[k], fd, addr, proto) != WEFT_OK)
                 return WEFT_ERROR;
         } else if (weft_listener_open(&weft_listeners[k], addr, proto,
@@ -228,10 +242,33 @@ weft_listeners_open_all(void)
         }
         if (http)
             weft_listeners[k].modifier1 = (int) weft_conf.http_modifier1;
-        weft_log(WEFT_LOG_INFO, "%s %s (%s)", fd >= 0 ? "still listening on" : "listening on",
+        weft_log(WEFT_LOG_INFO, "%s %s (%s)", from == 1 ? "still listening on"
+                 : from == 2 ? "listening (systemd's socket) on" : "listening on",
                  addr, http ? "http" : "uwsgi");
         k++;
     }
+    /* Sockets systemd handed over that no address took, first from systemd
+     * itself, then (after a reload) from the image before: served as they
+     * come, named "systemd:NAME" so that a reload hands them on. */
+    while ((fd = weft_sd_listen_next(&sd_name)) >= 0) {
+        proto = strcmp(sd_name, "uwsgi") == 0 ? WEFT_PROTO_UWSGI : WEFT_PROTO_HTTP;
+        snprintf(name, sizeof(name), SD_PREFIX "%s", sd_name);
+        if (weft_listener_adopt(&weft_listeners[k], fd, name, proto) != WEFT_OK)
+            return WEFT_ERROR;
+        weft_log(WEFT_LOG_INFO, "listening on systemd's socket %s (%s)", sd_name,
+                 proto == WEFT_PROTO_HTTP ? "http" : "uwsgi");
+        k++;
+    }
+    while ((fd = weft_reexec_next(SD_PREFIX, &was, &proto)) >= 0) {
+        if (weft_listener_adopt(&weft_listeners[k], fd, was, proto) != WEFT_OK)
+            return WEFT_ERROR;
+        weft_log(WEFT_LOG_INFO, "still listening on %s (%s)", was,
+                 proto == WEFT_PROTO_HTTP ? "http" : "uwsgi");
+        k++;
+    }
+    for (i = 0; i < k; i++)
+        if (weft_listeners[i].proto == WEFT_PROTO_HTTP && i >= n)
+            weft_listeners[i].modifier1 = (int) weft_conf.http_modifier1;
     weft_nlisteners = k;
     weft_reexec_close_unused();
     return WEFT_OK;

@@ -32,7 +32,8 @@ struct weft_listener_s {
 int weft_listener_open(weft_listener_t *ls, const char *addr, int proto, int backlog,
                        const char *chmod_mode, char *err, size_t errlen);
 
-/* Take over a listening socket inherited across a reload. */
+/* Take over a listening socket inherited across a reload or handed over by
+ * systemd (made non-blocking). */
 int weft_listener_adopt(weft_listener_t *ls, int fd, const char *addr, int proto);
 
 /* Open every --socket and --http-socket; on failure, say which and why. */

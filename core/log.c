@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "opts.h"
 
 int weft_log_level = WEFT_LOG_INFO;
 
@@ -59,6 +60,7 @@ weft_log_reopen(void)
         weft_log(WEFT_LOG_ERROR, "%s", err);
     else if (log_path != NULL)
         weft_log(WEFT_LOG_INFO, "reopened the log %s", log_path);
+    weft_logger_reopen();
 }
 
 int
@@ -70,7 +72,12 @@ weft_log_fd(void)
 void
 weft_log_write(const char *p, size_t n)
 {
+    /* Access lines: to --req-logger, else --logger, else the log. */
+    if (weft_logger_write(1, p, n))
+        return;
     write_all(log_fd, p, n);
+    if (log_path != NULL)
+        weft_logrotate_check(log_fd, log_path, 1);
 }
 
 static void
@@ -118,7 +125,11 @@ weft_vlog(int level, const char *fmt, va_list ap)
     while (n > 0 && line[n - 1] == '\n')
         n--;
     line[n++] = '\n';
+    if (weft_logger_write(0, line, n))
+        return;
     write_all(log_fd, line, n);
+    if (log_path != NULL)
+        weft_logrotate_check(log_fd, log_path, 1);
 }
 
 void

@@ -9,9 +9,11 @@
 
 #include <weft/version.h>
 #include "api.h"
+#include "check_config.h"
 #include "conf.h"
 #include "log.h"
 #include "options.h"
+#include "opts.h"
 #include "plugin_loader.h"
 #include "reexec.h"
 #include "registry.h"
@@ -84,6 +86,8 @@ prescan(int argc, char **argv)
             want = 'h';
         else if (strcmp(a, "--version") == 0 && want == 0)
             want = 'v';
+        else if (strcmp(a, "--check-config") == 0 || strncmp(a, "--check-config=", 15) == 0)
+            weft_check_mode = 1;       /* before any option with side effects */
         else if (strcmp(a, "--plugin-dir") == 0 && i + 1 < argc)
             weft_plugin_set_dir(argv[++i]);
         else if (strncmp(a, "--plugin-dir=", 13) == 0)
@@ -98,7 +102,7 @@ prescan(int argc, char **argv)
                 list = argv[++i];
             else if (strncmp(argv[i], "--plugin=", 9) == 0)
                 list = argv[i] + 9;
-            if (list != NULL && weft_plugin_load_list(list, 1, err, sizeof(err)) != WEFT_OK)
+            if (list != NULL && weft_plugin_load_uwsgi_list(list, err, sizeof(err)) != WEFT_OK)
                 weft_die_msg("%s", err);
         }
     }
@@ -126,8 +130,12 @@ main(int argc, char **argv)
     if (weft_options_parse_argv(argc, argv, weft_plugin_resolve_option, err, sizeof(err))
         != WEFT_OK) {
         weft_die_msg("%s", err);
-        return 2;
+        return weft_check_mode ? 1 : 2;
     }
+    if (weft_show_config)
+        weft_config_show(stdout);
+    if (weft_check_mode)
+        return weft_check_verdict(weft_check_file ? weft_check_file : "the command line");
 
     return weft_server_main() == WEFT_OK ? 0 : 1;
 }

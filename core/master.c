@@ -38,8 +38,10 @@
 #include "hooks.h"
 #include "log.h"
 #include "master.h"
+#include "opts.h"
 #include "reexec.h"
 #include "scoreboard.h"
+#include "sd_notify.h"
 #include "server.h"
 #include "worker.h"
 
@@ -66,6 +68,7 @@ static unsigned    draining_cap;
 static int         shutting_down;
 static double      shutdown_deadline;
 static sigset_t    master_signals;
+static int         told_ready;      /* READY=1 sent to the service manager */
 
 static const char *
 signame(int sig)
@@ -277,6 +280,7 @@ check_harakiri(double t)
                          sw->worker_id, (long) sw->pid, core, (int) sizeof(c->what), c->what,
                          t - start, weft_conf.harakiri);
                 c->start = 0;
+                weft_harakiri_verbose(sw->pid);
                 kill(sw->pid, SIGKILL);
                 break;
             }
@@ -331,6 +335,11 @@ check_workers(double t)
                 retire(w, i + 1, why, weft_conf.reload_mercy);
             }
         }
+        if (w->pid > 0) {
+            char why[128];
+            if (weft_recycle_reason(w->pid, w->spawned, t, why, sizeof(why)))
+                retire(w, i + 1, why, weft_conf.reload_mercy);
+        }
     }
     for (i = 0; i < ndraining; i++) {
         if (t >= draining[i].deadline) {
@@ -353,6 +362,7 @@ begin_shutdown(int graceful)
     if (shutting_down && graceful)
         return;
     shutting_down = 1;
+    weft_sd_notify("STOPPING=1\nSTATUS=%s", graceful ? "draining the workers" : "stopping now");
     shutdown_deadline = weft_clock() + (graceful ? weft_conf.reload_mercy : 0);
     weft_log(WEFT_LOG_INFO, "master: %s", graceful ? "graceful shutdown: draining the workers"
                                                    : "immediate stop");
@@ -372,6 +382,7 @@ reload(double mercy)
     unsigned i;
     double   deadline = weft_clock() + mercy;
 
+    weft_sd_reloading();            /* the new image says READY=1 */
     if (mercy > 0)
         weft_log(WEFT_LOG_INFO, "master: graceful reload: the workers drain (up to %.0f s) while a new generation starts",
                  mercy);
@@ -408,6 +419,43 @@ reload(double mercy)
         workers[i].pid = 0;
         spawn(i + 1);
     }
+}
+
+/*
+ * The service manager (sd_notify.c): READY=1 once every worker of this
+ * generation serves, a STATUS= line, WATCHDOG=1 when it is due.  Returns
+ * the longest the master may wait before calling it again.
+ */
+static double
+tell_supervisor(double t)
+{
+    unsigned i, c, ready = 0, busy = 0;
+    uint64_t requests = 0;
+    double   every;
+
+    for (i = 0; i < nworkers; i++) {
+        int               slot = workers[i].pid > 0 ? slot_of(workers[i].pid) : -1;
+        weft_sb_worker_t *sw = slot >= 0 ? weft_scoreboard_worker((unsigned) slot) : NULL;
+
+        if (sw == NULL || !sw->ready)
+            continue;
+        ready++;
+        requests += sw->requests;
+        for (c = 0; c < weft_conf_cores(); c++)
+            busy += weft_scoreboard_core((unsigned) slot, c)->start > 0;
+    }
+    if (!told_ready && ready == nworkers && !shutting_down) {
+        weft_sd_notify("READY=1\nMAINPID=%ld", (long) getpid());
+        told_ready = 1;
+    }
+    if (!shutting_down)
+        weft_sd_status("%u of %u workers serving, %llu requests, %u of %u cores busy",
+                       ready, nworkers, (unsigned long long) requests, busy,
+                       nworkers * weft_conf_cores());
+    every = weft_sd_tick(t);
+    if (!told_ready)
+        return 0.02;                /* READY=1 soon after the last worker */
+    return every > 0 && every < 1 ? every : 1;
 }
 
 int
@@ -455,7 +503,7 @@ weft_master_run(void)
     for (;;) {
         siginfo_t info;
         int       sig = sigtimedwait(&master_signals, &info, &tick);
-        double    t;
+        double    t, wait;
 
         switch (weft_hooks_signal_action(sig)) {                 /* unix_signal: hooks */
         case SIGHUP:
@@ -488,6 +536,9 @@ weft_master_run(void)
         check_workers(t);
         weft_daemons_tick(t);                                    /* daemons, cron */
         weft_cron_tick(t);
+        wait = tell_supervisor(t);
+        tick.tv_sec = (time_t) wait;
+        tick.tv_nsec = (long) ((wait - (double) tick.tv_sec) * 1e9);
         if (shutting_down) {
             unsigned alive = ndraining;
             for (i = 0; i < nworkers; i++)

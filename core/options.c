@@ -13,6 +13,9 @@
 #include <strings.h>
 
 #include <weft/status.h>
+#include "check_config.h"
+#include "ini_dialect.h"
+#include "inifile.h"
 #include "options.h"
 
 typedef struct option_table_s option_table_t;
@@ -90,6 +93,20 @@ weft_options_reset(void)
     tables_tail = &tables;
 }
 
+int
+weft_option_name_eq(const char *canonical, const char *name, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        char a = canonical[i] == '_' ? '-' : canonical[i];
+        char b = name[i] == '_' ? '-' : name[i];
+        if (a == '\0' || a != b)
+            return 0;
+    }
+    return canonical[len] == '\0';
+}
+
 const weft_option_t *
 weft_options_find(const char *name, const char **owner)
 {
@@ -105,7 +122,7 @@ weft_options_find(const char *name, const char **owner)
     for (t = tables; t != NULL; t = t->next) {
         const weft_option_t *o;
         for (o = t->options; o->name != NULL; o = weft_option_next(o, t->stride)) {
-            if (strncmp(o->name, name, len) == 0 && o->name[len] == '\0') {
+            if (weft_option_name_eq(o->name, name, len)) {
                 if (owner)
                     *owner = t->owner;
                 return o;
@@ -205,6 +222,32 @@ weft_parse_size(const char *s, size_t *out)
     return WEFT_OK;
 }
 
+int
+weft_option_false(const char *s)
+{
+    static const char *const no[] = { "0", "false", "no", "off", NULL };
+    size_t len = strcspn(s, " \t#;");
+    int    i;
+
+    for (i = 0; no[i]; i++)
+        if (strlen(no[i]) == len && strncasecmp(s, no[i], len) == 0)
+            return 1;
+    return 0;
+}
+
+const char *
+weft_option_number_text(const char *value, char *buf, size_t buflen)
+{
+    size_t len = strcspn(value, " \t");
+    size_t rest = len + strspn(value + len, " \t");
+
+    if (value[len] == '\0' || (value[rest] != '#' && value[rest] != ';') || len >= buflen)
+        return value;
+    memcpy(buf, value, len);
+    buf[len] = '\0';
+    return buf;
+}
+
 static int
 has_bounds(const weft_option_t *opt)
 {
@@ -236,9 +279,35 @@ weft_strlist_append(weft_strlist_t *l, const char *value)
     return WEFT_OK;
 }
 
+static int apply_typed(const weft_option_t *opt, const char *value, const char *where,
+                       char *err, size_t errlen);
+
 int
 weft_option_apply(const weft_option_t *opt, const char *value, const char *where,
                   char *err, size_t errlen)
+{
+    char num[128];
+
+    if (value != NULL && (opt->type == WEFT_OPT_INT || opt->type == WEFT_OPT_DOUBLE
+                          || opt->type == WEFT_OPT_SIZE))
+        value = weft_option_number_text(value, num, sizeof(num));
+    if (apply_typed(opt, value, where, err, errlen) != WEFT_OK)
+        return WEFT_ERROR;
+    if (opt->type == WEFT_OPT_FLAG)
+        value = value == NULL || !weft_option_false(value) ? "true" : "false";
+    weft_config_record(opt->name, value != NULL ? value : "true");
+    /* %(name) of an option, as in uWSGI (where it was given too). */
+    if (weft_ini_ph_set(opt->name, value != NULL ? value : "true") != WEFT_OK) {
+        snprintf(err, errlen, "%s: --%s: out of memory", where, opt->name);
+        return WEFT_ERROR;
+    }
+    return WEFT_OK;
+}
+
+/* Store one value by the option's type (the rules of weft_option_apply). */
+static int
+apply_typed(const weft_option_t *opt, const char *value, const char *where,
+            char *err, size_t errlen)
 {
     char   *end;
     char    why[256];
@@ -254,12 +323,7 @@ weft_option_apply(const weft_option_t *opt, const char *value, const char *where
 
     switch (opt->type) {
     case WEFT_OPT_FLAG:
-        b = 1;
-        if (value != NULL && weft_parse_bool(value, &b) != WEFT_OK) {
-            snprintf(err, errlen, "%s: --%s: '%s' is not a boolean (use true or false)",
-                     where, opt->name, value);
-            return WEFT_ERROR;
-        }
+        b = value == NULL || !weft_option_false(value);
         *(int *) opt->data = b;
         return WEFT_OK;
 
@@ -411,6 +475,17 @@ weft_options_parse_argv(int argc, char **argv, weft_option_resolver_pt resolve,
             if (failed)
                 return WEFT_ERROR;
             if (opt == NULL) {
+                /* A uWSGI option weft answers without one of its own. */
+                int rc;
+                if (value == NULL && weft_compat_takes_value(name) && i + 1 < argc
+                    && argv[i + 1][0] != '-')
+                    value = argv[++i];
+                rc = weft_ini_apply_compat(name, value, value == NULL, "command line", err,
+                                           errlen);
+                if (rc == WEFT_OK)
+                    continue;
+                if (rc == WEFT_ERROR)
+                    return WEFT_ERROR;
                 snprintf(err, errlen, "unknown option --%s (no loaded or installed plugin provides it; see weft --help)",
                          name);
                 return WEFT_ERROR;

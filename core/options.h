@@ -53,7 +53,8 @@ const weft_option_t *weft_options_find_short(char c, const char **owner);
 int weft_option_takes_arg(const weft_option_t *opt);
 
 /*
- * Store `value` (NULL for an option without argument) as `opt` says.
+ * Store `value` (NULL for an option without argument) as `opt` says, by
+ * the value rules above, and record it for --show-config.
  * On error writes "<where>: --name: what is wrong" into err.
  */
 int weft_option_apply(const weft_option_t *opt, const char *value,
@@ -64,6 +65,22 @@ char *weft_option_keep(const char *value);
 
 /* Append a copy of value to a list. */
 int weft_strlist_append(weft_strlist_t *l, const char *value);
+
+/* Whether two option names are the same, '_' and '-' alike: canonical (a
+ * table's name) against the first len bytes of name. */
+int weft_option_name_eq(const char *canonical, const char *name, size_t len);
+
+/*
+ * The value rules of every option, from the command line or a file, in one
+ * place (uWSGI's): a boolean is true unless its first word is false, off,
+ * no or 0 (any case); a number (INT, DOUBLE, SIZE) may be followed by
+ * blanks and a # or ; comment ("1000   # restart"), which is left out.
+ * weft_option_false says whether value is one of the false words;
+ * weft_option_number_text returns value, or its leading number copied into
+ * buf when a comment follows it.
+ */
+int         weft_option_false(const char *value);
+const char *weft_option_number_text(const char *value, char *buf, size_t buflen);
 
 /* Parse a boolean ("1", "true", "yes", "on" / "0", "false", "no", "off"). */
 int weft_parse_bool(const char *s, int *out);

@@ -125,6 +125,35 @@ weft_reexec_listener(const char *addr, int proto)
     return -1;
 }
 
+unsigned
+weft_reexec_count(const char *prefix)
+{
+    unsigned i, n = 0;
+
+    for (i = 0; i < ninherited; i++)
+        n += !inherited[i].taken && inherited[i].addr
+             && strncmp(inherited[i].addr, prefix, strlen(prefix)) == 0;
+    return n;
+}
+
+int
+weft_reexec_next(const char *prefix, const char **addr, int *proto)
+{
+    unsigned i;
+
+    for (i = 0; i < ninherited; i++) {
+        if (!inherited[i].taken && inherited[i].addr
+            && strncmp(inherited[i].addr, prefix, strlen(prefix)) == 0) {
+            inherited[i].taken = 1;
+            fcntl(inherited[i].fd, F_SETFD, FD_CLOEXEC);
+            *addr = inherited[i].addr;
+            *proto = inherited[i].proto;
+            return inherited[i].fd;
+        }
+    }
+    return -1;
+}
+
 void
 weft_reexec_close_unused(void)
 {

@@ -21,6 +21,12 @@ void weft_reexec(const pid_t *pids, const unsigned *ids, const double *deadlines
 /* In the new image: the inherited listen socket for addr and proto, or -1. */
 int weft_reexec_listener(const char *addr, int proto);
 
+/* In the new image: how many inherited listen sockets not yet taken have a
+ * name starting with prefix; the next of them (taken), with its name and
+ * protocol, or -1. */
+unsigned weft_reexec_count(const char *prefix);
+int      weft_reexec_next(const char *prefix, const char **addr, int *proto);
+
 /* Close inherited listen sockets the new configuration did not take. */
 void weft_reexec_close_unused(void);
 

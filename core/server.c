@@ -23,9 +23,12 @@
 #include "listen.h"
 #include "log.h"
 #include "master.h"
+#include "opts.h"
 #include "plugin_loader.h"
 #include "reexec.h"
 #include "registry.h"
+#include "sd_listen.h"
+#include "sd_notify.h"
 #include "server.h"
 #include "static.h"
 #include "worker.h"
@@ -58,6 +61,7 @@ weft_server_worker(unsigned id)
             return WEFT_ERROR;
         }
     }
+    weft_opts_worker_start(id);
     rc = weft_worker_run(id);
     for (i = 0; i < weft_language_count(); i++) {
         const weft_language_t *lang = weft_language_at(i);
@@ -119,15 +123,9 @@ drop_privileges(void)
 static int
 write_pidfile(void)
 {
-    FILE *f;
-
-    if (weft_conf.pidfile == NULL)
-        return WEFT_OK;
-    f = fopen(weft_conf.pidfile, "w");
-    if (f == NULL || fprintf(f, "%ld\n", (long) getpid()) < 0 || fclose(f) != 0) {
-        weft_log(WEFT_LOG_ERROR, "cannot write --pidfile %s: %m", weft_conf.pidfile);
+    if (weft_write_pidfile(weft_conf.pidfile, 0) != WEFT_OK
+        || weft_write_pidfile(weft_conf.safe_pidfile, 1) != WEFT_OK)
         return WEFT_ERROR;
-    }
     return WEFT_OK;
 }
 
@@ -147,6 +145,10 @@ decide_master(void)
         why = "--max-requests";
     else if (weft_conf.reload_on_rss > 0)
         why = "--reload-on-rss";
+    else if (weft_conf.reload_on_as > 0)
+        why = "--reload-on-as";
+    else if (weft_conf.max_worker_lifetime > 0)
+        why = "--max-worker-lifetime";
     /* daemons, cron, master hooks */
     else if ((why = weft_daemons_need_master()) == NULL
              && (why = weft_cron_need_master()) == NULL)
@@ -163,8 +165,10 @@ weft_server_main(void)
     const weft_loaded_plugin_t *p;
     int                         rc;
 
-    if (weft_conf.uwsgi_sockets.n == 0 && weft_conf.http_sockets.n == 0) {
-        weft_die_msg("nothing to listen on: give --http-socket ADDR or --socket ADDR");
+    weft_sd_listen_init();
+    if (weft_conf.uwsgi_sockets.n == 0 && weft_conf.http_sockets.n == 0
+        && weft_sd_listen_count() == 0 && weft_reexec_count("systemd:") == 0) {
+        weft_die_msg("nothing to listen on: give --http-socket ADDR or --socket ADDR (or start weft from a systemd socket unit)");
         for (p = weft_plugins_loaded(); p != NULL; p = p->next)
             fprintf(stderr, "  loaded plugin %s %s (%s)\n", p->desc->name,
                     p->desc->version ? p->desc->version : "", p->path);
@@ -175,6 +179,8 @@ weft_server_main(void)
     weft_worker_hold_signals();
 
     decide_master();
+    if (weft_conf.master)
+        weft_sd_init();             /* the master speaks to systemd */
     if (weft_registry_check_pairings() != WEFT_OK)
         return WEFT_ERROR;
     if (weft_language_count() == 0 && weft_conf.static_map.n == 0
@@ -184,17 +190,19 @@ weft_server_main(void)
         weft_log(WEFT_LOG_WARN, "--async %ld without a suspend engine: only apps that yield share the worker (add a suspend engine: --ugreen, or --greenlet for Python)",
                  weft_conf.async);
 
+    if (weft_opts_before_listen() != WEFT_OK)
+        return WEFT_ERROR;
     if (weft_conf.chdir_to != NULL && chdir(weft_conf.chdir_to) != 0) {
         weft_log(WEFT_LOG_ERROR, "--chdir %s: %m", weft_conf.chdir_to);
         return WEFT_ERROR;
     }
     if (weft_static_setup() != WEFT_OK)
         return WEFT_ERROR;
-    if (weft_listeners_open_all() != WEFT_OK)
+    if (weft_listeners_open_all() != WEFT_OK || weft_opts_after_listen() != WEFT_OK)
         return WEFT_ERROR;
     if (weft_hooks_run(WEFT_HOOK_AS_ROOT) != WEFT_OK)          /* hooks */
         return WEFT_ERROR;
-    if (drop_privileges() != WEFT_OK)
+    if (drop_privileges() != WEFT_OK || weft_opts_after_drop() != WEFT_OK)
         return WEFT_ERROR;
     if (weft_hooks_run(WEFT_HOOK_AS_USER) != WEFT_OK
         || weft_hooks_run(WEFT_HOOK_PRE_APP) != WEFT_OK)            /* hooks */
@@ -206,8 +214,11 @@ weft_server_main(void)
     if (write_pidfile() != WEFT_OK)
         return WEFT_ERROR;
 
-    if (weft_conf.master)
-        return weft_master_run();
+    if (weft_conf.master) {
+        rc = weft_master_run();
+        weft_opts_at_exit();
+        return rc;
+    }
 
     if (weft_hooks_run(WEFT_HOOK_ACCEPTING) != WEFT_OK)         /* hooks */
         return WEFT_ERROR;
@@ -216,5 +227,6 @@ weft_server_main(void)
         weft_reexec(NULL, NULL, NULL, 0);
         return WEFT_ERROR;
     }
+    weft_opts_at_exit();
     return rc;
 }

@@ -27,6 +27,7 @@
 #include "loop_lock.h"
 #include "registry.h"
 #include "scoreboard.h"
+#include "sd_notify.h"
 #include "worker.h"
 
 #define TRIM_AFTER_REQUESTS 256
@@ -45,6 +46,7 @@ static unsigned      fifo_len;
 static int           accepting;
 static struct event  sig_events[5];
 static struct event  dispatch_ev;   /* give waiting requests to free cores */
+static struct event  notify_ev;     /* without a master: STATUS=, WATCHDOG=1 */
 
 static void
 accept_cb(evutil_socket_t fd, short what, void *arg)
@@ -164,9 +166,12 @@ weft_worker_stop(int graceful)
         event_base_loopbreak(weft_base);
         return;
     }
-    if (!weft_worker_stopping)
+    if (!weft_worker_stopping) {
         weft_log(WEFT_LOG_INFO, "worker %u stopping: %u requests in flight, %u waiting",
                  weft_worker_id, weft_cores_busy, fifo_len);
+        if (weft_scoreboard_mine < 0 && !weft_worker_reload)
+            weft_sd_notify("STOPPING=1");
+    }
     weft_worker_stopping = 1;
     weft_worker_pause_accept();
     weft_conns_stop();
@@ -219,6 +224,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
     switch (sig) {
     case SIGHUP:                   /* only without a master: drain, re-exec */
         weft_log(WEFT_LOG_INFO, "graceful reload: draining, then restarting in place");
+        weft_sd_reloading();        /* the new image says READY=1 */
         weft_worker_reload = 1;
         weft_worker_stop(1);
         break;
@@ -228,6 +234,24 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
     default:
         weft_worker_stop(sig != SIGQUIT);
     }
+}
+
+/* Without a master, this process is the one systemd watches: STATUS=
+ * and WATCHDOG=1 (sd_notify.c); with one, the master speaks. */
+static void
+notify_cb(evutil_socket_t fd, short what, void *arg)
+{
+    double         every;
+    struct timeval tv;
+
+    weft_sd_status("serving: %llu requests, %u of %u cores busy",
+                   (unsigned long long) served, weft_cores_busy, weft_ncores);
+    every = weft_sd_tick(weft_clock());
+    if (every <= 0 || every > 1)
+        every = 1;
+    tv.tv_sec = (time_t) every;
+    tv.tv_usec = (suseconds_t) ((every - (double) tv.tv_sec) * 1e6);
+    evtimer_add(&notify_ev, &tv);
 }
 
 static const int worker_signals[5] = { SIGTERM, SIGINT, SIGQUIT, SIGUSR1, SIGHUP };
@@ -332,6 +356,11 @@ weft_worker_run(unsigned id)
              weft_ncores, weft_ncores == 1 ? "" : "s",
              weft_engine_name() ? ", engine " : "",
              weft_engine_name() ? weft_engine_name() : "");
+    if (weft_scoreboard_mine < 0 && weft_sd_init()) {
+        weft_sd_notify("READY=1\nMAINPID=%ld", (long) getpid());
+        evtimer_assign(&notify_ev, weft_base, notify_cb, NULL);
+        notify_cb(-1, 0, NULL);
+    }
 
     /* A language with an interpreter lock (Ruby's GVL) has the loop wait
      * with it released (loop_lock.c); otherwise event_base_dispatch(). */

@@ -93,6 +93,7 @@ INTEGRATION_TESTS = \
 	t/integration/test_daemons.py \
 	t/integration/test_cron.py \
 	t/integration/test_hooks.py \
+	t/integration/test_systemd.py \
 	t/integration/test_static.py \
 	t/integration/test_logs.py \
 	t/integration/test_ini.py \
@@ -205,4 +206,27 @@ TESTS += t/unit/test_current
 t_unit_test_current_SOURCES = t/unit/test_current.c t/unit/tap.c t/unit/tap.h
 t_unit_test_current_CPPFLAGS = $(unit_cppflags)
 t_unit_test_current_LDADD = $(unit_ldadd)
+endif
+
+# ------------------------------------------------------------ the ini dialect (ini, issue 14)
+# test_ini: core/ini_*.c and core/uwsgi_compat.c (and the migration doc
+# agreeing with the table); the integration tests start the real weft.
+if HAVE_CUNIT
+check_PROGRAMS += t/unit/test_ini
+TESTS += t/unit/test_ini
+t_unit_test_ini_SOURCES = t/unit/test_ini.c t/unit/tap.c t/unit/tap.h
+t_unit_test_ini_CPPFLAGS = $(unit_cppflags) -DWEFT_TOP_SRCDIR='"$(abs_top_srcdir)"'
+t_unit_test_ini_LDADD = $(unit_ldadd)
+endif
+
+INI_TESTS = t/integration/test_ini_dialect.py t/integration/test_check_config.py
+TESTS += $(INI_TESTS)
+EXTRA_DIST += $(INI_TESTS) docs/uwsgi-migration.md
+# uWSGI's everyday options (issue 14 item 4)
+if HAVE_CUNIT
+check_PROGRAMS += t/unit/test_opts
+TESTS += t/unit/test_opts
+t_unit_test_opts_SOURCES = t/unit/test_opts.c t/unit/tap.c t/unit/tap.h
+t_unit_test_opts_CPPFLAGS = $(unit_cppflags)
+t_unit_test_opts_LDADD = $(unit_ldadd)
 endif

@@ -5,7 +5,8 @@ plugins_python_python_la_SOURCES = \
 	plugins/python/python.h plugins/python/python.c plugins/python/app.c \
 	plugins/python/tstate.c plugins/python/gilstate.c \
 	plugins/python/wsgi.c plugins/python/wsgi_environ.c plugins/python/wsgi_input.c \
-	plugins/python/wsgi_response.c plugins/python/api_module.c
+	plugins/python/wsgi_response.c plugins/python/api_module.c \
+	plugins/python/prefork.c
 plugins_python_python_la_CPPFLAGS = $(plugin_cppflags) $(PYTHON_CFLAGS) \
 	-DWEFT_PY_EXECUTABLE='"$(PYTHON)"'
 plugins_python_python_la_CFLAGS = $(plugin_cflags)
@@ -28,3 +29,17 @@ PYTHON_TEST_APPS = \
 TESTS += $(PYTHON_TESTS)
 EXTRA_DIST += $(PYTHON_TESTS) $(PYTHON_TEST_APPS) \
 	docs/python.md examples/python/hello.py examples/python/sleep.py
+
+# uWSGI's everyday options and ini files (issue 14), served by python.so
+OPTS_TESTS = \
+	t/integration/test_uwsgi_opts.py \
+	t/integration/test_uwsgi_logging.py \
+	t/integration/test_uwsgi_ini_apps.py \
+	t/integration/test_uwsgi_ini_debian.py
+OPTS_TEST_APPS = \
+	t/apps/python/opts_app.py t/apps/python/thread_at_import.py \
+	t/apps/python/uwsgi_opts/flask_site.py t/apps/python/uwsgi_opts/djsite/__init__.py \
+	t/apps/python/uwsgi_opts/djsite/settings.py t/apps/python/uwsgi_opts/djsite/urls.py \
+	t/apps/python/uwsgi_opts/djsite/wsgi.py
+TESTS += $(OPTS_TESTS)
+EXTRA_DIST += $(OPTS_TESTS) $(OPTS_TEST_APPS)

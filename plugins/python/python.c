@@ -52,6 +52,11 @@ static const weft_option_t python_options[] = {
       "import MODULE (and call FUNCTION() from it) before the app loads (repeatable)", 0, 0, NULL },
     { "pyimport", 0, WEFT_OPT_LIST, 0, &weft_py_conf.imports, "MODULE[:FUNCTION]",
       "the same as --python-import", 0, 0, NULL },
+    { "py-autoreload", 0, WEFT_OPT_INT, 0, &weft_py_conf.autoreload, "SECONDS",
+      "every SECONDS, look whether an imported module's file changed, and reload weft if so (for development)",
+      0, 86400, NULL },
+    { "python-autoreload", 0, WEFT_OPT_INT, 0, &weft_py_conf.autoreload, "SECONDS",
+      "the same as --py-autoreload", 0, 86400, NULL },
     WEFT_OPTION_END
 };
 
@@ -111,6 +116,20 @@ path_insert(PyObject *path, Py_ssize_t *pos, const char *dir)
     return rc < 0 ? -1 : 0;
 }
 
+struct path_add_s {
+    PyObject   *path;
+    Py_ssize_t *pos;
+};
+
+/* path_insert() for weft_py_path_glob(). */
+static int
+path_add(const char *dir, void *arg)
+{
+    struct path_add_s *pa = arg;
+
+    return path_insert(pa->path, pa->pos, dir);
+}
+
 /*
  * sys.path gets, in front and in this order: every --pythonpath, the
  * directory of --wsgi-file, and the current directory (so -w finds modules
@@ -128,9 +147,11 @@ extend_sys_path(void)
         weft_py_api->log(WEFT_LOG_ERROR, "python: sys.path is not a list");
         return WEFT_ERROR;
     }
-    for (i = 0; i < weft_py_conf.pythonpath.n; i++)
-        if (path_insert(path, &pos, weft_py_conf.pythonpath.v[i]) < 0)
+    for (i = 0; i < weft_py_conf.pythonpath.n; i++) {
+        struct path_add_s pa = { path, &pos };
+        if (weft_py_path_glob(weft_py_conf.pythonpath.v[i], path_add, &pa) < 0)
             goto fail;
+    }
     if (weft_py_conf.wsgi_file != NULL) {
         char       *copy = strdup(weft_py_conf.wsgi_file);
         char       *slash = copy ? strrchr(copy, '/') : NULL;
@@ -179,6 +200,8 @@ python_setup(void)
     else if (!weft_py_conf.lazy_apps && weft_py_app_load() != WEFT_OK)
         return WEFT_ERROR;
 
+    if (!weft_py_conf.lazy_apps)
+        weft_py_prefork_note();
     setup_pid = getpid();
     weft_py_api->log(WEFT_LOG_INFO, "python: Python %s ready%s", PY_VERSION,
                      weft_py_conf.lazy_apps ? " (the app loads in each worker)" : "");
@@ -190,13 +213,18 @@ python_worker_init(unsigned worker_id)
 {
     if (!started)
         return WEFT_ERROR;
-    if (getpid() != setup_pid)
+    if (getpid() != setup_pid) {
         PyOS_AfterFork_Child();     /* forked: Python's locks and threads */
+        weft_py_prefork_warn(worker_id);
+    }
     if (weft_py_conf.lazy_apps && weft_py_app == NULL && weft_py_imports_run() != WEFT_OK)
         return WEFT_ERROR;
     if (weft_py_conf.lazy_apps && weft_py_app == NULL
         && (weft_py_conf.wsgi_file != NULL || weft_py_conf.module != NULL)
         && weft_py_app_load() != WEFT_OK)
+        return WEFT_ERROR;
+    if (worker_id == 1 && weft_py_conf.autoreload > 0
+        && weft_py_autoreload_start(getpid() != setup_pid) != WEFT_OK)
         return WEFT_ERROR;
     /* Last: it releases the GIL. */
     return weft_py_states_init(weft_py_api->core_count());

@@ -74,6 +74,7 @@ typedef struct {
     const char     *home;          /* --home: a virtualenv */
     int             lazy_apps;     /* --lazy-apps: load in each worker */
     weft_strlist_t  imports;       /* --python-import MODULE[:FUNCTION] */
+    long            autoreload;    /* --py-autoreload SECONDS (0: off) */
 } weft_py_conf_t;
 
 extern weft_py_conf_t weft_py_conf;
@@ -209,5 +210,16 @@ void      weft_py_core_release(weft_py_core_t *pc);
 /* ------------------------------------------------------------ api_module.c */
 
 int       weft_py_api_module_init(void);
+
+/* prefork.c: threads the app started in the master (noted before the
+ * fork, warned of once in worker 1), and --pythonpath globs (add() for
+ * each match, or the pattern itself when it has no wildcard). */
+void      weft_py_prefork_note(void);
+void      weft_py_prefork_warn(unsigned worker_id);
+/* --py-autoreload: in worker 1, a thread that reloads weft (SIGHUP to the
+ * master, or to this process without one) when a module's file changes. */
+int       weft_py_autoreload_start(int forked);
+int       weft_py_path_glob(const char *pattern, int (*add)(const char *dir, void *arg),
+                            void *arg);
 
 #endif /* WEFT_PYTHON_H */

@@ -76,9 +76,9 @@ def test_command_line_and_ini_mix_in_order(weft, tmp_path):
 
 
 @pytest.mark.parametrize("text,message", [
-    ("[weft]\nasync = 2\nno-such-key = 1\n", "app.ini:3: unknown option 'no-such-key'"),
+    ("[weft]\nstrict = true\nno-such-key = 1\n", "app.ini:3: 'no-such-key' is not an option"),
     ("[weft]\n\nasync = lots\n", "app.ini:3: --async: 'lots' is not a whole number"),
-    ("[weft]\nmaster = maybe\n", "app.ini:2: --master: 'maybe' is not a boolean"),
+    ("[weft]\nmax-requests = 10 restarts\n", "app.ini:2: --max-requests: '10 restarts' is not a whole number"),
     ("[weft]\nbuffer-size = 12q\n", "app.ini:2: --buffer-size: '12q' is not a size"),
     ("[weft]\njust some words\n", "app.ini:2: not an ini line"),
     ("[weft]\nhttp-socket =\n", "app.ini:2: --http-socket needs a value"),

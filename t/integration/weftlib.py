@@ -48,26 +48,43 @@ class Weft:
     """A running weft.  Use as a context manager or call stop()."""
 
     def __init__(self, args, port=None, http=True, env=None, wait=True,
-                 allow_errors=(), cwd=None, add_socket=True):
-        self.port = port or free_port()
-        self.addr = ("127.0.0.1", self.port)
+                 allow_errors=(), cwd=None, add_socket=True, launcher=(), pass_fds=(),
+                 preexec_fn=None):
+        """launcher: argv words before weft's (a shell that sets up its
+        environment); pass_fds and preexec_fn: as subprocess.Popen's."""
         self.allow_errors = [re.compile(p) for p in allow_errors]
-        sock_opt = "--http-socket" if http else "--socket"
-        self.args = [WEFT_BIN]
-        if add_socket and port is not False \
-                and not any(a in ("--http-socket", "--socket") for a in args):
-            self.args += [sock_opt, "127.0.0.1:%d" % self.port]
-        self.args += list(args)
-        self.logfile = tempfile.NamedTemporaryFile(prefix="weft-log-", suffix=".txt",
-                                                   delete=False)
+        own_socket = add_socket and port is not False \
+            and not any(a in ("--http-socket", "--socket") for a in args)
         e = dict(os.environ)
         if env:
             e.update(env)
-        self.proc = subprocess.Popen(self.args, stdout=self.logfile, stderr=subprocess.STDOUT,
-                                     env=e, cwd=cwd, start_new_session=True)
-        self.stopped = False
-        if wait:
-            self.wait_ready()
+        # A port free_port() found may be taken before weft binds it (by
+        # another test running at the same time): with a port of our own
+        # choosing, try another one.
+        for attempt in range(5):
+            self.port = port or free_port()
+            self.addr = ("127.0.0.1", self.port)
+            self.args = list(launcher) + [WEFT_BIN]
+            if own_socket:
+                self.args += ["--http-socket" if http else "--socket", "127.0.0.1:%d" % self.port]
+            self.args += list(args)
+            self.logfile = tempfile.NamedTemporaryFile(prefix="weft-log-", suffix=".txt",
+                                                       delete=False)
+            self.proc = subprocess.Popen(self.args, stdout=self.logfile,
+                                         stderr=subprocess.STDOUT, env=e, cwd=cwd,
+                                         start_new_session=True, pass_fds=pass_fds,
+                                         preexec_fn=preexec_fn)
+            self.stopped = False
+            if not wait:
+                return
+            try:
+                self.wait_ready()
+                return
+            except AssertionError:
+                if port or not own_socket or attempt == 4 or self.proc.poll() is None \
+                        or "Address already in use" not in self.log():
+                    raise
+                os.unlink(self.logfile.name)
 
     # ---------------------------------------------------------------- life
     def wait_ready(self, timeout=20):

@@ -135,8 +135,39 @@ test_flag_values(void)
     CU_ASSERT_EQUAL(o_flag, 0);
     CU_ASSERT_EQUAL(parse(err, sizeof(err), "--flag=yes", NULL), WEFT_OK);
     CU_ASSERT_EQUAL(o_flag, 1);
-    CU_ASSERT_EQUAL(parse(err, sizeof(err), "--flag=maybe", NULL), WEFT_ERROR);
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a boolean"));
+    /* uWSGI's rule: true unless false, off, no or 0 */
+    CU_ASSERT_EQUAL(parse(err, sizeof(err), "--flag=off", NULL), WEFT_OK);
+    CU_ASSERT_EQUAL(o_flag, 0);
+    CU_ASSERT_EQUAL(parse(err, sizeof(err), "--flag=maybe", NULL), WEFT_OK);
+    CU_ASSERT_EQUAL(o_flag, 1);
+    CU_ASSERT_EQUAL(parse(err, sizeof(err), "--flag=NO", NULL), WEFT_OK);
+    CU_ASSERT_EQUAL(o_flag, 0);
+    CU_ASSERT_EQUAL(parse(err, sizeof(err), "--flag=0   # off", NULL), WEFT_OK);
+    CU_ASSERT_EQUAL(o_flag, 0);
+}
+
+/* A number may be followed by a comment; '_' and '-' are the same. */
+static void
+test_numbers_with_comments_and_names(void)
+{
+    char err[256];
+
+    reset();
+    CU_ASSERT_EQUAL(parse(err, sizeof(err), "--int=42   # the answer", NULL), WEFT_OK);
+    CU_ASSERT_EQUAL(o_int, 42);
+    CU_ASSERT_EQUAL(parse(err, sizeof(err), "--size=64k ; small", NULL), WEFT_OK);
+    CU_ASSERT_EQUAL(o_size, 65536);
+    CU_ASSERT_EQUAL(parse(err, sizeof(err), "--double=2.5\t# s", NULL), WEFT_OK);
+    CU_ASSERT_DOUBLE_EQUAL(o_double, 2.5, 1e-9);
+    CU_ASSERT_EQUAL(parse(err, sizeof(err), "--int=42 apples", NULL), WEFT_ERROR);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a whole number"));
+    CU_ASSERT_PTR_NOT_NULL(weft_options_find("cb_noarg", NULL));
+    CU_ASSERT_PTR_NOT_NULL(weft_options_find("cb-noarg", NULL));
+    CU_ASSERT_PTR_NULL(weft_options_find("cb-noarg-x", NULL));
+    CU_ASSERT_TRUE(weft_option_false("off"));
+    CU_ASSERT_TRUE(weft_option_false("False # no"));
+    CU_ASSERT_FALSE(weft_option_false("offline"));
+    CU_ASSERT_FALSE(weft_option_false("true"));
 }
 
 static void
@@ -230,6 +261,7 @@ main(void)
     static const weft_tap_test_t tests[] = {
         { "every type", test_every_type },
         { "flag values", test_flag_values },
+        { "numbers with comments, '_' and '-'", test_numbers_with_comments_and_names },
         { "bad values", test_bad_values },
         { "unknown options and the resolver", test_unknown_and_resolver },
         { "find", test_find },

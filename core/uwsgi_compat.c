@@ -1,0 +1,153 @@
+/*
+ * core/uwsgi_compat.c - the uWSGI option names weft answers without an
+ * option of its own (see uwsgi_compat.h; docs/uwsgi-migration.md has the
+ * same rows, with the options weft honours).
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "options.h"
+#include "uwsgi_compat.h"
+
+#define ACC WEFT_COMPAT_ACCEPTED
+#define MAP WEFT_COMPAT_MAPPED
+#define IGN WEFT_COMPAT_IGNORED
+#define UNS WEFT_COMPAT_UNSUPPORTED
+
+const weft_compat_t weft_compat_table[] = {
+    /* accepted: weft already behaves that way */
+    { "enable-threads", ACC, NULL, "Python threads always run in weft" },
+    { "single-interpreter", ACC, NULL, "weft runs one interpreter per worker" },
+    { "thunder-lock", ACC, NULL,
+      "weft has no accept lock to turn on: a worker that loses an accept goes back to its loop" },
+    { "die-on-term", ACC, NULL, "SIGTERM stops weft (SIGHUP reloads it)" },
+    { "ignore-sigpipe", ACC, NULL, "weft never dies of SIGPIPE" },
+    { "ignore-write-errors", ACC, NULL, "a client that goes away is logged at INFO" },
+    { "disable-write-exception", ACC, NULL,
+      "a client that goes away is logged at INFO, never raised into the app" },
+    { "no-default-app", ACC, NULL, "weft serves the one app it loads" },
+    { "wsgi-disable-file-wrapper", ACC, NULL,
+      "weft's wsgi.file_wrapper streams files correctly: nothing to turn off" },
+    { "py-callos-afterfork", ACC, NULL, "weft runs Python's after-fork hooks in every worker" },
+    { "py-call-osafterfork", ACC, NULL, "weft runs Python's after-fork hooks in every worker" },
+    { "master-as-root", ACC, NULL, "weft's master keeps its user; workers drop to uid/gid" },
+    { "no-orphans", ACC, NULL, "a worker dies with its master" },
+
+    /* mapped: another weft option takes the value */
+    { "pidfile2", MAP, "pidfile", "weft writes --pidfile after dropping privileges, as pidfile2" },
+    { "static-check", MAP, "check-static", "the same as --check-static" },
+    { "logformat", MAP, "log-format", "the same as --log-format" },
+    { "venv", MAP, "virtualenv", "the same as --virtualenv (python)" },
+    { "pyhome", MAP, "virtualenv", "the same as --virtualenv (python)" },
+    { "pp", MAP, "pythonpath", "the same as --pythonpath (python)" },
+    { "file", MAP, "wsgi-file", "the same as --wsgi-file (python)" },
+    { "lazy", MAP, "lazy-apps", "the same as --lazy-apps (python)" },
+    { "need-plugin", MAP, "plugin", "the same as --plugin" },
+    { "need-plugins", MAP, "plugin", "the same as --plugin" },
+
+    /* ignored: no effect in weft */
+    { "max-fd", IGN, NULL, "weft keeps the limit it was started with (raise it with ulimit -n)" },
+    { "cpu-affinity", IGN, NULL, "weft does not pin workers to CPUs" },
+    { "reuse-port", IGN, NULL, "weft binds each socket once, in the master" },
+    { "so-keepalive", IGN, NULL, "weft does not set SO_KEEPALIVE" },
+    { "tcp-nodelay", IGN, NULL, "weft writes whole responses: Nagle does not delay them" },
+    { "max-requests-delta", IGN, NULL, "workers recycle at exactly --max-requests" },
+    { "pcre-jit", IGN, NULL, "weft has no internal routing to compile" },
+    { "honour-stdin", IGN, NULL, "weft's apps read /dev/null on stdin" },
+    { "wsgi-env-behavior", IGN, NULL, "weft builds a fresh environ for every request" },
+    { "wsgi-env-behaviour", IGN, NULL, "weft builds a fresh environ for every request" },
+    { "post-buffering-bufsize", IGN, NULL, "see --body-buffer-size" },
+    { "logfile-chown", IGN, NULL, "weft opens the log before dropping privileges" },
+    { "http-websockets", IGN, NULL, "WebSocket upgrades reach the app as ordinary requests" },
+    { "exit-on-reload", IGN, NULL, "SIGHUP reloads weft; SIGTERM stops it" },
+    { "mule-reload-mercy", IGN, NULL, "weft has no mules" },
+    { "protocol", IGN, NULL, "socket always speaks uwsgi and http-socket HTTP" },
+    { "socket-protocol", IGN, NULL, "socket always speaks uwsgi and http-socket HTTP" },
+
+    /* unsupported: the next issue builds them, or weft has no such thing */
+    { "threads", UNS, NULL, "weft runs one request per core: use --async N with a suspend engine, or more --processes" },
+    { "cheaper*", UNS, NULL, "weft runs a fixed number of --processes" },
+    { "cheap", UNS, NULL, "weft starts its workers at once" },
+    { "idle", UNS, NULL, "weft's workers stay up" },
+    { "die-on-idle", UNS, NULL, "weft's workers stay up" },
+    { "vhost", UNS, NULL, "weft serves one app: route virtual hosts in the frontend" },
+    { "pyargv", UNS, NULL, "set sys.argv in the app" },
+    { "cgroup", UNS, NULL, "use the service manager's cgroups (systemd slices)" },
+    { "subscribe*", UNS, NULL, "weft has no subscription server" },
+    { "static-expires*", UNS, NULL, "set Expires in the frontend" },
+    { "static-gzip*", UNS, NULL, "serve precompressed files from the frontend" },
+    { "attach-daemon*", UNS, NULL, "run the daemon from your service manager (systemd)" },
+    { "smart-attach-daemon*", UNS, NULL, "run the daemon from your service manager (systemd)" },
+    { "cron", UNS, NULL, "use cron or a systemd timer" },
+    { "unique-cron", UNS, NULL, "use cron or a systemd timer" },
+    { "hook-*", UNS, NULL, "weft runs no hooks: do it in your service manager" },
+    { "exec-*", UNS, NULL, "weft runs no hooks: do it in your service manager" },
+    { "route*", UNS, NULL, "weft has no internal routing: route in the frontend (nginx)" },
+    { "response-route*", UNS, NULL, "weft has no internal routing: route in the frontend (nginx)" },
+    { "final-route*", UNS, NULL, "weft has no internal routing: route in the frontend (nginx)" },
+    { "error-route*", UNS, NULL, "weft has no internal routing: route in the frontend (nginx)" },
+    { "add-header", UNS, NULL, "add the header in the app or the frontend" },
+    { "stats*", UNS, NULL, "weft has no stats server" },
+    { "touch-reload", UNS, NULL, "send SIGHUP to the master to reload" },
+    { "touch-chain-reload", UNS, NULL, "send SIGHUP to the master to reload" },
+    { "master-fifo", UNS, NULL, "use signals: SIGHUP reloads, SIGTERM stops" },
+    { "emperor", UNS, NULL, "run one weft per app from your service manager" },
+    { "mount", UNS, NULL, "weft serves one app: use --script-name /PREFIX for its mount point" },
+    { "spooler*", UNS, NULL, "weft has no spooler: use a task queue" },
+    { "mule*", UNS, NULL, "weft has no mules" },
+    { "cache2", UNS, NULL, "weft has no cache: use an external one" },
+    { "harakiri-graceful-timeout", UNS, NULL, "harakiri kills the worker" },
+    { "limit-as", UNS, NULL, "use --reload-on-rss, or the service manager's memory limit" },
+    { "evil-reload-on-rss", UNS, NULL, "use --reload-on-rss" },
+    { "https", UNS, NULL, "weft does not speak TLS: terminate it in a proxy" },
+    { "https-socket", UNS, NULL, "weft does not speak TLS: terminate it in a proxy" },
+    { "ssl-socket", UNS, NULL, "weft does not speak TLS: terminate it in a proxy" },
+    { "fastcgi-socket", UNS, NULL, "weft speaks HTTP and uwsgi: use http-socket or socket" },
+    { "scgi-socket", UNS, NULL, "weft speaks HTTP and uwsgi: use http-socket or socket" },
+    { "shared-socket", UNS, NULL, "give the socket to http-socket or socket" },
+    { "enable-metrics", UNS, NULL, "weft has no metrics subsystem" },
+    { "carbon", UNS, NULL, "weft has no metrics subsystem" },
+    { "py-tracebacker", UNS, NULL, "weft has no tracebacker socket" },
+    { "xml", UNS, NULL, "weft reads ini files only" },
+    { "yaml", UNS, NULL, "weft reads ini files only" },
+    { "json", UNS, NULL, "weft reads ini files only" },
+    { "inherit", UNS, NULL, "use ini = FILE" },
+    { "include", UNS, NULL, "use ini = FILE" },
+    { NULL, 0, NULL, NULL }
+};
+
+const weft_compat_t *
+weft_compat_find(const char *name)
+{
+    const weft_compat_t *c;
+
+    for (c = weft_compat_table; c->name != NULL; c++) {
+        size_t len = strlen(c->name);
+        if (c->name[len - 1] == '*') {
+            size_t i;
+            for (i = 0; i < len - 1; i++) {
+                char a = c->name[i], b = name[i] == '_' ? '-' : name[i];
+                if (b == '\0' || a != b)
+                    break;
+            }
+            if (i == len - 1)
+                return c;
+        } else if (weft_option_name_eq(c->name, name, strlen(name))) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+const char *
+weft_compat_status_name(weft_compat_status_t status)
+{
+    switch (status) {
+    case WEFT_COMPAT_ACCEPTED: return "accepted";
+    case WEFT_COMPAT_MAPPED: return "mapped";
+    case WEFT_COMPAT_IGNORED: return "ignored";
+    case WEFT_COMPAT_UNSUPPORTED: return "unsupported";
+    }
+    return "?";
+}
