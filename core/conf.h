@@ -62,6 +62,20 @@ struct weft_conf_s {
     /* request facts (core/facts.c; the --script-name prefixes live there) */
     int              manage_script_name; /* --manage-script-name */
 
+    /* daemons, cron and hooks (core/daemons.c, core/cron.c, core/hooks.c):
+     * every value is checked when read, then kept as given */
+    weft_strlist_t   attach_daemon;       /* --attach-daemon CMD */
+    weft_strlist_t   smart_attach_daemon; /* --smart-attach-daemon PIDFILE CMD */
+    weft_strlist_t   attach_daemon2;      /* --attach-daemon2 key=value,... */
+    weft_strlist_t   cron;                /* --cron "M H D MON WD CMD" */
+    weft_strlist_t   unique_cron;         /* --unique-cron, same form */
+    weft_strlist_t   hook_as_root;        /* --hook-as-root ACTION:ARGS */
+    weft_strlist_t   hook_as_user;
+    weft_strlist_t   hook_pre_app;
+    weft_strlist_t   hook_post_app;
+    weft_strlist_t   hook_master_start;
+    weft_strlist_t   hook_accepting;
+
     /* misc */
     int              help;
     int              version;

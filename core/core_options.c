@@ -13,6 +13,9 @@
 #include <weft/status.h>
 #include "check_config.h"
 #include "conf.h"
+#include "cron.h"
+#include "daemons.h"
+#include "hooks.h"
 #include "ini_dialect.h"
 #include "inifile.h"
 #include "log.h"
@@ -443,6 +446,42 @@ const weft_option_t weft_core_options[] = {
       "reload gracefully when FILE's modification time changes (repeatable; implies --master)", 0, 0, NULL },
     { "touch-workers-reload", 0, WEFT_OPT_LIST, 0, &weft_conf.touch_workers_reload, "FILE",
       "replace the workers gracefully, the master staying, when FILE's modification time changes (repeatable; implies --master)", 0, 0, NULL },
+
+    /* ---- daemons, cron, hooks (core/daemons.c, core/cron.c, core/hooks.c) ---- */
+    { "attach-daemon", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.attach_daemon, "COMMAND",
+      "run COMMAND beside the workers, restart it when it exits, stop it at shutdown (implies --master; repeatable)", 0, 0, weft_daemons_opt },
+    { "smart-attach-daemon", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.smart_attach_daemon, "PIDFILE COMMAND",
+      "like --attach-daemon for a daemon that writes its pid to PIDFILE: run COMMAND only when PIDFILE names no live process; left running at shutdown (repeatable)", 0, 0, weft_daemons_opt },
+    { "attach-daemon2", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.attach_daemon2, "cmd=CMD[,KEY=VALUE...]",
+      "an attached daemon with keys: cmd, pidfile, daemonize (the master detaches it and writes pidfile), stopsignal, chdir (repeatable)", 0, 0, weft_daemons_opt },
+    { "cron", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.cron, "\"MIN HOUR DAY MONTH WEEKDAY CMD\"",
+      "run CMD at that time (each field a number, -1: any, -N: every N; implies --master; repeatable)", 0, 0, weft_cron_opt },
+    { "unique-cron", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.unique_cron, "\"MIN HOUR DAY MONTH WEEKDAY CMD\"",
+      "like --cron, but never while the last run of CMD is still going", 0, 0, weft_cron_opt },
+    { "hook-as-root", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.hook_as_root, "ACTION:ARGS",
+      "run a hook action before dropping privileges: exec:, print:, chdir:, mkdir:, putenv:, unix_signal:N ACTION (repeatable)", 0, 0, weft_hooks_opt },
+    { "hook-as-user", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.hook_as_user, "ACTION:ARGS",
+      "run a hook action after dropping privileges", 0, 0, weft_hooks_opt },
+    { "hook-pre-app", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.hook_pre_app, "ACTION:ARGS",
+      "run a hook action before the apps load", 0, 0, weft_hooks_opt },
+    { "hook-post-app", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.hook_post_app, "ACTION:ARGS",
+      "run a hook action after the apps load", 0, 0, weft_hooks_opt },
+    { "hook-master-start", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.hook_master_start, "ACTION:ARGS",
+      "run a hook action in the master before it starts the workers (implies --master)", 0, 0, weft_hooks_opt },
+    { "hook-accepting", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.hook_accepting, "ACTION:ARGS",
+      "run a hook action in each worker before it accepts requests", 0, 0, weft_hooks_opt },
+    { "exec-as-root", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.hook_as_root, "COMMAND",
+      "the same as --hook-as-root exec:COMMAND", 0, 0, weft_hooks_exec_opt },
+    { "exec-as-user", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.hook_as_user, "COMMAND",
+      "the same as --hook-as-user exec:COMMAND", 0, 0, weft_hooks_exec_opt },
+    { "exec-pre-app", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.hook_pre_app, "COMMAND",
+      "the same as --hook-pre-app exec:COMMAND", 0, 0, weft_hooks_exec_opt },
+    { "exec-post-app", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.hook_post_app, "COMMAND",
+      "the same as --hook-post-app exec:COMMAND", 0, 0, weft_hooks_exec_opt },
+    { "exec-master-start", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.hook_master_start, "COMMAND",
+      "the same as --hook-master-start exec:COMMAND", 0, 0, weft_hooks_exec_opt },
+    { "exec-accepting", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.hook_accepting, "COMMAND",
+      "the same as --hook-accepting exec:COMMAND", 0, 0, weft_hooks_exec_opt },
 
     WEFT_OPTION_END
 };

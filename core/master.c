@@ -30,8 +30,12 @@
 
 #include <weft/status.h>
 #include "api.h"
+#include "backoff.h"
 #include "clock.h"
 #include "conf.h"
+#include "cron.h"
+#include "daemons.h"
+#include "hooks.h"
 #include "log.h"
 #include "master.h"
 #include "opts.h"
@@ -41,8 +45,6 @@
 #include "touch.h"
 #include "server.h"
 #include "worker.h"
-
-#define BACKOFF_MAX_SECONDS   30.0
 
 /* What the master knows of each worker id. */
 typedef struct {
@@ -111,6 +113,8 @@ worker_process(unsigned id, int slot)
         _exit(0);
     weft_scoreboard_mine = slot;
     weft_scoreboard_worker((unsigned) slot)->started = weft_clock();
+    if (weft_hooks_run(WEFT_HOOK_ACCEPTING) != WEFT_OK)          /* hooks */
+        _exit(1);
     _exit(weft_server_worker(id) == WEFT_OK ? 0 : 1);
 }
 
@@ -192,6 +196,9 @@ reap(void)
             return;
         int      was_ready = 0, recycled = 0;
 
+        /* daemons, cron: their own children */
+        if (weft_daemons_reaped(pid, status) || weft_cron_reaped(pid, status))
+            continue;
         describe_exit(how, sizeof(how), status);
         slot = slot_of(pid);
         if (slot >= 0) {
@@ -233,14 +240,8 @@ reap(void)
                 break;
             }
             if (!was_ready) {
-                double delay = 1.0;
-                unsigned k;
+                double delay = weft_backoff_delay(++w->failures);
 
-                w->failures++;
-                for (k = 1; k < w->failures && delay < BACKOFF_MAX_SECONDS; k++)
-                    delay *= 2;
-                if (delay > BACKOFF_MAX_SECONDS)
-                    delay = BACKOFF_MAX_SECONDS;
                 weft_log(WEFT_LOG_ERROR, "worker %u (pid %ld) %s %.1f s after starting (%u time%s in a row): respawning in %.0f s",
                          i + 1, (long) pid, how, lived, w->failures,
                          w->failures == 1 ? "" : "s", delay);
@@ -371,17 +372,23 @@ begin_shutdown(int graceful)
             kill(workers[i].pid, sig);
     for (i = 0; i < ndraining; i++)
         kill(draining[i].pid, sig);
+    weft_daemons_stop(graceful);                                 /* daemons, cron */
+    weft_cron_stop(graceful);
 }
 
+/* mercy: how long the workers may drain (0: a brutal reload). */
 static void
-reload(void)
+reload(double mercy)
 {
     unsigned i;
-    double   deadline = weft_clock() + weft_conf.reload_mercy;
+    double   deadline = weft_clock() + mercy;
 
     weft_sd_reloading();            /* the new image says READY=1 */
-    weft_log(WEFT_LOG_INFO, "master: graceful reload: the workers drain (up to %.0f s) while a new generation starts",
-             weft_conf.reload_mercy);
+    if (mercy > 0)
+        weft_log(WEFT_LOG_INFO, "master: graceful reload: the workers drain (up to %.0f s) while a new generation starts",
+                 mercy);
+    else
+        weft_log(WEFT_LOG_INFO, "master: brutal reload: the workers are killed while a new generation starts");
     for (i = 0; i < nworkers; i++) {
         if (workers[i].pid > 0) {
             kill(workers[i].pid, SIGTERM);
@@ -400,6 +407,8 @@ reload(void)
                 ids[i] = draining[i].worker_id;
                 deadlines[i] = draining[i].deadline;
             }
+            weft_daemons_handover();                             /* daemons, cron */
+            weft_cron_handover();
             weft_reexec(pids, ids, deadlines, ndraining);
         }
         free(pids);
@@ -475,6 +484,9 @@ weft_master_run(void)
     sigaddset(&master_signals, SIGQUIT);
     sigaddset(&master_signals, SIGUSR1);
     sigaddset(&master_signals, SIGUSR2);
+    if (weft_hooks_run(WEFT_HOOK_MASTER_START) != WEFT_OK)       /* hooks */
+        return WEFT_ERROR;
+    weft_hooks_signals(&master_signals);
     sigprocmask(SIG_BLOCK, &master_signals, NULL);
 
     /* Workers of the generation before a reload are still draining. */
@@ -488,16 +500,22 @@ weft_master_run(void)
              nworkers == 1 ? "" : "s");
     for (i = 0; i < nworkers; i++)
         spawn(i + 1);
+    weft_daemons_start();                                        /* daemons, cron */
+    weft_cron_start();
 
     for (;;) {
         siginfo_t info;
         int       sig = sigtimedwait(&master_signals, &info, &tick);
         double    t, wait;
 
-        switch (sig) {
+        switch (weft_hooks_signal_action(sig)) {                 /* unix_signal: hooks */
         case SIGHUP:
             if (!shutting_down)
-                reload();
+                reload(weft_conf.reload_mercy);
+            break;
+        case WEFT_HOOK_BRUTAL_RELOAD:
+            if (!shutting_down)
+                reload(0);
             break;
         case SIGTERM:
         case SIGINT:
@@ -521,7 +539,7 @@ weft_master_run(void)
         check_workers(t);
         switch (shutting_down ? WEFT_TOUCH_NONE : weft_touch_check()) {   /* touch.c */
         case WEFT_TOUCH_RELOAD:
-            reload();
+            reload(weft_conf.reload_mercy);
             break;
         case WEFT_TOUCH_WORKERS:
             for (i = 0; i < nworkers; i++)
@@ -529,6 +547,8 @@ weft_master_run(void)
                        weft_conf.reload_mercy);
             break;
         }
+        weft_daemons_tick(t);                                    /* daemons, cron */
+        weft_cron_tick(t);
         wait = tell_supervisor(t);
         tick.tv_sec = (time_t) wait;
         tick.tv_nsec = (long) ((wait - (double) tick.tv_sec) * 1e9);
@@ -536,9 +556,10 @@ weft_master_run(void)
             unsigned alive = ndraining;
             for (i = 0; i < nworkers; i++)
                 alive += workers[i].pid > 0;
-            if (alive == 0)
+            /* daemons, cron: they have their own SIGKILL deadline */
+            if (alive + weft_daemons_alive() + weft_cron_alive() == 0)
                 break;
-            if (t >= shutdown_deadline) {
+            if (alive > 0 && t >= shutdown_deadline) {
                 weft_log(WEFT_LOG_WARN, "master: %u worker%s did not drain in time: killing them",
                          alive, alive == 1 ? "" : "s");
                 for (i = 0; i < nworkers; i++)

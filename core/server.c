@@ -17,6 +17,9 @@
 #include <weft/status.h>
 #include "accesslog.h"
 #include "conf.h"
+#include "cron.h"
+#include "daemons.h"
+#include "hooks.h"
 #include "listen.h"
 #include "log.h"
 #include "master.h"
@@ -151,6 +154,10 @@ decide_master(void)
         why = "--reload-on-as";
     else if (weft_conf.max_worker_lifetime > 0)
         why = "--max-worker-lifetime";
+    /* daemons, cron, master hooks */
+    else if ((why = weft_daemons_need_master()) == NULL
+             && (why = weft_cron_need_master()) == NULL)
+        why = weft_hooks_need_master();
     if (why != NULL) {
         weft_log(WEFT_LOG_INFO, "%s needs a master process: running with --master", why);
         weft_conf.master = 1;
@@ -205,9 +212,16 @@ weft_server_main(void)
         return WEFT_ERROR;
     if (weft_listeners_open_all() != WEFT_OK || weft_opts_after_listen() != WEFT_OK)
         return WEFT_ERROR;
+    if (weft_hooks_run(WEFT_HOOK_AS_ROOT) != WEFT_OK)          /* hooks */
+        return WEFT_ERROR;
     if (drop_privileges() != WEFT_OK || weft_opts_after_drop() != WEFT_OK)
         return WEFT_ERROR;
+    if (weft_hooks_run(WEFT_HOOK_AS_USER) != WEFT_OK
+        || weft_hooks_run(WEFT_HOOK_PRE_APP) != WEFT_OK)            /* hooks */
+        return WEFT_ERROR;
     if (setup_languages() != WEFT_OK)
+        return WEFT_ERROR;
+    if (weft_hooks_run(WEFT_HOOK_POST_APP) != WEFT_OK)          /* hooks */
         return WEFT_ERROR;
     if (write_pidfile() != WEFT_OK)
         return WEFT_ERROR;
@@ -218,6 +232,8 @@ weft_server_main(void)
         return rc;
     }
 
+    if (weft_hooks_run(WEFT_HOOK_ACCEPTING) != WEFT_OK)         /* hooks */
+        return WEFT_ERROR;
     rc = weft_server_worker(1);
     if (weft_worker_reload) {
         weft_reexec(NULL, NULL, NULL, 0);

@@ -97,6 +97,9 @@ INTEGRATION_TESTS = \
 	t/integration/test_uwsgi.py \
 	t/integration/test_nginx.py \
 	t/integration/test_master.py \
+	t/integration/test_daemons.py \
+	t/integration/test_cron.py \
+	t/integration/test_hooks.py \
 	t/integration/test_systemd.py \
 	t/integration/test_operations.py \
 	t/integration/test_static.py \

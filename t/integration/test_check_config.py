@@ -34,7 +34,7 @@ threads = 2
 http-socket = 127.0.0.1:{port}
 socket = %dapp.sock
 die-on-term = true
-hook-master-start = unix_signal:15 gracefully_kill_them_all
+carbon = 127.0.0.1:2003
 cheaper = 1
 project = myapp
 logto = %d%(project).log
@@ -56,7 +56,7 @@ def test_a_real_world_file_passes(tmp_path):
         f + ":9: thunder-lock: accepted: weft has no accept lock to turn on: a worker that loses an accept goes back to its loop",
         f + ":10: threads: unsupported: ",
         f + ":13: die-on-term: accepted: SIGTERM stops weft (SIGHUP reloads it)",
-        f + ":14: hook-master-start: unsupported: ",
+        f + ":14: carbon: unsupported: ",
         f + ":15: cheaper: unsupported: ",
         f + ":16: project: placeholder: not an option; kept as a placeholder, used as %(project)",
         f + ":17: logto: note: not applied by --check-config",

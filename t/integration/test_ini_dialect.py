@@ -138,7 +138,7 @@ def test_section_on_the_command_line(weft, tmp_path):
 def test_unknown_keys_and_unhonoured_options_warn_once(weft, tmp_path):
     p = tmp_path / "app.ini"
     p.write_text("[uwsgi]\nplugin = %s\nmaster = true\nprocesess = 4\nthreads = 4\n"
-                 "enable-threads = true\nhook-master-start = unix_signal:15 gracefully_kill_them_all\n"
+                 "enable-threads = true\ncarbon = 127.0.0.1:2003\n"
                  "pidfile2 = %s\n" % (TESTAPP, tmp_path / "pid"))
     w = weft("--ini", str(p))
     assert http_get(w, "/hello").status == 200
@@ -146,7 +146,7 @@ def test_unknown_keys_and_unhonoured_options_warn_once(weft, tmp_path):
     w.wait_log(r"WARN %s:4: 'procesess' is not an option; kept as a placeholder, as uWSGI does: a typo\?"
                % ini)
     w.wait_log(r"WARN %s:5: threads: a uWSGI option weft does not support" % ini)
-    w.wait_log(r"WARN %s:7: hook-master-start: a uWSGI option weft does not support" % ini)
+    w.wait_log(r"WARN %s:7: carbon: a uWSGI option weft does not support" % ini)
     w.wait_log(r"%s:8: pidfile2: applied as --pidfile" % ini)
     w.assert_log_count(r"procesess", 1)
     w.assert_not_logged(r"enable-threads", after=r"procesess")
