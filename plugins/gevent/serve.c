@@ -5,7 +5,8 @@
  * run() starts, on gevent's loop, an io watcher per listen socket (its
  * callback accepts until api->accept() says there is no more, and spawns a
  * greenlet per connection) and a signal watcher each for SIGTERM, SIGINT
- * (graceful stop) and SIGQUIT (hard stop); then the worker's main greenlet
+ * (graceful stop), SIGQUIT (hard stop) and SIGUSR1 (reopen the log, which
+ * the master passes on to its workers); then the worker's main greenlet
  * switches to the hub, which runs the loop.  Once the worker is stopping
  * and the last connection's greenlet is over, a loop callback switches back
  * to the main greenlet, and run() returns.
@@ -22,11 +23,11 @@
 
 #include "gevent.h"
 
-static const int signals[3] = { SIGTERM, SIGINT, SIGQUIT };
+static const int signals[4] = { SIGTERM, SIGINT, SIGQUIT, SIGUSR1 };
 
 static PyObject **listeners;        /* an io watcher per listen socket */
 static unsigned   nlisteners;
-static PyObject  *sig_watchers[3];
+static PyObject  *sig_watchers[4];
 static PyObject  *on_accept_fn, *on_signal_fn;
 static int        stopping, finishing;
 
@@ -47,7 +48,12 @@ on_accept(PyObject *self, PyObject *arg)
 static PyObject *
 on_signal(PyObject *self, PyObject *arg)
 {
-    weft_gv_api->stop_worker(PyLong_AsLong(arg) != SIGQUIT);
+    long sig = PyLong_AsLong(arg);
+
+    if (sig == SIGUSR1)             /* the master passes it on: the log */
+        weft_gv_api->reopen_log();
+    else
+        weft_gv_api->stop_worker(sig != SIGQUIT);
     Py_RETURN_NONE;
 }
 
@@ -120,7 +126,7 @@ start_watching(void)
         if ((listeners[i] = watch(w, on_accept_fn, (long) i)) == NULL)
             return WEFT_ERROR;
     }
-    for (i = 0; i < 3; i++)
+    for (i = 0; i < 4; i++)
         if ((sig_watchers[i] = watch(signal_watcher(signals[i]), on_signal_fn, signals[i])) == NULL)
             return WEFT_ERROR;
     return WEFT_OK;
@@ -136,7 +142,7 @@ stop_watching(void)
             weft_gv_stop(listeners[i]);
             Py_CLEAR(listeners[i]);
         }
-    for (i = 0; i < 3; i++)
+    for (i = 0; i < 4; i++)
         if (sig_watchers[i] != NULL) {
             weft_gv_stop(sig_watchers[i]);
             Py_CLEAR(sig_watchers[i]);

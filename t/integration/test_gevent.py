@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from weftlib import SRCDIR, Reader, run
+from weftlib import SRCDIR, Reader, run, wait_for
 
 sys.path.insert(0, os.path.join(SRCDIR, "t", "apps", "python"))
 import wsgiclient as wc  # noqa: E402
@@ -313,3 +313,26 @@ def test_after_gevents_own_wait_a_big_response_waits_for_its_client(weft):
     time.sleep(0.8)                 # a's socket is full by now
     assert len(Reader(a).read().body) == 30000000
     assert Reader(b).read().body.startswith(b"slept 1.")
+
+
+def test_sigusr1_reopens_the_log_and_keeps_the_worker(weft, tmp_path):
+    """The master passes SIGUSR1 on to its workers: under gevent the worker
+    reopens the log file, and neither dies nor drops the request in flight
+    (SIGUSR1's default action used to kill it)."""
+    path = tmp_path / "weft.log"
+    w = weft("--gevent", "4", "--wsgi-file", APP, "--master", "--logto", str(path))
+    wait_for(lambda: path.exists() and b"loop engine gevent" in path.read_bytes(),
+             timeout=20, what="the worker")
+    pid = get(w, "/pid").body
+    s = w.connect()
+    s.sendall(b"GET /pid?s=1 HTTP/1.1\r\nHost: t\r\n\r\n")
+    time.sleep(0.3)
+    os.rename(str(path), str(path) + ".1")
+    w.send_signal(signal.SIGUSR1)
+    r = Reader(s).read()
+    assert (r.status, r.body) == (200, pid)
+    s.close()
+    assert get(w, "/pid").body == pid
+    wait_for(lambda: path.exists() and b"GET /pid" in path.read_bytes(),
+             what="the line in the reopened log")
+    assert b"killed" not in (tmp_path / "weft.log.1").read_bytes() + path.read_bytes()
