@@ -113,7 +113,8 @@ extern int weft_routes_active;
 int weft_route_option(weft_route_kind_t kind, const char *value, char *err, size_t errlen);
 
 /* Parse one rule into *out (regexps compiled).  WEFT_ERROR with a reason
- * naming what is wrong in err. */
+ * naming what is wrong in err; WEFT_DECLINED, with the reason too, for an
+ * action or condition weft does not have (uWSGI may). */
 int weft_route_parse(weft_route_kind_t kind, const char *text, weft_route_t *out, char *err,
                      size_t errlen);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <weft/status.h>
+#include "inifile.h"
 #include "log.h"
 #include "route.h"
 
@@ -136,7 +137,7 @@ parse_action(const char *s, weft_route_t *out, char *err, size_t errlen)
     if (nl == 0 || i == sizeof(acts) / sizeof(acts[0])) {
         snprintf(err, errlen, "unsupported route action '%.*s' (weft has: donotlog, break, return, addheader, delheader, redirect, redirect-301, redirect-302, rewrite, rewrite-last, setpathinfo, addvar, basicauth, chunked, last, continue, goto)",
                  (int) nl, s);
-        return WEFT_ERROR;
+        return WEFT_DECLINED;
     }
     out->act = acts[i].act;
     out->code = acts[i].code;
@@ -216,9 +217,14 @@ parse_cond(const char *s, size_t len, weft_route_t *out, char *err, size_t errle
     for (i = 0; i < sizeof(conds) / sizeof(conds[0]); i++)
         if (strlen(conds[i].name) == nl && strncmp(conds[i].name, s, nl) == 0)
             break;
-    if (colon == NULL || i == sizeof(conds) / sizeof(conds[0])) {
+    if (i == sizeof(conds) / sizeof(conds[0])) {
         snprintf(err, errlen, "unsupported route condition '%.*s' (weft has: empty, equal, startswith, endswith, regexp, re, contains, isfile, isdir, ishigher, islower)",
                  (int) nl, s);
+        return WEFT_DECLINED;
+    }
+    if (colon == NULL) {
+        snprintf(err, errlen, "%s: needs ':' and its operand%s", conds[i].name,
+                 conds[i].operands == 2 ? "s split by ';'" : "");
         return WEFT_ERROR;
     }
     out->cond = conds[i].cond;
@@ -281,8 +287,11 @@ weft_route_parse(weft_route_kind_t kind, const char *text, weft_route_t *out, ch
         free(pattern);
         if (out->re == NULL)
             return WEFT_ERROR;
-    } else if (parse_cond(text, (size_t) (sp - text), out, err, errlen) != WEFT_OK) {
-        return WEFT_ERROR;
+    } else {
+        int rc = parse_cond(text, (size_t) (sp - text), out, err, errlen);
+
+        if (rc != WEFT_OK)
+            return rc;
     }
     while (*sp == ' ' || *sp == '\t')
         sp++;
@@ -302,15 +311,27 @@ weft_routes_setup(void)
         weft_log(WEFT_LOG_ERROR, "out of memory for %u routes", ngiven);
         return WEFT_ERROR;
     }
-    for (i = 0; i < ngiven; i++) {
-        if (weft_route_parse(given[i].kind, given[i].text, &weft_routes[i], err, sizeof(err))
-            != WEFT_OK) {
+    for (i = 0, j = 0; i < ngiven; i++) {
+        int rc = weft_route_parse(given[i].kind, given[i].text, &weft_routes[j], err,
+                                  sizeof(err));
+
+        /* An action or condition weft does not have is said, and the rule
+         * left out, as for an option weft does not honour: an error only
+         * under --strict.  A malformed rule is always an error. */
+        if (rc == WEFT_DECLINED && !weft_ini_strict) {
+            weft_log(WEFT_LOG_WARN, "--%s \"%s\": %s: the rule is left out (an error under --strict)",
+                     kind_names[given[i].kind], given[i].text, err);
+            memset(&weft_routes[j], 0, sizeof(weft_routes[j]));
+            continue;
+        }
+        if (rc != WEFT_OK) {
             weft_log(WEFT_LOG_ERROR, "--%s \"%s\": %s", kind_names[given[i].kind], given[i].text,
                      err);
             return WEFT_ERROR;
         }
+        j++;
     }
-    weft_nroutes = ngiven;
+    weft_nroutes = j;
     for (i = 0; i < weft_nroutes; i++) {
         weft_route_t *rt = &weft_routes[i];
 

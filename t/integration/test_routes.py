@@ -5,6 +5,7 @@ start-up."""
 import ctypes
 import email.utils
 import os
+import re
 import socket
 import time
 
@@ -319,10 +320,6 @@ def test_routes_from_a_uwsgi_ini_file(app, tmp_path):
 # ------------------------------------------------------------ start-up
 
 @pytest.mark.parametrize("opt,value,says", [
-    ("--route", "^/x frobnicate:1", "unsupported route action 'frobnicate'"),
-    ("--route", "^/x cache:foo", "unsupported route action 'cache'"),
-    ("--route-if", "wat:a;b last:", "unsupported route condition 'wat'"),
-    ("--route-if-not", "isnotafile:a last:", "unsupported route condition 'isnotafile'"),
     ("--route", "^(/x last:", "bad regexp '^(/x'"),
     ("--route-if", "regexp:${PATH_INFO};(( last:", "bad regexp '(('"),
     ("--route-run", "goto:nowhere", "goto: no --route-label nowhere"),
@@ -340,6 +337,33 @@ def test_a_bad_rule_is_refused_at_start_up(opt, value, says):
     assert says in out and value in out, out
 
 
+UNSUPPORTED = [
+    ("--route", "^/x frobnicate:1", "unsupported route action 'frobnicate'"),
+    ("--route", "^/x cache:foo", "unsupported route action 'cache'"),
+    ("--route-if", "wat:a;b last:", "unsupported route condition 'wat'"),
+    ("--route-if-not", "isnotafile:a last:", "unsupported route condition 'isnotafile'"),
+]
+
+
+@pytest.mark.parametrize("opt,value,says", UNSUPPORTED)
+def test_an_action_or_condition_weft_lacks_is_a_warning(weft, opt, value, says):
+    # As for a uWSGI option weft does not honour: the file still starts.
+    w = weft("--plugin", TESTAPP, opt, value, "--route", "^/gone$ return:410")
+    w.wait_log(r"WARN --%s \"%s\": %s.*: the rule is left out \(an error under --strict\)"
+               % (re.escape(opt[2:]), re.escape(value), re.escape(says)))
+    assert http_get(w, "/gone").status == 410           # the other rules stand
+    assert http_get(w, "/x").status != 500
+
+
+@pytest.mark.parametrize("opt,value,says", UNSUPPORTED)
+def test_an_action_or_condition_weft_lacks_is_refused_under_strict(opt, value, says):
+    p = run(["--plugin", TESTAPP, "--http-socket", "127.0.0.1:0", "--strict", opt, value],
+            timeout=20)
+    assert p.returncode != 0
+    out = p.stdout + p.stderr
+    assert says in out and value in out, out
+
+
 def test_check_config_checks_the_rules(tmp_path):
     ini = tmp_path / "app.ini"
     good = ("[uwsgi]\nhttp-socket = 127.0.0.1:0\n"
@@ -350,6 +374,10 @@ def test_check_config_checks_the_rules(tmp_path):
     assert p.returncode == 0, p.stdout + p.stderr
     assert "ok: weft would start" in p.stdout
     ini.write_text(good + "route = ^/x cache:foo\n")
+    p = run(["--check-config", str(ini)])
+    assert p.returncode == 0, p.stdout + p.stderr           # a WARN, as in uWSGI's files
+    assert "unsupported route action 'cache'" in p.stdout + p.stderr
+    ini.write_text(good + "strict = true\nroute = ^/x cache:foo\n")
     p = run(["--check-config", str(ini)])
     assert p.returncode == 1
     assert "unsupported route action 'cache'" in p.stderr
