@@ -243,10 +243,11 @@ int
 weft_hooks_run(weft_hook_phase_t phase)
 {
     weft_strlist_t *l = phase_list(phase);
+    const char     *name = (unsigned) phase < WEFT_HOOK_PHASES ? phase_names[phase] : "hook";
     size_t          i;
 
     for (i = 0; i < l->n; i++)
-        if (run_one(phase_names[phase], l->v[i]) != WEFT_OK)
+        if (run_one(name, l->v[i]) != WEFT_OK)
             return WEFT_ERROR;
     return WEFT_OK;
 }
