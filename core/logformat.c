@@ -84,7 +84,10 @@ int
 weft_logformat_compile(const char *fmt, char *err, size_t errlen)
 {
     const char *p = fmt, *lit = fmt;
+    unsigned    k;
 
+    for (k = 0; k < nparts; k++)        /* a format given again replaces */
+        free(parts[k].text);
     nparts = 0;
     mem_used = 0;
     while ((p = strstr(p, "%(")) != NULL) {

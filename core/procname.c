@@ -24,6 +24,8 @@ extern char **environ;
 
 static char  *title;                /* argv[0]'s memory, to the last byte */
 static size_t title_room;           /* of argv and environ, end to end */
+static char **argv_copy;            /* the copies, kept for good: unsetenv() */
+static char **env_copy;             /* drops entries from environ, not them */
 
 char **
 weft_procname_init(int argc, char **argv)
@@ -36,6 +38,7 @@ weft_procname_init(int argc, char **argv)
 
     if (copy == NULL)
         return argv;
+    argv_copy = copy;
     for (i = 0; i < argc; i++)
         if ((copy[i] = strdup(argv[i])) == NULL)
             return argv;
@@ -50,13 +53,15 @@ weft_procname_init(int argc, char **argv)
         char **moved = calloc(n + 1, sizeof(*moved));
         size_t k;
 
-        if (moved == NULL)
+        env_copy = calloc(n + 1, sizeof(*env_copy));
+        if (moved == NULL || env_copy == NULL)
             return copy;
         for (k = 0; k < n; k++) {
             if (environ[k] == end)
                 end = environ[k] + strlen(environ[k]) + 1;
             if ((moved[k] = strdup(environ[k])) == NULL)
                 return copy;
+            env_copy[k] = moved[k];
         }
         environ = moved;
     }

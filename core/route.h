@@ -118,6 +118,10 @@ int weft_route_option(weft_route_kind_t kind, const char *value, char *err, size
 int weft_route_parse(weft_route_kind_t kind, const char *text, weft_route_t *out, char *err,
                      size_t errlen);
 
+/* Free what a parsed rule holds (its operands, argument and pattern), and
+ * clear it; a cleared rule is freed again as a no-op. */
+void weft_route_free(weft_route_t *rt);
+
 /* At start-up: parse every recorded rule, resolve goto labels.  WEFT_ERROR
  * (after an ERROR line that names the rule) when one is wrong. */
 int weft_routes_setup(void);

@@ -153,8 +153,8 @@ parse_action(const char *s, weft_route_t *out, char *err, size_t errlen)
 
         if (*arg == '\0' && out->act == WEFT_RACT_BREAK)
             break;                                  /* close, no response */
-        code = strtol(arg, &end, 10);
-        if (end == arg || code < 100 || code > 999 || (*end != '\0' && *end != ' ')) {
+        code = strtol(out->arg, &end, 10);
+        if (end == out->arg || code < 100 || code > 999 || (*end != '\0' && *end != ' ')) {
             snprintf(err, errlen, "%s: needs a status code (100-999), got '%s'",
                      out->act == WEFT_RACT_BREAK ? "break" : "return", arg);
             return WEFT_ERROR;
@@ -162,7 +162,8 @@ parse_action(const char *s, weft_route_t *out, char *err, size_t errlen)
         out->code = (int) code;
         while (*end == ' ')
             end++;
-        out->arg = end;                             /* the reason, if any */
+        /* arg keeps only the reason, if any, in its own block. */
+        memmove((char *) out->arg, end, strlen(end) + 1);
         break;
     }
     case WEFT_RACT_GOTO:
@@ -321,7 +322,7 @@ weft_routes_setup(void)
         if (rc == WEFT_DECLINED && !weft_ini_strict) {
             weft_log(WEFT_LOG_WARN, "--%s \"%s\": %s: the rule is left out (an error under --strict)",
                      kind_names[given[i].kind], given[i].text, err);
-            memset(&weft_routes[j], 0, sizeof(weft_routes[j]));
+            weft_route_free(&weft_routes[j]);
             continue;
         }
         if (rc != WEFT_OK) {
@@ -353,6 +354,16 @@ weft_routes_setup(void)
 }
 
 void
+weft_route_free(weft_route_t *rt)
+{
+    free((char *) rt->a);
+    free((char *) rt->arg);
+    if (rt->re != NULL)
+        pcre2_code_free(rt->re);
+    memset(rt, 0, sizeof(*rt));
+}
+
+void
 weft_routes_reset(void)
 {
     unsigned i;
@@ -362,7 +373,9 @@ weft_routes_reset(void)
     free(given);
     given = NULL;
     ngiven = 0;
-    free(weft_routes);            /* (the compiled patterns are kept: tests only) */
+    for (i = 0; i < weft_nroutes; i++)
+        weft_route_free(&weft_routes[i]);
+    free(weft_routes);
     weft_routes = NULL;
     weft_nroutes = 0;
     weft_routes_active = 0;

@@ -13,11 +13,19 @@
 
 static char err[512];
 
+/* Parse into *out, freeing what the rule before held (the last one stays
+ * reachable in `last`). */
 static int
 parse(weft_route_kind_t kind, const char *text, weft_route_t *out)
 {
+    static weft_route_t last;
+    int                 rc;
+
+    weft_route_free(&last);
     err[0] = '\0';
-    return weft_route_parse(kind, text, out, err, sizeof(err));
+    rc = weft_route_parse(kind, text, out, err, sizeof(err));
+    last = *out;
+    return rc;
 }
 
 static void
