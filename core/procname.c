@@ -26,6 +26,7 @@ static char  *title;                /* argv[0]'s memory, to the last byte */
 static size_t title_room;           /* of argv and environ, end to end */
 static char **argv_copy;            /* the copies, kept for good: unsetenv() */
 static char **env_copy;             /* drops entries from environ, not them */
+static char **env_moved;            /* and setenv() may leave the array */
 
 char **
 weft_procname_init(int argc, char **argv)
@@ -63,7 +64,7 @@ weft_procname_init(int argc, char **argv)
                 return copy;
             env_copy[k] = moved[k];
         }
-        environ = moved;
+        environ = env_moved = moved;
     }
     title = argv[0];
     title_room = (size_t) (end - argv[0]);
