@@ -24,9 +24,12 @@ extern char **environ;
 
 static char  *title;                /* argv[0]'s memory, to the last byte */
 static size_t title_room;           /* of argv and environ, end to end */
-static char **argv_copy;            /* the copies, kept for good: unsetenv() */
-static char **env_copy;             /* drops entries from environ, not them */
-static char **env_moved;            /* and setenv() may leave the array */
+/* The copies, kept for good (volatile: never read, the stores must stay,
+ * so LeakSanitizer sees them): unsetenv() drops entries from environ, not
+ * the strings, and setenv() may leave the array for one of its own. */
+static char **volatile argv_copy;
+static char **volatile env_copy;
+static char **volatile env_moved;
 
 char **
 weft_procname_init(int argc, char **argv)
@@ -52,19 +55,21 @@ weft_procname_init(int argc, char **argv)
         n++;
     {
         char **moved = calloc(n + 1, sizeof(*moved));
+        char **strings = calloc(n + 1, sizeof(*strings));
         size_t k;
 
-        env_copy = calloc(n + 1, sizeof(*env_copy));
-        if (moved == NULL || env_copy == NULL)
+        if (moved == NULL || strings == NULL)
             return copy;
+        env_copy = strings;
         for (k = 0; k < n; k++) {
             if (environ[k] == end)
                 end = environ[k] + strlen(environ[k]) + 1;
             if ((moved[k] = strdup(environ[k])) == NULL)
                 return copy;
-            env_copy[k] = moved[k];
+            strings[k] = moved[k];
         }
-        environ = env_moved = moved;
+        env_moved = moved;
+        environ = moved;
     }
     title = argv[0];
     title_room = (size_t) (end - argv[0]);
