@@ -244,17 +244,36 @@ weft_rb_handle(weft_request_t *r)
     return rc;
 }
 
+/* Under rb_protect: at_exit blocks and END{}, the app's threads stopped,
+ * finalizers (ruby_finalize() may raise). */
+static VALUE
+finalize_cb(VALUE unused)
+{
+    (void) unused;
+    ruby_finalize();
+    return Qnil;
+}
+
+/*
+ * The VM is finalized but not freed (ruby_cleanup() would free it): the
+ * process ends right after, and a thread of the app's that Ruby has just
+ * stopped (EventMachine's reactor, for faye-websocket) may still be leaving
+ * its native thread, which crashed the worker at exit (SIGSEGV, seen once
+ * in distcheck) when the VM went from under it.
+ */
 static void
 weft_rb_worker_exit(void)
 {
     unsigned i;
+    int      state = 0;
 
     for (i = 0; i < weft_rb_ncores; i++)
         if (weft_rb_cores[i].r != NULL)
             return;                 /* cut off by a hard stop: leave the VM be */
-    /* Runs at_exit blocks and finalizers. */
     weft_rb_vm_alive = 0;           /* release_ref must not touch it now */
-    ruby_cleanup(0);
+    rb_protect(finalize_cb, Qnil, &state);
+    if (state)
+        weft_rb_log_exception(WEFT_LOG_WARN, "ruby: an at_exit block raised");
     started = 0;
 }
 
