@@ -48,6 +48,24 @@ def have(cmd):
     return shutil.which(cmd) is not None
 
 
+UWSGI_PLUGIN_DIRS = ("/usr/lib/uwsgi/plugins", "/usr/lib/uwsgi")
+
+
+def uwsgi_plugin(name):
+    """Debian's uWSGI and its plugin NAME (rack_ruby31, psgi, ...) are installed."""
+    return have("uwsgi") and any(os.path.exists(os.path.join(d, name + "_plugin.so"))
+                                 for d in UWSGI_PLUGIN_DIRS)
+
+
+def weft_serving(port, app_args, extra=(), build=None):
+    """weft's argv: app_args (["--rack", app]...) over HTTP on port, without
+    an access log; build=BASELINE runs the earlier build."""
+    weft, plugins = (build["weft"], build["plugin_dir"]) if build else (WEFT, PLUGIN_DIR)
+    return [weft, "--plugin-dir", plugins] + list(app_args) + [
+        "--http-socket", "127.0.0.1:%d" % port, "--listen", "4096",
+        "--disable-logging"] + list(extra)
+
+
 class Server:
     """A server process pinned to SERVER_CPU; waits until it accepts."""
 

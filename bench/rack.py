@@ -24,28 +24,19 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import (BASELINE, HERE, MEMORY, PLUGIN_DIR, WEFT, case, have,  # noqa: E402
-                      ratio, table)
+from benchlib import (BASELINE, HERE, MEMORY, PLUGIN_DIR, case, have, ratio,  # noqa: E402
+                      table, uwsgi_plugin, weft_serving)
 
 HELLO_SECONDS = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 SLEEP_SECONDS = int(sys.argv[2]) if len(sys.argv) > 2 else 60
 HELLO = os.path.join(HERE, "apps", "hello.ru")
 SLEEP = os.path.join(HERE, "apps", "sleep_uwsgi.ru")
 SLEEP_PLAIN = os.path.join(HERE, "apps", "sleep_plain.ru")
-UWSGI_PLUGINS = ("/usr/lib/uwsgi/plugins", "/usr/lib/uwsgi")
-
-
-def uwsgi_plugin(name):
-    return have("uwsgi") and any(os.path.exists(os.path.join(d, name + "_plugin.so"))
-                                 for d in UWSGI_PLUGINS)
 
 
 def weft_argv(port, app, *extra, build=None):
     """weft serving app; build=BASELINE runs the earlier build."""
-    weft, plugins = (build["weft"], build["plugin_dir"]) if build else (WEFT, PLUGIN_DIR)
-    return [weft, "--plugin-dir", plugins, "--rack", app,
-            "--http-socket", "127.0.0.1:%d" % port, "--listen", "4096",
-            "--disable-logging"] + list(extra)
+    return weft_serving(port, ["--rack", app], extra, build)
 
 
 def uwsgi_argv(port, app, socket_opt, *extra):

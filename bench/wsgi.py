@@ -34,8 +34,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import (BASELINE, HERE, MEMORY, PLUGIN_DIR, SERVER_CPU, WEFT,  # noqa: E402
-                      case, have, ratio, table)
+from benchlib import (BASELINE, HERE, MEMORY, PLUGIN_DIR, SERVER_CPU,  # noqa: E402
+                      case, have, ratio, table, uwsgi_plugin, weft_serving)
 
 HELLO_SECONDS = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 SLEEP_SECONDS = int(sys.argv[2]) if len(sys.argv) > 2 else 60
@@ -47,10 +47,7 @@ UWSGI_GEVENT = ["--plugin", "python3,gevent_python3", "--gevent", "1000"]
 
 def weft_argv(port, app, *extra, build=None):
     """weft serving app; build=BASELINE runs the earlier build."""
-    weft, plugins = (build["weft"], build["plugin_dir"]) if build else (WEFT, PLUGIN_DIR)
-    return [weft, "--plugin-dir", plugins, "--plugin", "python", "--wsgi-file", app,
-            "--http-socket", "127.0.0.1:%d" % port, "--listen", "4096",
-            "--disable-logging"] + list(extra)
+    return weft_serving(port, ["--plugin", "python", "--wsgi-file", app], extra, build)
 
 
 def uwsgi_argv(port, app, socket_opt, *extra):
@@ -65,9 +62,7 @@ def have_gevent():
 
 def have_uwsgi_gevent():
     """Debian's uwsgi-plugin-gevent-python3 is installed."""
-    return have("uwsgi") and any(
-        os.path.exists(os.path.join(d, "gevent_python3_plugin.so"))
-        for d in ("/usr/lib/uwsgi/plugins", "/usr/lib/uwsgi"))
+    return uwsgi_plugin("gevent_python3")
 
 
 def gunicorn_argv(port):
