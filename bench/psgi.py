@@ -135,7 +135,8 @@ def main():
     if not os.path.exists(os.path.join(PLUGIN_DIR, "perl.so")):
         sys.exit("build weft and the perl plugin first (make)")
     hello()
-    sleeps()
+    if SLEEP_SECONDS > 0:       # "psgi.py 10 0": the hello-world table only
+        sleeps()
 
 
 if __name__ == "__main__":
