@@ -194,40 +194,16 @@ set_check_config(const weft_option_t *opt, const char *value, char *err, size_t 
 }
 /* ---- */
 
-/* ---- routes: each option records one rule (parsed at start-up). */
+/* ---- routes: each option records one rule (parsed at start-up); its
+ * data is the rule's kind. */
+static weft_route_kind_t route_kinds[] = {
+    WEFT_ROUTE_REGEXP, WEFT_ROUTE_IF, WEFT_ROUTE_IF_NOT, WEFT_ROUTE_RUN, WEFT_ROUTE_LABEL,
+};
+
 static int
 set_route(const weft_option_t *opt, const char *value, char *err, size_t errlen)
 {
-    (void) opt;
-    return weft_route_option(WEFT_ROUTE_REGEXP, value, err, errlen);
-}
-
-static int
-set_route_if(const weft_option_t *opt, const char *value, char *err, size_t errlen)
-{
-    (void) opt;
-    return weft_route_option(WEFT_ROUTE_IF, value, err, errlen);
-}
-
-static int
-set_route_if_not(const weft_option_t *opt, const char *value, char *err, size_t errlen)
-{
-    (void) opt;
-    return weft_route_option(WEFT_ROUTE_IF_NOT, value, err, errlen);
-}
-
-static int
-set_route_run(const weft_option_t *opt, const char *value, char *err, size_t errlen)
-{
-    (void) opt;
-    return weft_route_option(WEFT_ROUTE_RUN, value, err, errlen);
-}
-
-static int
-set_route_label(const weft_option_t *opt, const char *value, char *err, size_t errlen)
-{
-    (void) opt;
-    return weft_route_option(WEFT_ROUTE_LABEL, value, err, errlen);
+    return weft_route_option(*(const weft_route_kind_t *) opt->data, value, err, errlen);
 }
 
 const weft_option_t weft_core_options[] = {
@@ -428,16 +404,16 @@ const weft_option_t weft_core_options[] = {
     /* ---- end of issue 14 item 4 ---- */
 
     /* ---- routes (core/route*.c): uWSGI's request chain, in the order given */
-    { "route", 0, WEFT_OPT_CALLBACK, 0, NULL, "REGEXP ACTION",
+    { "route", 0, WEFT_OPT_CALLBACK, 0, &route_kinds[0], "REGEXP ACTION",
       "when PATH_INFO matches REGEXP, run ACTION (see docs/routes.md)", 0, 0, set_route },
-    { "route-if", 0, WEFT_OPT_CALLBACK, 0, NULL, "COND:A[;B] ACTION",
-      "when the condition holds, run ACTION", 0, 0, set_route_if },
-    { "route-if-not", 0, WEFT_OPT_CALLBACK, 0, NULL, "COND:A[;B] ACTION",
-      "when the condition does not hold, run ACTION", 0, 0, set_route_if_not },
-    { "route-run", 0, WEFT_OPT_CALLBACK, 0, NULL, "ACTION",
-      "always run ACTION", 0, 0, set_route_run },
-    { "route-label", 0, WEFT_OPT_CALLBACK, 0, NULL, "NAME",
-      "a place goto:NAME jumps to", 0, 0, set_route_label },
+    { "route-if", 0, WEFT_OPT_CALLBACK, 0, &route_kinds[1], "COND:A[;B] ACTION",
+      "when the condition holds, run ACTION", 0, 0, set_route },
+    { "route-if-not", 0, WEFT_OPT_CALLBACK, 0, &route_kinds[2], "COND:A[;B] ACTION",
+      "when the condition does not hold, run ACTION", 0, 0, set_route },
+    { "route-run", 0, WEFT_OPT_CALLBACK, 0, &route_kinds[3], "ACTION",
+      "always run ACTION", 0, 0, set_route },
+    { "route-label", 0, WEFT_OPT_CALLBACK, 0, &route_kinds[4], "NAME",
+      "a place goto:NAME jumps to", 0, 0, set_route },
 
     /* ---- operations (issue 16): core/health.c, core/touch.c */
     { "health", 0, WEFT_OPT_STRING, 0, &weft_conf.health_path, "PATH",
