@@ -194,6 +194,12 @@ TESTS += $(FACTS_TESTS)
 EXTRA_DIST += $(FACTS_TESTS)
 
 if HAVE_CUNIT
+check_PROGRAMS += t/unit/test_listen_queue
+TESTS += t/unit/test_listen_queue
+t_unit_test_listen_queue_SOURCES = t/unit/test_listen_queue.c t/unit/tap.c t/unit/tap.h
+t_unit_test_listen_queue_CPPFLAGS = $(unit_cppflags)
+t_unit_test_listen_queue_LDADD = $(unit_ldadd)
+
 check_PROGRAMS += t/unit/test_path
 TESTS += t/unit/test_path
 t_unit_test_path_SOURCES = t/unit/test_path.c t/unit/tap.c t/unit/tap.h
