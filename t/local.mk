@@ -110,7 +110,7 @@ INTEGRATION_TESTS = \
 TESTS += $(INTEGRATION_TESTS)
 
 EXTRA_DIST += $(INTEGRATION_TESTS) \
-	t/integration/conftest.py t/integration/weft_tap.py t/integration/weftlib.py \
+	t/integration/conftest.py t/integration/weft_tap.py t/integration/weftlib.py t/integration/slow_backend.py \
 	t/integration/pytest.ini
 
 # ------------------------------------------------------------ ABI (abi)
