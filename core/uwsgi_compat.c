@@ -33,6 +33,7 @@ const weft_compat_t weft_compat_table[] = {
     { "py-call-osafterfork", ACC, NULL, "weft runs Python's after-fork hooks in every worker" },
     { "master-as-root", ACC, NULL, "weft's master keeps its user; workers drop to uid/gid" },
     { "no-orphans", ACC, NULL, "a worker dies with its master" },
+    { "pcre-jit", ACC, NULL, "weft compiles every route's regular expression with PCRE2's JIT" },
 
     /* mapped: another weft option takes the value */
     { "pidfile2", MAP, "pidfile", "weft writes --pidfile after dropping privileges, as pidfile2" },
@@ -53,7 +54,6 @@ const weft_compat_t weft_compat_table[] = {
     { "so-keepalive", IGN, NULL, "weft does not set SO_KEEPALIVE" },
     { "tcp-nodelay", IGN, NULL, "weft writes whole responses: Nagle does not delay them" },
     { "max-requests-delta", IGN, NULL, "workers recycle at exactly --max-requests" },
-    { "pcre-jit", IGN, NULL, "weft has no internal routing to compile" },
     { "honour-stdin", IGN, NULL, "weft's apps read /dev/null on stdin" },
     { "wsgi-env-behavior", IGN, NULL, "weft builds a fresh environ for every request" },
     { "wsgi-env-behaviour", IGN, NULL, "weft builds a fresh environ for every request" },
