@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include <weft/status.h>
+#include "cheaper.h"
 #include "check_config.h"
 #include "conf.h"
 #include "log.h"
@@ -191,6 +192,13 @@ weft_check_verdict(const char *file)
         fprintf(stderr, "weft: %s: weft would not start: the plugins it loads do not go together (see the error above)\n",
                 file);
         return 1;
+    }
+    {
+        char why[512];                          /* cheaper: the options agree (cheaper.c) */
+        if (weft_cheaper_check(why, sizeof(why)) != WEFT_OK) {
+            fprintf(stderr, "weft: %s: weft would not start: %s\n", file, why);
+            return 1;
+        }
     }
     if (weft_routes_setup() != WEFT_OK) {      /* routes: every rule parses (route_parse.c) */
         fprintf(stderr, "weft: %s: weft would not start: a route rule is refused (see the error above)\n",

@@ -109,6 +109,12 @@ struct weft_conf_s {
     const char      *health_path;       /* --health PATH */
     weft_strlist_t   touch_reload;      /* --touch-reload FILE */
     weft_strlist_t   touch_workers_reload; /* --touch-workers-reload FILE */
+
+    /* ---- cheaper (issue 15 item 2): core/cheaper.c; 0: not given ---- */
+    long             cheaper;           /* --cheaper: the fewest workers (0: off) */
+    long             cheaper_initial;   /* --cheaper-initial (0: --cheaper) */
+    long             cheaper_step;      /* --cheaper-step (0: 1) */
+    long             cheaper_overload;  /* --cheaper-overload, seconds (0: 3) */
 };
 
 extern weft_conf_t         weft_conf;

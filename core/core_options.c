@@ -12,6 +12,7 @@
 
 #include <weft/status.h>
 #include "check_config.h"
+#include "cheaper.h"
 #include "conf.h"
 #include "cron.h"
 #include "daemons.h"
@@ -458,6 +459,36 @@ const weft_option_t weft_core_options[] = {
       "the same as --hook-master-start exec:COMMAND", 0, 0, weft_hooks_exec_opt },
     { "exec-accepting", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.hook_accepting, "COMMAND",
       "the same as --hook-accepting exec:COMMAND", 0, 0, weft_hooks_exec_opt },
+
+    /* ---- cheaper (issue 15 item 2): core/cheaper.c ---- */
+    { "cheaper", 0, WEFT_OPT_INT, 0, &weft_conf.cheaper, "N",
+      "adaptive spawning: run at least N workers, up to --processes, as the load needs (0: off; implies --master)", 0, 1024, NULL },
+    { "cheaper-initial", 0, WEFT_OPT_INT, 0, &weft_conf.cheaper_initial, "N",
+      "with --cheaper: start N workers (default: --cheaper)", 1, 1024, NULL },
+    { "cheaper-step", 0, WEFT_OPT_INT, 0, &weft_conf.cheaper_step, "N",
+      "with --cheaper: start N workers at a time when every worker is busy (default 1)", 1, 1024, NULL },
+    { "cheaper-overload", 0, WEFT_OPT_INT, 0, &weft_conf.cheaper_overload, "SECONDS",
+      "with --cheaper: how long every worker must be busy before more start, and more than one idle before one stops (default 3)", 1, 86400, NULL },
+    { "cheaper-algo", 0, WEFT_OPT_CALLBACK, 0, NULL, "spare",
+      "with --cheaper: the algorithm, spare (the default; busyness is run as spare, with a WARN)", 0, 0, weft_cheaper_algo_opt },
+    { "cheaper-busyness-max", 0, WEFT_OPT_CALLBACK, 0, NULL, "N",
+      "uWSGI's busyness knob: read, not used (weft runs spare)", 0, 0, weft_cheaper_busyness_opt },
+    { "cheaper-busyness-min", 0, WEFT_OPT_CALLBACK, 0, NULL, "N",
+      "uWSGI's busyness knob: read, not used (weft runs spare)", 0, 0, weft_cheaper_busyness_opt },
+    { "cheaper-busyness-multiplier", 0, WEFT_OPT_CALLBACK, 0, NULL, "N",
+      "uWSGI's busyness knob: read, not used (weft runs spare)", 0, 0, weft_cheaper_busyness_opt },
+    { "cheaper-busyness-penalty", 0, WEFT_OPT_CALLBACK, 0, NULL, "N",
+      "uWSGI's busyness knob: read, not used (weft runs spare)", 0, 0, weft_cheaper_busyness_opt },
+    { "cheaper-busyness-backlog-alert", 0, WEFT_OPT_CALLBACK, 0, NULL, "N",
+      "uWSGI's busyness knob: read, not used (weft runs spare)", 0, 0, weft_cheaper_busyness_opt },
+    { "cheaper-busyness-backlog-multiplier", 0, WEFT_OPT_CALLBACK, 0, NULL, "N",
+      "uWSGI's busyness knob: read, not used (weft runs spare)", 0, 0, weft_cheaper_busyness_opt },
+    { "cheaper-busyness-backlog-step", 0, WEFT_OPT_CALLBACK, 0, NULL, "N",
+      "uWSGI's busyness knob: read, not used (weft runs spare)", 0, 0, weft_cheaper_busyness_opt },
+    { "cheaper-busyness-backlog-nonzero", 0, WEFT_OPT_CALLBACK, 0, NULL, "N",
+      "uWSGI's busyness knob: read, not used (weft runs spare)", 0, 0, weft_cheaper_busyness_opt },
+    { "cheaper-busyness-verbose", 0, WEFT_OPT_CALLBACK, WEFT_OPTF_OPTARG, NULL, NULL,
+      "uWSGI's busyness knob: read, not used (weft runs spare)", 0, 0, weft_cheaper_busyness_opt },
 
     WEFT_OPTION_END
 };

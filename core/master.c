@@ -31,6 +31,7 @@
 #include <weft/status.h>
 #include "api.h"
 #include "backoff.h"
+#include "cheaper.h"
 #include "clock.h"
 #include "conf.h"
 #include "cron.h"
@@ -52,6 +53,7 @@ typedef struct {
     double   spawned;
     double   respawn_at;      /* when to fork it again, 0: now/never */
     unsigned failures;        /* consecutive deaths at start-up */
+    int      cheap;           /* stopped by cheaper: not respawned */
 } worker_t;
 
 /* A process of an older generation (or recycling) that is draining. */
@@ -158,6 +160,16 @@ slot_of(pid_t pid)
     return -1;
 }
 
+/* Ask a worker to drain (finish its requests) and leave. */
+static void
+drain(worker_t *w, unsigned id, double mercy)
+{
+    kill(w->pid, SIGTERM);
+    add_draining(w->pid, id, weft_clock() + mercy);
+    w->pid = 0;
+    w->failures = 0;
+}
+
 /* Ask a worker to drain and leave; a replacement is started at once. */
 static void
 retire(worker_t *w, unsigned id, const char *why, double mercy)
@@ -166,12 +178,48 @@ retire(worker_t *w, unsigned id, const char *why, double mercy)
         return;
     weft_log(WEFT_LOG_INFO, "worker %u (pid %ld) %s: draining it (up to %.0f s) and starting a new one",
              id, (long) w->pid, why, mercy);
-    kill(w->pid, SIGTERM);
-    add_draining(w->pid, id, weft_clock() + mercy);
-    w->pid = 0;
-    w->failures = 0;
+    drain(w, id, mercy);
     if (!shutting_down)
         spawn(id);
+}
+
+/*
+ * cheaper (core/cheaper.c): start stopped worker ids when every worker is
+ * busy, drain an idle one when several are.  A stopped id is not respawned
+ * until cheaper starts it again.
+ */
+static void
+cheaper_tick(double t)
+{
+    static pid_t *pids;
+    unsigned      i, id = 0;
+    int           n;
+    char          why[160];
+
+    if (!weft_cheaper_on() || shutting_down)
+        return;
+    if (pids == NULL && (pids = calloc(nworkers, sizeof(*pids))) == NULL)
+        return;
+    for (i = 0; i < nworkers; i++)
+        pids[i] = workers[i].cheap ? -1 : workers[i].pid;
+    n = weft_cheaper_decide(t, pids, nworkers, &id, why, sizeof(why));
+    if (n > 0) {
+        weft_log(WEFT_LOG_INFO, "cheaper: spawning %d worker%s (%s)", n, n == 1 ? "" : "s", why);
+        for (i = 0; i < nworkers && n > 0; i++) {
+            if (workers[i].cheap) {
+                workers[i].cheap = 0;
+                spawn(i + 1);
+                n--;
+            }
+        }
+    } else if (n < 0 && id >= 1 && id <= nworkers && workers[id - 1].pid > 0) {
+        worker_t *w = &workers[id - 1];
+
+        weft_log(WEFT_LOG_INFO, "cheaper: stopping worker %u (pid %ld) (%s): it drains and is not replaced",
+                 id, (long) w->pid, why);
+        drain(w, id, weft_conf.reload_mercy);
+        w->cheap = 1;
+    }
 }
 
 static void
@@ -418,7 +466,8 @@ reload(double mercy)
     weft_log(WEFT_LOG_ERROR, "master: reload failed (see above): carrying on without it");
     for (i = 0; i < nworkers; i++) {
         workers[i].pid = 0;
-        spawn(i + 1);
+        if (!workers[i].cheap)                                   /* cheaper */
+            spawn(i + 1);
     }
 }
 
@@ -434,10 +483,13 @@ tell_supervisor(double t)
     uint64_t requests = 0;
     double   every;
 
+    unsigned          live = 0;
+
     for (i = 0; i < nworkers; i++) {
         int               slot = workers[i].pid > 0 ? slot_of(workers[i].pid) : -1;
         weft_sb_worker_t *sw = slot >= 0 ? weft_scoreboard_worker((unsigned) slot) : NULL;
 
+        live += !workers[i].cheap;                               /* cheaper */
         if (sw == NULL || !sw->ready)
             continue;
         ready++;
@@ -445,14 +497,14 @@ tell_supervisor(double t)
         for (c = 0; c < weft_conf_cores(); c++)
             busy += weft_scoreboard_core((unsigned) slot, c)->start > 0;
     }
-    if (!told_ready && ready == nworkers && !shutting_down) {
+    if (!told_ready && ready == live && !shutting_down) {
         weft_sd_notify("READY=1\nMAINPID=%ld", (long) getpid());
         told_ready = 1;
     }
     if (!shutting_down)
         weft_sd_status("%u of %u workers serving, %llu requests, %u of %u cores busy",
-                       ready, nworkers, (unsigned long long) requests, busy,
-                       nworkers * weft_conf_cores());
+                       ready, live, (unsigned long long) requests, busy,
+                       live * weft_conf_cores());
     every = weft_sd_tick(t);
     if (!told_ready)
         return 0.02;                /* READY=1 soon after the last worker */
@@ -496,10 +548,21 @@ weft_master_run(void)
 
     if (weft_touch_init() != 0)
         return WEFT_ERROR;
-    weft_log(WEFT_LOG_INFO, "master (pid %ld) starting %u worker%s", (long) getpid(), nworkers,
-             nworkers == 1 ? "" : "s");
-    for (i = 0; i < nworkers; i++)
-        spawn(i + 1);
+    {
+        unsigned start = weft_cheaper_initial(nworkers);         /* cheaper */
+
+        if (start < nworkers)
+            weft_log(WEFT_LOG_INFO, "master (pid %ld) starting %u worker%s (cheaper: %ld to %u as the load needs)",
+                     (long) getpid(), start, start == 1 ? "" : "s", weft_conf.cheaper, nworkers);
+        else
+            weft_log(WEFT_LOG_INFO, "master (pid %ld) starting %u worker%s", (long) getpid(),
+                     nworkers, nworkers == 1 ? "" : "s");
+        for (i = 0; i < nworkers; i++) {
+            workers[i].cheap = i >= start;
+            if (!workers[i].cheap)
+                spawn(i + 1);
+        }
+    }
     weft_daemons_start();                                        /* daemons, cron */
     weft_cron_start();
 
@@ -537,6 +600,7 @@ weft_master_run(void)
         t = weft_clock();
         check_harakiri(t);
         check_workers(t);
+        cheaper_tick(t);                                         /* cheaper */
         switch (shutting_down ? WEFT_TOUCH_NONE : weft_touch_check()) {   /* touch.c */
         case WEFT_TOUCH_RELOAD:
             reload(weft_conf.reload_mercy);

@@ -16,6 +16,7 @@
 
 #include <weft/status.h>
 #include "accesslog.h"
+#include "cheaper.h"
 #include "conf.h"
 #include "cron.h"
 #include "daemons.h"
@@ -174,6 +175,13 @@ weft_server_main(void)
         weft_die_msg("--health %s: the path must start with /, such as --health /healthz",
                      weft_conf.health_path);
         return WEFT_ERROR;
+    }
+    {
+        char why[512];                                           /* cheaper */
+        if (weft_cheaper_check(why, sizeof(why)) != WEFT_OK) {
+            weft_die_msg("%s", why);
+            return WEFT_ERROR;
+        }
     }
     weft_sd_listen_init();
     if (weft_conf.uwsgi_sockets.n == 0 && weft_conf.http_sockets.n == 0

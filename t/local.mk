@@ -245,3 +245,8 @@ t_unit_test_opts_SOURCES = t/unit/test_opts.c t/unit/tap.c t/unit/tap.h
 t_unit_test_opts_CPPFLAGS = $(unit_cppflags)
 t_unit_test_opts_LDADD = $(unit_ldadd)
 endif
+
+# ------------------------------------------------------------ cheaper (issue 15 item 2)
+CHEAPER_TESTS = t/integration/test_cheaper.py
+TESTS += $(CHEAPER_TESTS)
+EXTRA_DIST += $(CHEAPER_TESTS) docs/cheaper.md

@@ -358,7 +358,7 @@ test_compat_find(void)
 {
     CU_ASSERT_PTR_NOT_NULL(weft_compat_find("enable_threads"));
     CU_ASSERT_EQUAL(weft_compat_find("hook-as-vassal")->status, WEFT_COMPAT_UNSUPPORTED);
-    CU_ASSERT_EQUAL(weft_compat_find("cheaper-algo")->status, WEFT_COMPAT_UNSUPPORTED);
+    CU_ASSERT_EQUAL(weft_compat_find("cheaper-rss-limit-soft")->status, WEFT_COMPAT_UNSUPPORTED);
     CU_ASSERT_EQUAL(weft_compat_find("route-host")->status, WEFT_COMPAT_UNSUPPORTED);
     CU_ASSERT_EQUAL(weft_compat_find("threads")->status, WEFT_COMPAT_UNSUPPORTED);
     CU_ASSERT_PTR_NULL(weft_compat_find("threadsx"));

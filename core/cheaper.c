@@ -1,0 +1,249 @@
+/*
+ * core/cheaper.c - adaptive process spawning (uWSGI's cheaper mode, the
+ * `spare` algorithm): see cheaper.h.
+ *
+ * The master samples the scoreboard on each tick.  A worker that serves is
+ * "busy" when every one of its cores has a request (it can take no more),
+ * "idle" when none has.  Two clocks run, as uWSGI's two counters do:
+ *   - overloaded since: every worker busy.  Once it has lasted
+ *     --cheaper-overload seconds, start --cheaper-step workers (up to
+ *     --processes) and start counting again;
+ *   - spare since: more than one worker idle.  Once it has lasted
+ *     --cheaper-overload seconds, stop one idle worker (never below
+ *     --cheaper) and start counting again.
+ * Each clock stops when the other starts; a tick with exactly one idle
+ * worker moves neither (one idle worker is the spare capacity to keep).
+ * The listen queue's depth is said in the log with each decision.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <weft/status.h>
+#include "check_config.h"
+#include "cheaper.h"
+#include "conf.h"
+#include "listen_queue.h"
+#include "log.h"
+#include "options.h"
+#include "scoreboard.h"
+
+static int         busyness;          /* cheaper-algo = busyness */
+static const char *busyness_option;   /* the first cheaper-busyness-* given */
+static double      overloaded_since;  /* 0: not overloaded */
+static double      spare_since;       /* 0: not more than one idle */
+
+/* uWSGI's algorithms that weft does not run, and what to do instead. */
+static const char *const refused[] = { "spare2", "backlog", "manual", NULL };
+
+/* Contract: see cheaper.h. */
+int
+weft_cheaper_algo_opt(const weft_option_t *opt, const char *value, char *err, size_t errlen)
+{
+    unsigned i;
+
+    (void) opt;
+    if (strcmp(value, "spare") == 0) {
+        busyness = 0;
+        return WEFT_OK;
+    }
+    if (strcmp(value, "busyness") == 0) {
+        busyness = 1;
+        return WEFT_OK;
+    }
+    for (i = 0; refused[i] != NULL; i++) {
+        if (strcmp(value, refused[i]) == 0) {
+            snprintf(err, errlen, "weft does not run uWSGI's '%s' algorithm: it runs spare (the default; busyness is run as spare): write cheaper-algo = spare, or leave it out",
+                     value);
+            return WEFT_ERROR;
+        }
+    }
+    snprintf(err, errlen, "'%s' is not a cheaper algorithm: weft runs spare (the default), and busyness as spare",
+             value);
+    return WEFT_ERROR;
+}
+
+/* Contract: see cheaper.h. */
+int
+weft_cheaper_busyness_opt(const weft_option_t *opt, const char *value, char *err,
+                          size_t errlen)
+{
+    char        num[64], *end;
+    const char *v;
+
+    if (opt->flags & WEFT_OPTF_OPTARG) {         /* -verbose: a boolean */
+        int on;
+        if (value != NULL && weft_parse_bool(value, &on) != WEFT_OK) {
+            snprintf(err, errlen, "'%s' is not true or false", value);
+            return WEFT_ERROR;
+        }
+    } else {
+        v = weft_option_number_text(value, num, sizeof(num));
+        if (strtol(v, &end, 10) < 0 || end == v || *end != '\0') {
+            snprintf(err, errlen, "'%s' is not a number (0 or more)", value);
+            return WEFT_ERROR;
+        }
+    }
+    if (busyness_option == NULL)
+        busyness_option = opt->name;
+    return WEFT_OK;
+}
+
+int
+weft_cheaper_on(void)
+{
+    return weft_conf.cheaper > 0;
+}
+
+/* Contract: see cheaper.h. */
+int
+weft_cheaper_check(char *err, size_t errlen)
+{
+    static int said;
+    long       max = weft_conf.processes, min = weft_conf.cheaper;
+    long       initial = weft_conf.cheaper_initial;
+
+    if (min == 0) {
+        const char *given = weft_conf.cheaper_initial > 0 ? "--cheaper-initial"
+                          : weft_conf.cheaper_step > 0 ? "--cheaper-step"
+                          : weft_conf.cheaper_overload > 0 ? "--cheaper-overload"
+                          : NULL;
+        if (given != NULL) {
+            snprintf(err, errlen, "%s needs --cheaper N (the fewest workers to keep): add cheaper = N, below --processes %ld",
+                     given, max);
+            return WEFT_ERROR;
+        }
+        return WEFT_OK;
+    }
+    if (min >= max) {
+        snprintf(err, errlen, "--cheaper %ld must be lower than --processes %ld (the most workers cheaper may run): raise processes or lower cheaper",
+                 min, max);
+        return WEFT_ERROR;
+    }
+    if (initial != 0 && (initial < min || initial > max)) {
+        snprintf(err, errlen, "--cheaper-initial %ld must be between --cheaper %ld and --processes %ld",
+                 initial, min, max);
+        return WEFT_ERROR;
+    }
+    if (weft_conf.cheaper_step > max - min)
+        weft_log(WEFT_LOG_DEBUG, "--cheaper-step %ld: at most %ld workers are ever added",
+                 weft_conf.cheaper_step, max - min);
+    if ((busyness || busyness_option != NULL) && !said) {
+        const char *what = busyness ? "cheaper-algo = busyness" : busyness_option;
+        said = 1;
+        if (weft_check_mode)
+            weft_check_line(weft_check_file ? weft_check_file : "command line",
+                            busyness ? "cheaper-algo" : busyness_option, "mapped",
+                            "run as spare: every worker busy for cheaper-overload s starts cheaper-step more, more than one idle for cheaper-overload s stops one; the cheaper-busyness-* options are not used");
+        else
+            weft_log(WEFT_LOG_WARN, "cheaper: %s is run as spare: every worker busy for %ld s starts %ld more, more than one idle for %ld s stops one; the cheaper-busyness-* options are not used",
+                     what, weft_conf.cheaper_overload > 0 ? weft_conf.cheaper_overload : 3,
+                     weft_conf.cheaper_step > 0 ? weft_conf.cheaper_step : 1,
+                     weft_conf.cheaper_overload > 0 ? weft_conf.cheaper_overload : 3);
+    }
+    return WEFT_OK;
+}
+
+unsigned
+weft_cheaper_initial(unsigned max)
+{
+    if (!weft_cheaper_on())
+        return max;
+    return (unsigned) (weft_conf.cheaper_initial > 0 ? weft_conf.cheaper_initial
+                                                     : weft_conf.cheaper);
+}
+
+/* The scoreboard slot of pid, or NULL. */
+static weft_sb_worker_t *
+slot_of(pid_t pid, unsigned *slot)
+{
+    unsigned i;
+
+    for (i = 0; i < weft_scoreboard_slots(); i++) {
+        if (weft_scoreboard_worker(i)->pid == pid) {
+            *slot = i;
+            return weft_scoreboard_worker(i);
+        }
+    }
+    return NULL;
+}
+
+/* How many of the slot's cores have a request. */
+static unsigned
+busy_cores(unsigned slot)
+{
+    unsigned c, busy = 0;
+
+    for (c = 0; c < weft_conf_cores(); c++)
+        busy += weft_scoreboard_core(slot, c)->start > 0;
+    return busy;
+}
+
+/* " 5 waiting" from the listen queue, or nothing when it cannot be read. */
+static void
+waiting(char *buf, size_t len)
+{
+    long q = weft_listen_queue_total();
+
+    if (q >= 0)
+        snprintf(buf, len, ", %ld waiting", q);
+    else
+        buf[0] = '\0';
+}
+
+/* Contract: see cheaper.h. */
+int
+weft_cheaper_decide(double now, const pid_t *pids, unsigned n, unsigned *stop_id, char *why,
+                    size_t len)
+{
+    unsigned i, running = 0, serving = 0, busy = 0, idle = 0, victim = 0;
+    long     overload = weft_conf.cheaper_overload > 0 ? weft_conf.cheaper_overload : 3;
+    long     step = weft_conf.cheaper_step > 0 ? weft_conf.cheaper_step : 1;
+    char     q[48];
+
+    for (i = 0; i < n; i++) {
+        weft_sb_worker_t *sw;
+        unsigned          slot, b;
+
+        if (pids[i] < 0)
+            continue;                   /* stopped by cheaper */
+        running++;
+        if (pids[i] == 0 || (sw = slot_of(pids[i], &slot)) == NULL || !sw->ready)
+            continue;                   /* starting: neither busy nor idle */
+        serving++;
+        b = busy_cores(slot);
+        if (b == weft_conf_cores())
+            busy++;
+        else if (b == 0) {
+            idle++;
+            victim = i + 1;             /* the highest idle id */
+        }
+    }
+    if (serving > 0 && busy == running) {
+        spare_since = 0;
+        if (overloaded_since == 0)
+            overloaded_since = now;
+        if (now - overloaded_since >= (double) overload && running < n) {
+            unsigned add = (unsigned) step < n - running ? (unsigned) step : n - running;
+
+            waiting(q, sizeof(q));
+            snprintf(why, len, "all %u busy for %.0f s%s", running, now - overloaded_since, q);
+            overloaded_since = now;
+            return (int) add;
+        }
+    } else if (idle > 1) {
+        overloaded_since = 0;
+        if (spare_since == 0)
+            spare_since = now;
+        if (now - spare_since >= (double) overload && running > (unsigned) weft_conf.cheaper) {
+            waiting(q, sizeof(q));
+            snprintf(why, len, "%u of %u idle for %.0f s%s", idle, running, now - spare_since, q);
+            spare_since = now;
+            *stop_id = victim;
+            return -1;
+        }
+    }
+    return 0;
+}
