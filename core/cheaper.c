@@ -11,8 +11,9 @@
  *   - spare since: more than one worker idle.  Once it has lasted
  *     --cheaper-overload seconds, stop one idle worker (never below
  *     --cheaper) and start counting again.
- * Each clock stops when the other starts; a tick with exactly one idle
- * worker moves neither (one idle worker is the spare capacity to keep).
+ * A clock stops at the first tick that does not hold its condition, so
+ * "for N seconds" means without a break.  A tick with exactly one idle
+ * worker runs neither (one idle worker is the spare capacity to keep).
  * The listen queue's depth is said in the log with each decision.
  */
 #include "config.h"
@@ -221,8 +222,11 @@ weft_cheaper_decide(double now, const pid_t *pids, unsigned n, unsigned *stop_id
             victim = i + 1;             /* the highest idle id */
         }
     }
-    if (serving > 0 && busy == running) {
+    if (!(serving > 0 && busy == running))
+        overloaded_since = 0;
+    if (idle <= 1)
         spare_since = 0;
+    if (serving > 0 && busy == running) {
         if (overloaded_since == 0)
             overloaded_since = now;
         if (now - overloaded_since >= (double) overload && running < n) {
@@ -234,7 +238,6 @@ weft_cheaper_decide(double now, const pid_t *pids, unsigned n, unsigned *stop_id
             return (int) add;
         }
     } else if (idle > 1) {
-        overloaded_since = 0;
         if (spare_since == 0)
             spare_since = now;
         if (now - spare_since >= (double) overload && running > (unsigned) weft_conf.cheaper) {

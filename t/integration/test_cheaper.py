@@ -5,6 +5,7 @@ is refused with a message; busyness runs as spare with one WARN; the other
 algorithms are refused."""
 import os
 import re
+import signal
 import threading
 
 from weftlib import TEST_PLUGINS, http_get, run, wait_for, workers_of
@@ -194,3 +195,25 @@ def test_no_cheaper_keeps_every_worker(weft):
     assert http_get(w, "/hello").status == 200
     w.stop()
     w.assert_not_logged(r"cheaper:")
+
+
+def test_a_dead_worker_is_respawned_and_a_reload_starts_from_cheaper_initial(weft):
+    w = weft("--plugin", TESTAPP, "--processes", "4", "--cheaper", "1", "--cheaper-initial", "3",
+             "--cheaper-overload", "600", allow_errors=[r"was killed by SIGKILL: respawning it"])
+    w.wait_text("starting 3 workers (cheaper: 1 to 4 as the load needs)")
+    w.wait_text("worker 3 started")
+    wait_for(lambda: len(workers_of(w)) == 3, what="three workers")
+    # a worker that dies under cheaper is respawned with its id
+    victim = workers_of(w)[1]
+    os.kill(victim, signal.SIGKILL)
+    m = w.wait_log(r"worker (\d) \(pid %d\) was killed by SIGKILL: respawning it" % victim, timeout=30)
+    w.wait_text("worker %s started" % m.group(1), count=2)
+    wait_for(lambda: len(workers_of(w)) == 3 and victim not in workers_of(w),
+             what="three workers again")
+    # SIGHUP: the new generation starts with --cheaper-initial workers
+    w.send_signal(signal.SIGHUP)
+    w.wait_text("starting 3 workers (cheaper: 1 to 4 as the load needs)", count=2, timeout=30)
+    w.wait_log(r"finished draining", count=3, timeout=60)
+    wait_for(lambda: len(workers_of(w)) == 3, timeout=60, what="three workers after the reload")
+    assert http_get(w, "/hello").status == 200
+    w.assert_log_count(r"worker 4 started", 0, after=r"finished draining")
