@@ -15,6 +15,7 @@
  * "for N seconds" means without a break.  A tick with exactly one idle
  * worker runs neither (one idle worker is the spare capacity to keep).
  * The listen queue's depth is said in the log with each decision.
+ * cheaper-algo = busyness hands the same samples to cheaper_busyness.c.
  */
 #include "config.h"
 
@@ -25,14 +26,13 @@
 #include <weft/status.h>
 #include "check_config.h"
 #include "cheaper.h"
+#include "cheaper_algo.h"
 #include "conf.h"
 #include "listen_queue.h"
 #include "log.h"
 #include "options.h"
 #include "scoreboard.h"
 
-static int         busyness;          /* cheaper-algo = busyness */
-static const char *busyness_option;   /* the first cheaper-busyness-* given */
 static double      overloaded_since;  /* 0: not overloaded */
 static double      spare_since;       /* 0: not more than one idle */
 
@@ -46,50 +46,20 @@ weft_cheaper_algo_opt(const weft_option_t *opt, const char *value, char *err, si
     unsigned i;
 
     (void) opt;
-    if (strcmp(value, "spare") == 0) {
-        busyness = 0;
-        return WEFT_OK;
-    }
-    if (strcmp(value, "busyness") == 0) {
-        busyness = 1;
+    if (strcmp(value, "spare") == 0 || strcmp(value, "busyness") == 0) {
+        weft_conf.cheaper_busyness = value[0] == 'b';
         return WEFT_OK;
     }
     for (i = 0; refused[i] != NULL; i++) {
         if (strcmp(value, refused[i]) == 0) {
-            snprintf(err, errlen, "weft does not run uWSGI's '%s' algorithm: it runs spare (the default; busyness is run as spare): write cheaper-algo = spare, or leave it out",
+            snprintf(err, errlen, "weft does not run uWSGI's '%s' algorithm: it runs spare (the default) and busyness: write cheaper-algo = spare, or leave it out",
                      value);
             return WEFT_ERROR;
         }
     }
-    snprintf(err, errlen, "'%s' is not a cheaper algorithm: weft runs spare (the default), and busyness as spare",
+    snprintf(err, errlen, "'%s' is not a cheaper algorithm: weft runs spare (the default) and busyness",
              value);
     return WEFT_ERROR;
-}
-
-/* Contract: see cheaper.h. */
-int
-weft_cheaper_busyness_opt(const weft_option_t *opt, const char *value, char *err,
-                          size_t errlen)
-{
-    char        num[64], *end;
-    const char *v;
-
-    if (opt->flags & WEFT_OPTF_OPTARG) {         /* -verbose: a boolean */
-        int on;
-        if (value != NULL && weft_parse_bool(value, &on) != WEFT_OK) {
-            snprintf(err, errlen, "'%s' is not true or false", value);
-            return WEFT_ERROR;
-        }
-    } else {
-        v = weft_option_number_text(value, num, sizeof(num));
-        if (strtol(v, &end, 10) < 0 || end == v || *end != '\0') {
-            snprintf(err, errlen, "'%s' is not a number (0 or more)", value);
-            return WEFT_ERROR;
-        }
-    }
-    if (busyness_option == NULL)
-        busyness_option = opt->name;
-    return WEFT_OK;
 }
 
 int
@@ -110,6 +80,7 @@ weft_cheaper_check(char *err, size_t errlen)
         const char *given = weft_conf.cheaper_initial > 0 ? "--cheaper-initial"
                           : weft_conf.cheaper_step > 0 ? "--cheaper-step"
                           : weft_conf.cheaper_overload > 0 ? "--cheaper-overload"
+                          : weft_conf.cheaper_busyness ? "--cheaper-algo busyness"
                           : NULL;
         if (given != NULL) {
             snprintf(err, errlen, "%s needs --cheaper N (the fewest workers to keep): add cheaper = N, below --processes %ld",
@@ -131,18 +102,19 @@ weft_cheaper_check(char *err, size_t errlen)
     if (weft_conf.cheaper_step > max - min)
         weft_log(WEFT_LOG_DEBUG, "--cheaper-step %ld: at most %ld workers are ever added",
                  weft_conf.cheaper_step, max - min);
-    if ((busyness || busyness_option != NULL) && !said) {
-        const char *what = busyness ? "cheaper-algo = busyness" : busyness_option;
+    if (weft_conf.busyness_min >= weft_conf.busyness_max) {
+        snprintf(err, errlen, "--cheaper-busyness-min %ld must be lower than --cheaper-busyness-max %ld (percent)",
+                 weft_conf.busyness_min, weft_conf.busyness_max);
+        return WEFT_ERROR;
+    }
+    if (!said && !weft_check_mode) {
+        char desc[256];
+
         said = 1;
-        if (weft_check_mode)
-            weft_check_line(weft_check_file ? weft_check_file : "command line",
-                            busyness ? "cheaper-algo" : busyness_option, "mapped",
-                            "run as spare: every worker busy for cheaper-overload s starts cheaper-step more, more than one idle for cheaper-overload s stops one; the cheaper-busyness-* options are not used");
-        else
-            weft_log(WEFT_LOG_WARN, "cheaper: %s is run as spare: every worker busy for %ld s starts %ld more, more than one idle for %ld s stops one; the cheaper-busyness-* options are not used",
-                     what, weft_conf.cheaper_overload > 0 ? weft_conf.cheaper_overload : 3,
-                     weft_conf.cheaper_step > 0 ? weft_conf.cheaper_step : 1,
-                     weft_conf.cheaper_overload > 0 ? weft_conf.cheaper_overload : 3);
+        if (weft_conf.cheaper_busyness) {
+            weft_cheaper_busyness_describe(desc, sizeof(desc));
+            weft_log(WEFT_LOG_INFO, "cheaper: busyness: %s", desc);
+        }
     }
     return WEFT_OK;
 }
@@ -182,16 +154,53 @@ busy_cores(unsigned slot)
     return busy;
 }
 
-/* " 5 waiting" from the listen queue, or nothing when it cannot be read. */
+/* ", 5 waiting" from the listen queue, or nothing when it cannot be read. */
 static void
-waiting(char *buf, size_t len)
+waiting(long q, char *buf, size_t len)
 {
-    long q = weft_listen_queue_total();
-
     if (q >= 0)
         snprintf(buf, len, ", %ld waiting", q);
     else
         buf[0] = '\0';
+}
+
+/* spare: see the top of this file. */
+static int
+spare(double now, const weft_cheaper_tick_t *k, unsigned *stop_id, char *why, size_t len)
+{
+    long overload = weft_conf.cheaper_overload > 0 ? weft_conf.cheaper_overload : 3;
+    long step = weft_conf.cheaper_step > 0 ? weft_conf.cheaper_step : 1;
+    char q[48];
+
+    if (!(k->serving > 0 && k->busy == k->running))
+        overloaded_since = 0;
+    if (k->idle <= 1)
+        spare_since = 0;
+    if (k->serving > 0 && k->busy == k->running) {
+        if (overloaded_since == 0)
+            overloaded_since = now;
+        if (now - overloaded_since >= (double) overload && k->running < k->max) {
+            unsigned room = k->max - k->running;
+
+            waiting(k->queue, q, sizeof(q));
+            snprintf(why, len, "all %u busy for %.0f s%s", k->running, now - overloaded_since, q);
+            overloaded_since = now;
+            return (int) ((unsigned) step < room ? (unsigned) step : room);
+        }
+    } else if (k->idle > 1) {
+        if (spare_since == 0)
+            spare_since = now;
+        if (now - spare_since >= (double) overload
+            && k->running > (unsigned) weft_conf.cheaper) {
+            waiting(k->queue, q, sizeof(q));
+            snprintf(why, len, "%u of %u idle for %.0f s%s", k->idle, k->running,
+                     now - spare_since, q);
+            spare_since = now;
+            *stop_id = k->victim;
+            return -1;
+        }
+    }
+    return 0;
 }
 
 /* Contract: see cheaper.h. */
@@ -199,54 +208,37 @@ int
 weft_cheaper_decide(double now, const pid_t *pids, unsigned n, unsigned *stop_id, char *why,
                     size_t len)
 {
-    unsigned i, running = 0, serving = 0, busy = 0, idle = 0, victim = 0;
-    long     overload = weft_conf.cheaper_overload > 0 ? weft_conf.cheaper_overload : 3;
-    long     step = weft_conf.cheaper_step > 0 ? weft_conf.cheaper_step : 1;
-    char     q[48];
+    static double      *load;
+    weft_cheaper_tick_t k;
+    unsigned            i;
 
+    if (load == NULL && (load = calloc(n, sizeof(*load))) == NULL)
+        return 0;
+    memset(&k, 0, sizeof(k));
+    k.max = n;
+    k.load = load;
     for (i = 0; i < n; i++) {
         weft_sb_worker_t *sw;
         unsigned          slot, b;
 
+        load[i] = -1;
         if (pids[i] < 0)
             continue;                   /* stopped by cheaper */
-        running++;
+        k.running++;
         if (pids[i] == 0 || (sw = slot_of(pids[i], &slot)) == NULL || !sw->ready)
             continue;                   /* starting: neither busy nor idle */
-        serving++;
+        k.serving++;
         b = busy_cores(slot);
+        load[i] = (double) b / weft_conf_cores();
         if (b == weft_conf_cores())
-            busy++;
+            k.busy++;
         else if (b == 0) {
-            idle++;
-            victim = i + 1;             /* the highest idle id */
+            k.idle++;
+            k.victim = i + 1;           /* the highest idle id */
         }
     }
-    if (!(serving > 0 && busy == running))
-        overloaded_since = 0;
-    if (idle <= 1)
-        spare_since = 0;
-    if (serving > 0 && busy == running) {
-        if (overloaded_since == 0)
-            overloaded_since = now;
-        if (now - overloaded_since >= (double) overload && running < n) {
-            unsigned add = (unsigned) step < n - running ? (unsigned) step : n - running;
-
-            waiting(q, sizeof(q));
-            snprintf(why, len, "all %u busy for %.0f s%s", running, now - overloaded_since, q);
-            overloaded_since = now;
-            return (int) add;
-        }
-    } else if (idle > 1) {
-        if (spare_since == 0)
-            spare_since = now;
-        if (now - spare_since >= (double) overload && running > (unsigned) weft_conf.cheaper) {
-            waiting(q, sizeof(q));
-            snprintf(why, len, "%u of %u idle for %.0f s%s", idle, running, now - spare_since, q);
-            spare_since = now;
-            *stop_id = victim;
-            return -1;
-        }
-    }
-    return 0;
+    k.queue = weft_listen_queue_total();
+    if (weft_conf.cheaper_busyness)
+        return weft_cheaper_busyness_decide(now, &k, stop_id, why, len);
+    return spare(now, &k, stop_id, why, len);
 }

@@ -2,14 +2,16 @@
  * core/cheaper.h - uWSGI's "cheaper" mode: the master runs between
  * --cheaper and --processes workers and follows the load (cheaper.c).
  *
- * The algorithm is uWSGI's `spare`: when every worker has been busy for
- * --cheaper-overload seconds, start --cheaper-step more; when more than one
- * worker has been idle for --cheaper-overload seconds, stop one (gracefully),
- * never going below --cheaper.  `busyness` is read and run as `spare`, with
- * one WARN; the other uWSGI algorithms are refused.
+ * The algorithm is uWSGI's `spare` (the default): when every worker has been
+ * busy for --cheaper-overload seconds, start --cheaper-step more; when more
+ * than one worker has been idle for --cheaper-overload seconds, stop one
+ * (gracefully), never going below --cheaper.  Or uWSGI's `busyness`
+ * (cheaper_busyness.c): the workers' average busyness over each
+ * --cheaper-overload window, against --cheaper-busyness-max and -min, and
+ * the listen queue for emergencies.  The other uWSGI algorithms are refused.
  *
  * The master calls in at three points: how many workers to start, what to
- * do on each tick, and (for the WARN and the checks) once the options are
+ * do on each tick, and (for the checks) once the options are
  * read.  Everything else -- forking, draining, the worker ids -- stays in
  * master.c.
  */
@@ -20,20 +22,17 @@
 #include <sys/types.h>
 #include <weft/option.h>
 
-/* Option callbacks: --cheaper-algo NAME (spare, or busyness; any other is
- * refused), and the --cheaper-busyness-* knobs (a number, or a boolean for
- * -verbose; remembered only to say they are not used). */
+/* Option callback: --cheaper-algo NAME (spare or busyness; any other is
+ * refused, saying what weft runs). */
 int weft_cheaper_algo_opt(const weft_option_t *opt, const char *value, char *err,
                           size_t errlen);
-int weft_cheaper_busyness_opt(const weft_option_t *opt, const char *value, char *err,
-                              size_t errlen);
 
 /*
  * Once every option is read (at start-up, and by --check-config): check the
  * cheaper options together -- --cheaper below --processes, --cheaper-initial
- * between them, no cheaper-* option without --cheaper -- and say once (WARN,
- * or a `mapped` line under --check-config) that busyness runs as spare.
- * WEFT_ERROR with a message in err that says what to change.
+ * between them, no cheaper-* option without --cheaper, busyness's min below
+ * its max -- and, at start-up, log the busyness settings once.  WEFT_ERROR
+ * with a message in err that says what to change.
  */
 int weft_cheaper_check(char *err, size_t errlen);
 

@@ -115,6 +115,16 @@ struct weft_conf_s {
     long             cheaper_initial;   /* --cheaper-initial (0: --cheaper) */
     long             cheaper_step;      /* --cheaper-step (0: 1) */
     long             cheaper_overload;  /* --cheaper-overload, seconds (0: 3) */
+    int              cheaper_busyness;  /* --cheaper-algo busyness (cheaper_busyness.c) */
+    long             busyness_max;      /* --cheaper-busyness-max, percent */
+    long             busyness_min;      /* --cheaper-busyness-min, percent */
+    long             busyness_multiplier; /* idle windows before one is stopped */
+    long             busyness_penalty;  /* added to it when one comes back too soon */
+    long             busyness_backlog_alert; /* listen queue that starts one now (0: off) */
+    long             busyness_backlog_multiplier; /* idle windows for those */
+    long             busyness_backlog_step; /* how many it starts */
+    long             busyness_backlog_nonzero; /* seconds of a non-empty queue (0: off) */
+    int              busyness_verbose;  /* --cheaper-busyness-verbose */
 };
 
 extern weft_conf_t         weft_conf;

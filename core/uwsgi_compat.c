@@ -67,7 +67,7 @@ const weft_compat_t weft_compat_table[] = {
 
     /* unsupported: the next issue builds them, or weft has no such thing */
     { "threads", UNS, NULL, "weft runs one request per core: use --async N with a suspend engine, or more --processes" },
-    { "cheaper*", UNS, NULL, "weft runs the spare algorithm with cheaper, cheaper-initial, cheaper-step, cheaper-overload and cheaper-algo alone (docs/cheaper.md)" },
+    { "cheaper*", UNS, NULL, "weft runs cheaper's spare and busyness algorithms with cheaper, cheaper-initial, -step, -overload, -algo and cheaper-busyness-* alone (docs/cheaper.md)" },
     { "cheap", UNS, NULL, "weft starts its workers at once" },
     { "idle", UNS, NULL, "weft's workers stay up" },
     { "die-on-idle", UNS, NULL, "weft's workers stay up" },

@@ -1,7 +1,7 @@
 """cheaper: uWSGI's adaptive process spawning (the spare algorithm).  The
 worker count follows a load that rises and falls, between --cheaper and
 --processes, and no request is lost on the way; each option's bad value
-is refused with a message; busyness runs as spare with one WARN; the other
+is refused with a message; busyness follows its own knobs; the other
 algorithms are refused."""
 import os
 import re
@@ -122,10 +122,20 @@ def test_each_option_refuses_a_bad_value():
             "--cheaper-overload", "out of range")
     for opt in ("--cheaper-initial", "--cheaper-step", "--cheaper-overload"):
         refused(["--processes", "4", opt, "2"], opt + " needs --cheaper N")
-    refused(["--processes", "4", "--cheaper", "1", "--cheaper-busyness-max", "lots"],
-            "--cheaper-busyness-max", "is not a number")
-    refused(["--processes", "4", "--cheaper", "1", "--cheaper-busyness-verbose=maybe"],
-            "--cheaper-busyness-verbose", "is not true or false")
+    refused(["--processes", "4", "--cheaper-algo", "busyness"],
+            "--cheaper-algo busyness needs --cheaper N")
+    busy = ["--processes", "4", "--cheaper", "1", "--cheaper-algo", "busyness"]
+    refused(busy + ["--cheaper-busyness-max", "lots"], "--cheaper-busyness-max")
+    refused(busy + ["--cheaper-busyness-max", "101"], "--cheaper-busyness-max", "out of range")
+    refused(busy + ["--cheaper-busyness-min", "-1"], "--cheaper-busyness-min", "out of range")
+    refused(busy + ["--cheaper-busyness-min", "60", "--cheaper-busyness-max", "50"],
+            "--cheaper-busyness-min 60 must be lower than --cheaper-busyness-max 50")
+    for opt in ("multiplier", "backlog-multiplier", "backlog-step"):
+        refused(busy + ["--cheaper-busyness-" + opt, "0"], "--cheaper-busyness-" + opt,
+                "out of range")
+    for opt in ("penalty", "backlog-alert", "backlog-nonzero"):
+        refused(busy + ["--cheaper-busyness-" + opt, "-1"], "--cheaper-busyness-" + opt,
+                "out of range")
 
 
 def test_other_algorithms_are_refused():
@@ -136,7 +146,7 @@ def test_other_algorithms_are_refused():
             "'sparse' is not a cheaper algorithm")
 
 
-def test_busyness_runs_as_spare_with_one_warn(weft, tmp_path):
+def test_busyness_follows_the_average_busyness(weft, tmp_path):
     ini = tmp_path / "busy.ini"
     ini.write_text("""[uwsgi]
 processes = 4
@@ -146,20 +156,54 @@ cheaper-initial = 1
 cheaper-overload = 1
 cheaper-busyness-max = 60
 cheaper-busyness-min = 20
-cheaper-busyness-multiplier = 15
-cheaper-busyness-penalty = 3
-cheaper-busyness-backlog-alert = 33
-cheaper-busyness-backlog-step = 2
+cheaper-busyness-multiplier = 2
 cheaper-busyness-verbose = true
 """)
     w = weft("--plugin", TESTAPP, "--ini", str(ini))
-    warn = r"WARN .*cheaper: cheaper-algo = busyness is run as spare: every worker busy for 1 s starts 1 more"
-    w.wait_log(warn)
+    w.wait_text("cheaper: busyness: min 20%, max 60%, window 1 s, multiplier 2, penalty 2; "
+                "backlog alert 33, step 1, multiplier 3, nonzero 60 s")
     w.wait_text("worker 1 started")
+    load = Load(w, 12, "/sleep?s=0.3")
+    w.wait_log(r"cheaper: spawning 1 worker \(busyness \d+% over 1 s, above cheaper-busyness-max 60%\)",
+               timeout=60)
+    w.wait_text("worker 4 started", timeout=90)
+    wait_for(lambda: len(workers_of(w)) == 4, timeout=60, what="four workers")
+    assert load.stop() > 0
+    w.wait_log(r"cheaper: average busyness of \d workers over 1 s: \d+%")
+    w.wait_log(r"cheaper: busyness \d+%: 1 more idle window \(1 s\) before one of \d workers is stopped",
+               timeout=60)
+    w.wait_log(r"cheaper: stopping worker \d \(pid \d+\) \(busyness \d+% over 1 s, below "
+               r"cheaper-busyness-min 20% for 2 windows\): it drains and is not replaced", timeout=60)
+    wait_for(lambda: len(workers_of(w)) == 1, timeout=90, what="back to one worker")
+    assert http_get(w, "/hello").status == 200
+
+
+def test_busyness_penalty_when_a_worker_comes_back_too_soon(weft):
+    w = weft("--plugin", TESTAPP, "--processes", "3", "--cheaper", "1", "--cheaper-initial", "2",
+             "--cheaper-algo", "busyness", "--cheaper-overload", "2",
+             "--cheaper-busyness-multiplier", "5", "--cheaper-busyness-penalty", "4")
+    w.wait_text("worker 2 started")
+    # idle: one of the two is stopped after 5 idle windows
+    w.wait_log(r"cheaper: stopping worker 2 .*for 5 windows", timeout=60)
+    # and needed again at once: the multiplier grows by the penalty
     load = Load(w, 6, "/sleep?s=0.3")
-    w.wait_text("cheaper: spawning 1 worker", timeout=60)
-    load.stop()
-    w.assert_log_count(warn, 1, after="cheaper: spawning 1 worker")
+    w.wait_log(r"cheaper: busyness: a worker is needed \d+ s after one was stopped: 9 idle windows "
+               r"are needed to stop one from now on \(cheaper-busyness-penalty 4\)", timeout=60)
+    w.wait_text("cheaper: spawning 1 worker (busyness")
+    assert load.stop() > 0
+
+
+def test_busyness_starts_emergency_workers_for_the_listen_queue(weft):
+    # windows too long to matter here: only the queue starts workers
+    w = weft("--plugin", TESTAPP, "--processes", "3", "--cheaper", "1", "--cheaper-algo",
+             "busyness", "--cheaper-overload", "600", "--cheaper-busyness-backlog-alert", "2",
+             "--cheaper-busyness-backlog-step", "2")
+    w.wait_text("worker 1 started")
+    load = Load(w, 12, "/sleep?s=0.3")
+    w.wait_log(r"cheaper: spawning 2 workers \(\d+ waiting, over cheaper-busyness-backlog-alert 2\)",
+               timeout=60)
+    wait_for(lambda: len(workers_of(w)) == 3, timeout=60, what="three workers")
+    assert load.stop() > 0
 
 
 def test_check_config_knows_the_cheaper_options(tmp_path):
@@ -178,9 +222,9 @@ cheaper-rss-limit-soft = 134217728
     r = run(["--plugin", TESTAPP, "--check-config", str(ini)])
     assert r.returncode == 0, r.stdout + r.stderr
     out = r.stdout
-    assert re.search(r"cheaper-algo: mapped: run as spare", out), out
-    assert re.search(r":10: cheaper-rss-limit-soft: unsupported: weft runs the spare algorithm", out), out
-    for honoured in ("cheaper:", "cheaper-initial:", "cheaper-step:", "cheaper-overload:"):
+    assert re.search(r":10: cheaper-rss-limit-soft: unsupported: weft runs cheaper's spare and busyness", out), out
+    for honoured in ("cheaper:", "cheaper-initial:", "cheaper-step:", "cheaper-overload:",
+                     "cheaper-algo:", "cheaper-busyness-min:"):
         assert (": " + honoured) not in out, out
     # and a file whose cheaper options disagree would not start
     ini.write_text("[uwsgi]\nhttp-socket = 127.0.0.1:0\nprocesses = 2\ncheaper = 2\n")
