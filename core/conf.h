@@ -109,6 +109,11 @@ struct weft_conf_s {
     const char      *health_path;       /* --health PATH */
     weft_strlist_t   touch_reload;      /* --touch-reload FILE */
     weft_strlist_t   touch_workers_reload; /* --touch-workers-reload FILE */
+
+    /* ---- stats and metrics (issue 16): core/stats_server.c ---- */
+    const char      *stats_addr;        /* --stats ADDR */
+    int              stats_http;        /* --stats-http */
+    const char      *metrics_addr;      /* --metrics ADDR */
 };
 
 extern weft_conf_t         weft_conf;
