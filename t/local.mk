@@ -107,6 +107,9 @@ INTEGRATION_TESTS = \
 	t/integration/test_logs.py \
 	t/integration/test_ini.py \
 	t/integration/test_loop_engine.py
+# the stats server and the metrics (issue 16 items 1 and 2)
+INTEGRATION_TESTS += t/integration/test_stats.py t/integration/test_metrics.py
+EXTRA_DIST += t/integration/statslib.py
 TESTS += $(INTEGRATION_TESTS)
 
 EXTRA_DIST += $(INTEGRATION_TESTS) \
