@@ -55,10 +55,14 @@ PHASES = os.environ.get("SOAK_PHASES", "python,cgi").split(",")
 HARAKIRI = int(os.environ.get("SOAK_HARAKIRI", "6"))
 SEED = int(os.environ.get("SOAK_SEED", str(int(time.time()))))
 
-# RSS is flat when the median of the last third of the fault-free window
-# is within RSS_SLACK_MIB, or RSS_SLACK_PCT percent, of the first third's.
+# RSS is flat when a worker's resident memory at idle (the traffic paused,
+# after weft's heap trim) in the second half of the fault-free window is
+# within RSS_SLACK_MIB, or RSS_SLACK_PCT percent, of what it was at idle in
+# the first half (see Phase.check_rss).  A window shorter than
+# RSS_MIN_WINDOW seconds is not judged.
 RSS_SLACK_MIB = 2.0
 RSS_SLACK_PCT = 5.0
+RSS_MIN_WINDOW = 20
 
 # Lines the soak causes on purpose.
 EXPECTED_ERRORS = [
@@ -129,6 +133,33 @@ class Ctx:
         self.results = []
         self.lock = threading.Lock()
         self.senders = {}
+        self.running = threading.Event()
+        self.running.set()
+        self.active = 0
+
+    def begin(self):
+        """A client starts an exchange (waits while the traffic is paused)."""
+        while True:
+            self.running.wait()
+            with self.lock:
+                if self.running.is_set():
+                    self.active += 1
+                    return
+
+    def end(self):
+        with self.lock:
+            self.active -= 1
+
+    def pause(self, timeout=60):
+        """Stop the traffic: wait for the exchanges under way to finish."""
+        with self.lock:
+            self.running.clear()
+        deadline = time.time() + timeout
+        while self.active and time.time() < deadline:
+            time.sleep(0.05)
+
+    def resume(self):
+        self.running.set()
 
     def record(self, r):
         with self.lock:
@@ -164,11 +195,14 @@ def client(ctx, rng, stop, errors):
     weights = [traffic.KINDS[n][1] for n in names]
     while not stop.is_set():
         name = rng.choices(names, weights)[0]
+        ctx.begin()
         try:
             traffic.KINDS[name][0](ctx, rng)
         except Exception:
             errors.append(traceback.format_exc())
             return
+        finally:
+            ctx.end()
 
 
 class Fault:
@@ -236,7 +270,10 @@ class Phase:
             if delay > 0:
                 time.sleep(delay)
 
-        at(0.5)
+        idle = []
+        for frac in (0.15, 0.27, 0.38, 0.5):
+            at(frac)
+            idle.append(self.idle_rss(first))
         leak_window = (t0 + 0.15 * D, time.time())
         self.reload()
         at(0.6)
@@ -260,7 +297,7 @@ class Phase:
         if hung:
             self.checks.append(("clients finish", False, "%d clients still busy" % len(hung)))
 
-        self.check_rss(first, leak_window)
+        self.check_rss(first, leak_window, idle)
         self.check_fds(base, base_fds)
         self.results = ctx.results
         # Stop weft: its exit proves every line is written; then the log.
@@ -341,25 +378,47 @@ class Phase:
               % (m.group(1), m.group(2), f.end - f.start), flush=True)
 
     # ------------------------------------------------------------ leaks
-    def check_rss(self, first, window):
+    def idle_rss(self, workers):
+        """Pause the traffic; once weft has had a quiet moment (it trims its
+        heap after a quiet second), each worker's RSS in KiB (the median of
+        five samples); then let the traffic go on."""
+        self.ctx.pause()
+        time.sleep(1.8)
+        out = {}
+        for wid, pid in workers.items():
+            samples = []
+            for _ in range(5):
+                samples.append(procwatch.rss_kib(pid) or 0)
+                time.sleep(0.1)
+            out[wid] = statistics.median(samples)
+        self.ctx.resume()
+        return out
+
+    def check_rss(self, first, window, idle):
+        """idle: four idle measurements across the fault-free window.  What
+        a worker holds at idle also depends on what its cores last served
+        (a core keeps its last request's objects until it serves again):
+        that only adds, so the lower of the two later measurements is held
+        against the lower of the two earlier ones; a leak raises both."""
         lo, hi = window
         for wid, pid in sorted(first.items()):
-            samples = [kib for t, kib in self.watch.rss.get(pid, ()) if lo <= t <= hi]
-            if len(samples) < 6:
-                self.rss_lines.append("worker %d (pid %d): %d samples, too few to judge"
-                                      % (wid, pid, len(samples)))
-                continue
-            third = len(samples) // 3
-            a = statistics.median(samples[:third]) / 1024
-            b = statistics.median(samples[-third:]) / 1024
+            samples = [kib / 1024 for t, kib in self.watch.rss.get(pid, ()) if lo <= t <= hi]
+            series = [m[wid] / 1024 for m in idle]
+            a, b = min(series[:2]), min(series[2:])
             growth = b - a
-            ok = growth <= max(RSS_SLACK_MIB, a * RSS_SLACK_PCT / 100)
-            line = ("worker %d (pid %d): %d samples over %.0f s, median RSS %.1f MiB in the "
-                    "first third, %.1f MiB in the last (%+.1f MiB, %+.1f%%), max %.1f MiB"
-                    % (wid, pid, len(samples), hi - lo, a, b, growth, 100 * growth / a,
-                       max(samples) / 1024))
+            slack = max(RSS_SLACK_MIB, a * RSS_SLACK_PCT / 100)
+            line = ("worker %d (pid %d): at idle %s MiB over %.0f s of traffic (%+.2f MiB, "
+                    "%+.1f%%; allowed +%.1f MiB); under load median %.1f, max %.1f MiB"
+                    % (wid, pid, " ".join("%.1f" % x for x in series), hi - lo, growth,
+                       100 * growth / a, slack,
+                       statistics.median(samples) if samples else 0,
+                       max(samples) if samples else 0))
+            if hi - lo < RSS_MIN_WINDOW:
+                self.rss_lines.append(line + " (window under %d s: not judged)"
+                                      % RSS_MIN_WINDOW)
+                continue
             self.rss_lines.append(line)
-            self.checks.append(("RSS flat, worker %d" % wid, ok, line))
+            self.checks.append(("RSS flat, worker %d" % wid, growth <= slack, line))
 
     def check_fds(self, base, base_fds):
         """Wait (up to 20 s) for the fd counts to come back; report them."""

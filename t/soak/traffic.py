@@ -42,13 +42,16 @@ def get(path):
     return ("GET %s HTTP/1.1\r\nHost: soak\r\n\r\n" % path).encode()
 
 
-def post(path, body, chunks=None):
-    """A POST of body: fixed-length, or chunked in pieces of the given sizes."""
+def post(path, body, chunks=None, expect100=False):
+    """A POST of body: fixed-length, or chunked in pieces of the given
+    sizes; with expect100, an Expect: 100-continue (sent at once all the
+    same, as curl does after its wait)."""
+    more = "Expect: 100-continue\r\n" if expect100 else ""
     if chunks is None:
-        return ("POST %s HTTP/1.1\r\nHost: soak\r\nContent-Length: %d\r\n\r\n"
-                % (path, len(body))).encode() + body
-    out = [("POST %s HTTP/1.1\r\nHost: soak\r\nTransfer-Encoding: chunked\r\n\r\n"
-            % path).encode()]
+        return ("POST %s HTTP/1.1\r\nHost: soak\r\n%sContent-Length: %d\r\n\r\n"
+                % (path, more, len(body))).encode() + body
+    out = [("POST %s HTTP/1.1\r\nHost: soak\r\n%sTransfer-Encoding: chunked\r\n\r\n"
+            % (path, more)).encode()]
     i = 0
     for n in chunks:
         if i >= len(body):
@@ -101,9 +104,10 @@ def echo_req(ctx, rng, chunked, size=None):
         (0, 1, 1000, 65536, rng.randint(0, 300000)))
     body = ctx.random_bytes(rng, size)
     chunks = chunk_sizes(rng, size) if chunked else None
+    e100 = rng.random() < 0.2
     if rng.random() < 0.5:
-        return post(ctx.path("echo"), body, chunks), lambda r: expect(r, body=body)
-    return post(ctx.path("digest"), body, chunks), lambda r: expect(r, digest_of=body)
+        return post(ctx.path("echo"), body, chunks, e100), lambda r: expect(r, body=body)
+    return post(ctx.path("digest"), body, chunks, e100), lambda r: expect(r, digest_of=body)
 
 
 def converse(ctx, kind, rng, reqs, pipelined=False, send_piece=None, read_size=65536,
@@ -112,10 +116,11 @@ def converse(ctx, kind, rng, reqs, pipelined=False, send_piece=None, read_size=6
     check each answer, record one Result each.  A request whose connection
     closed before any byte of its answer, on a connection that had answered
     before (or behind an earlier pipelined request), is retried once on a
-    new connection; the same when the very first request never got a byte
-    on a fresh connection is a loss."""
+    new connection (up to three times in all); the same when the very first
+    request never got a byte on a fresh connection is a loss."""
     pending = list(reqs)
-    retry = False
+    retry = False               # the next request is a retry
+    retries = 0
     while pending:
         t0 = time.time()
         try:
@@ -123,6 +128,7 @@ def converse(ctx, kind, rng, reqs, pipelined=False, send_piece=None, read_size=6
         except OSError as e:
             for _ in pending:
                 ctx.record(Result(kind, t0, "lost", "connect: %s" % e, retried=retry))
+                retry = False
             return
         done = 0
         try:
@@ -140,21 +146,20 @@ def converse(ctx, kind, rng, reqs, pipelined=False, send_piece=None, read_size=6
                 why = check(resp)
                 ctx.record(Result(kind, t0, "corrupt" if why else "ok", why or "", conn,
                                   retried=retry))
+                retry = False
                 done = i + 1
                 if why:
-                    pending = []
                     break
-            else:
-                pending = []
+            pending = []
         except Closed as e:
             reusable = not e.partial and (conn.answered > 0 or (pipelined and done > 0))
-            if reusable and not retry:
+            if reusable and retries < 3:
                 pending = pending[done:]
                 retry = True
-                conn.close()
-                continue
-            ctx.record(Result(kind, t0, "lost", str(e), conn, retried=retry))
-            pending = []
+                retries += 1
+            else:
+                ctx.record(Result(kind, t0, "lost", str(e), conn, retried=retry))
+                pending = []
         except Hang as e:
             ctx.record(Result(kind, t0, "hang", str(e), conn, retried=retry))
             pending = []
@@ -164,8 +169,6 @@ def converse(ctx, kind, rng, reqs, pipelined=False, send_piece=None, read_size=6
         finally:
             ctx.sent_done(conn)
             conn.close()
-        if not retry or not pending:
-            return
 
 
 # ---------------------------------------------------------------- kinds
@@ -210,6 +213,15 @@ def slow_writer(ctx, rng):
         req = echo_req(ctx, rng, rng.random() < 0.5, rng.randint(0, 300))
     piece = max(1, len(req[0]) // 80 + rng.randint(0, 3))
     converse(ctx, "slow writer", rng, [req], send_piece=piece)
+
+
+def http10(ctx, rng):
+    """An HTTP/1.0 request: the answer may end with the connection."""
+    n = rng.randint(0, 50000)
+    want = pattern(n)
+    path = ctx.path("stream" if rng.random() < 0.5 else "hello") + "?n=%d" % n
+    converse(ctx, "HTTP/1.0", rng, [(("GET %s HTTP/1.0\r\n\r\n" % path).encode(),
+                                     lambda r: expect(r, body=want))])
 
 
 def sleepy(ctx, rng):
@@ -323,6 +335,7 @@ KINDS = {
     "slow reader": (slow_reader, 5),
     "slow writer": (slow_writer, 5),
     "sleep": (sleepy, 6),
+    "HTTP/1.0": (http10, 4),
     "vanish mid-request": (vanish_request, 4),
     "vanish mid-response": (vanish_response, 4),
     "garbage": (garbage, 6),
