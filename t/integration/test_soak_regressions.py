@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from weftlib import SRCDIR, Reader, plugin_available, wait_for
+from weftlib import SRCDIR, Reader, plugin_available
 
 APP = os.path.join(SRCDIR, "t", "soak", "app.py")
 

@@ -246,7 +246,8 @@ class Phase:
 
         # Warm up a little, then the idle baseline of fd counts.
         for i in range(40):
-            traffic.converse(ctx, "warm-up", random.Random(i), [traffic.hello_req(ctx, random.Random(i))])
+            rng = random.Random(i)
+            traffic.converse(ctx, "warm-up", rng, [traffic.hello_req(ctx, rng)])
         time.sleep(2)
         first = log.workers()
         base = {"master": procwatch.fd_count(w.proc.pid)}
@@ -562,8 +563,10 @@ def main():
         phases.append(ph)
         try:
             ph.run()
-        except AssertionError as e:
-            ph.checks.append(("the phase runs", False, str(e)))
+        except Exception as e:       # weft died, a wait timed out: still the table
+            ph.checks.append(("the phase runs", False,
+                              str(e) if isinstance(e, AssertionError)
+                              else traceback.format_exc()))
             ph.results = getattr(ph, "ctx", None) and ph.ctx.results or []
             if not hasattr(ph, "watch"):
                 ph.watch = procwatch.Watcher(0, 0)
