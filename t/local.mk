@@ -248,3 +248,12 @@ t_unit_test_opts_SOURCES = t/unit/test_opts.c t/unit/tap.c t/unit/tap.h
 t_unit_test_opts_CPPFLAGS = $(unit_cppflags)
 t_unit_test_opts_LDADD = $(unit_ldadd)
 endif
+
+# ------------------------------------------------------------ the soak (soak, issue 17)
+# t/soak/soak.py runs from .ci/run (step "soak"), not from make check; what
+# it found in weft is tested here.
+SOAK_TESTS = t/integration/test_soak_regressions.py
+TESTS += $(SOAK_TESTS)
+EXTRA_DIST += $(SOAK_TESTS) t/soak/soak.py t/soak/traffic.py t/soak/wire.py \
+	t/soak/procwatch.py t/soak/app.py t/soak/cgi/hello.sh t/soak/cgi/stream.sh \
+	t/soak/cgi/echo.sh t/soak/cgi/digest.sh t/soak/cgi/sleep.sh
