@@ -110,6 +110,11 @@ struct weft_conf_s {
     weft_strlist_t   touch_reload;      /* --touch-reload FILE */
     weft_strlist_t   touch_workers_reload; /* --touch-workers-reload FILE */
 
+    /* ---- stats and metrics (issue 16): core/stats_server.c ---- */
+    const char      *stats_addr;        /* --stats ADDR */
+    int              stats_http;        /* --stats-http */
+    const char      *metrics_addr;      /* --metrics ADDR */
+
     /* ---- cheaper (issue 15 item 2): core/cheaper.c; 0: not given ---- */
     long             cheaper;           /* --cheaper: the fewest workers (0: off) */
     long             cheaper_initial;   /* --cheaper-initial (0: --cheaper) */

@@ -8,7 +8,8 @@ import re
 import signal
 import threading
 
-from weftlib import TEST_PLUGINS, http_get, run, wait_for, workers_of
+from statslib import stats_tcp
+from weftlib import TEST_PLUGINS, free_port, http_get, run, wait_for, workers_of
 
 TESTAPP = os.path.join(TEST_PLUGINS, "testapp.so")
 CHEAPER = ("--processes", "4", "--cheaper", "1", "--cheaper-initial", "1",
@@ -88,12 +89,19 @@ def test_the_worker_count_follows_a_load_that_rises_and_falls(weft):
 
 
 def test_processes_is_the_maximum_and_cheaper_initial_the_start(weft):
+    stats = free_port()
     w = weft("--plugin", TESTAPP, "--processes", "3", "--cheaper", "1",
-             "--cheaper-initial", "2", "--cheaper-overload", "30")
+             "--cheaper-initial", "2", "--cheaper-overload", "30",
+             "--stats", "127.0.0.1:%d" % stats)
     w.wait_text("starting 2 workers (cheaper: 1 to 3 as the load needs)")
     w.wait_text("worker 2 started")
     wait_for(lambda: len(workers_of(w)) == 2, what="two workers")
     assert http_get(w, "/hello").status == 200
+    # the stats document says which id cheaper has not started (uWSGI's "cheap")
+    doc = wait_for(lambda: (lambda d: d if all(x["status"] != "starting" for x in d["workers"])
+                            else None)(stats_tcp(stats)), what="both workers serving")
+    assert [x["status"] for x in doc["workers"]][2] == "cheap", doc["workers"]
+    assert doc["workers"][2]["pid"] == 0
     w.assert_log_count(r"worker 3 started", 0, after=r"worker 2 started")
 
 
