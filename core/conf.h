@@ -109,6 +109,10 @@ struct weft_conf_s {
     const char      *health_path;       /* --health PATH */
     weft_strlist_t   touch_reload;      /* --touch-reload FILE */
     weft_strlist_t   touch_workers_reload; /* --touch-workers-reload FILE */
+
+    /* ---- limits (issue 17 item 3): core/worker.c, core/listen_warn.c ---- */
+    long             max_conns;         /* --max-conns: connections a worker holds
+                                           before it stops accepting (0: no limit) */
 };
 
 extern weft_conf_t         weft_conf;

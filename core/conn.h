@@ -78,6 +78,8 @@ struct weft_conn_s {
     uint32_t         url_off, url_len;
     int              last_was_value;
     int              head_error;     /* HTTP status to answer a bad head with */
+    const char      *head_why;       /* its cause for the log line (a literal naming
+                                        the limit), or NULL */
     unsigned         head_done:1;
     unsigned         upgrade:1;
 

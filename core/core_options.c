@@ -459,5 +459,11 @@ const weft_option_t weft_core_options[] = {
     { "exec-accepting", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.hook_accepting, "COMMAND",
       "the same as --hook-accepting exec:COMMAND", 0, 0, weft_hooks_exec_opt },
 
+    /* ---- limits (issue 17 item 3): core/worker.c ---- */
+    { "max-body", 0, WEFT_OPT_SIZE, 0, &weft_conf.limit_post, "SIZE",
+      "the same as --limit-post", 0, 0, NULL },
+    { "max-conns", 0, WEFT_OPT_INT, 0, &weft_conf.max_conns, "N",
+      "a worker holding N client connections stops accepting until one closes: new clients wait in the listen queue (default 0: no limit)", 0, 1000000, NULL },
+
     WEFT_OPTION_END
 };

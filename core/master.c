@@ -36,6 +36,7 @@
 #include "cron.h"
 #include "daemons.h"
 #include "hooks.h"
+#include "listen_warn.h"
 #include "log.h"
 #include "master.h"
 #include "opts.h"
@@ -549,6 +550,7 @@ weft_master_run(void)
         }
         weft_daemons_tick(t);                                    /* daemons, cron */
         weft_cron_tick(t);
+        weft_listen_queue_warn(t);                               /* listen_warn.c */
         wait = tell_supervisor(t);
         tick.tv_sec = (time_t) wait;
         tick.tv_nsec = (long) ((wait - (double) tick.tv_sec) * 1e9);

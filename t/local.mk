@@ -245,3 +245,8 @@ t_unit_test_opts_SOURCES = t/unit/test_opts.c t/unit/tap.c t/unit/tap.h
 t_unit_test_opts_CPPFLAGS = $(unit_cppflags)
 t_unit_test_opts_LDADD = $(unit_ldadd)
 endif
+
+# ------------------------------------------------------------ limits, bad apps (issue 17 items 3, 4)
+LIMITS_TESTS = t/integration/test_limits.py
+TESTS += $(LIMITS_TESTS)
+EXTRA_DIST += $(LIMITS_TESTS)
