@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <weft/status.h>
+#include "app_guard.h"
 #include "conf.h"
 #include "conn.h"
 #include "cores.h"
@@ -279,6 +280,15 @@ weft_conns_stop(void)
         }
     }
     return weft_conns_pending();
+}
+
+void
+weft_conns_close_fds(void)
+{
+    weft_conn_t *c;
+
+    for (c = live; c != NULL; c = c->live_next)
+        close(c->fd);
 }
 
 void
@@ -628,6 +638,8 @@ weft_conn_accept_fd(weft_listener_t *ls, struct sockaddr_storage *ss)
         errno = err;                    /* the caller backs off on EMFILE */
         return -1;
     }
+    if (fd <= 2 && (fd = weft_app_guard_fd(fd)) < 0)
+        return -1;                      /* an app closed a standard fd */
     if (!ls->is_unix)
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     return fd;

@@ -217,6 +217,10 @@ extern unsigned weft_nconns;
  */
 unsigned weft_conns_stop(void);
 
+/* In a fork()ed child of the worker: close(2) every connection's fd, and
+ * nothing else (app_guard.c). */
+void weft_conns_close_fds(void);
+
 /* How many connections still owe a request (0 once they are all served). */
 unsigned weft_conns_pending(void);
 

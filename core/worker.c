@@ -23,6 +23,7 @@
 #include <weft/status.h>
 #include "accesslog.h"
 #include "api.h"
+#include "app_guard.h"
 #include "conf.h"
 #include "cores.h"
 #include "log.h"
@@ -371,6 +372,7 @@ weft_worker_run(unsigned id)
 
     weft_worker_id = id;
     signal(SIGPIPE, SIG_IGN);
+    weft_app_guard_init();                  /* app_guard.c: stdio, fork */
 
     if (weft_loop_engine != NULL)
         return run_loop_engine(id);
