@@ -247,6 +247,7 @@ t_unit_test_opts_LDADD = $(unit_ldadd)
 endif
 
 # ------------------------------------------------------------ limits, bad apps (issue 17 items 3, 4)
-LIMITS_TESTS = t/integration/test_limits.py
+LIMITS_TESTS = t/integration/test_limits.py t/integration/test_bad_apps.py
 TESTS += $(LIMITS_TESTS)
-EXTRA_DIST += $(LIMITS_TESTS)
+EXTRA_DIST += $(LIMITS_TESTS) \
+	t/apps/bad/bad_wsgi.py t/apps/bad/bad_rack.ru t/apps/bad/bad_psgi.psgi t/apps/bad/cgi/bad.sh

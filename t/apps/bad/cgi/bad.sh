@@ -3,7 +3,7 @@
 # (t/integration/test_bad_apps.py); /ok and /pid behave.
 part() { head -c 34000 /dev/zero | tr '\0' p; }
 case $PATH_INFO in
-/ok)       echo "stdout of the script" >&2; printf 'Content-Type: text/plain\n\nok' ;;
+/ok)       echo "stderr of the script" >&2; printf 'Content-Type: text/plain\n\nok' ;;
 /pid)      printf 'Content-Type: text/plain\n\n%s' "$PPID" ;;
 /header_type)      printf 'Content-Type: text/plain\nX-A\n\nx' ;;
 /header_crlf)      printf 'Content-Type: text/plain\nX-A: a\rSet-Cookie: evil=1\n\nx' ;;
