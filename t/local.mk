@@ -250,4 +250,5 @@ endif
 LIMITS_TESTS = t/integration/test_limits.py t/integration/test_bad_apps.py
 TESTS += $(LIMITS_TESTS)
 EXTRA_DIST += $(LIMITS_TESTS) \
-	t/apps/bad/bad_wsgi.py t/apps/bad/bad_rack.ru t/apps/bad/bad_psgi.psgi t/apps/bad/cgi/bad.sh
+	t/apps/bad/bad_wsgi.py t/apps/bad/bad_rack.ru t/apps/bad/bad_psgi.psgi t/apps/bad/cgi/bad.sh \
+	docs/limits.md
