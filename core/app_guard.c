@@ -59,12 +59,12 @@ on_fork_child(void)
     weft_conns_close_fds();
 }
 
-void
-weft_app_guard_init(void)
+/* Keep a copy of each of fds 0-2 as it is now. */
+static void
+save_std_fds(void)
 {
     int fd;
 
-    worker_pid = getpid();
     for (fd = 0; fd < 3; fd++) {
         struct stat st;
 
@@ -78,8 +78,30 @@ weft_app_guard_init(void)
         std_fds[fd].dev = st.st_dev;
         std_fds[fd].ino = st.st_ino;
     }
+}
+
+void
+weft_app_guard_init(void)
+{
+    worker_pid = getpid();
+    save_std_fds();
     if (!guard_ready && pthread_atfork(NULL, NULL, on_fork_child) == 0)
         guard_ready = 1;
+}
+
+void
+weft_app_guard_std_moved(void)
+{
+    int fd;
+
+    if (worker_pid == 0 || getpid() != worker_pid)
+        return;
+    for (fd = 0; fd < 3; fd++) {
+        if (std_fds[fd].saved >= 0)
+            close(std_fds[fd].saved);
+        std_fds[fd].saved = -1;
+    }
+    save_std_fds();
 }
 
 int

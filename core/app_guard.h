@@ -34,6 +34,13 @@ int  weft_app_guard_forked(void);
 void weft_app_guard_exit(const weft_req_t *r);
 
 /*
+ * The core itself put a new file on fd 1 or 2 (the log reopened or
+ * rotated): take the fds as they are now for the originals.  Does nothing
+ * before weft_app_guard_init().
+ */
+void weft_app_guard_std_moved(void);
+
+/*
  * A freshly accepted fd: one of 0, 1, 2 means the app closed that standard
  * fd while a request ran.  The connection moves to a higher fd and the
  * standard one is put back (one WARN line); returns the fd to use, or -1
