@@ -110,6 +110,10 @@ struct weft_conf_s {
     weft_strlist_t   touch_reload;      /* --touch-reload FILE */
     weft_strlist_t   touch_workers_reload; /* --touch-workers-reload FILE */
 
+    /* ---- stats and metrics (issue 16): core/stats_server.c ---- */
+    const char      *stats_addr;        /* --stats ADDR */
+    int              stats_http;        /* --stats-http */
+    const char      *metrics_addr;      /* --metrics ADDR */
     /* ---- limits (issue 17 item 3): core/worker.c, core/listen_warn.c ---- */
     long             max_conns;         /* --max-conns: connections a worker holds
                                            before it stops accepting (0: no limit) */

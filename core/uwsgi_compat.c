@@ -46,6 +46,7 @@ const weft_compat_t weft_compat_table[] = {
     { "lazy", MAP, "lazy-apps", "the same as --lazy-apps (python)" },
     { "need-plugin", MAP, "plugin", "the same as --plugin" },
     { "need-plugins", MAP, "plugin", "the same as --plugin" },
+    { "stats-server", MAP, "stats", "the same as --stats" },
 
     /* ignored: no effect in weft */
     { "max-fd", IGN, NULL, "weft keeps the limit it was started with (raise it with ulimit -n)" },
@@ -87,7 +88,8 @@ const weft_compat_t weft_compat_table[] = {
     { "final-route*", UNS, NULL, "weft runs only the request chain of routes (docs/routes.md)" },
     { "error-route*", UNS, NULL, "weft runs only the request chain of routes (docs/routes.md)" },
     { "add-header", UNS, NULL, "add the header in the app or the frontend" },
-    { "stats*", UNS, NULL, "weft has no stats server" },
+    { "stats*", UNS, NULL,
+      "weft serves the document on --stats (and Prometheus metrics on --metrics); stats-push, stats-minified and the rest are not done" },
     { "touch-chain-reload", UNS, NULL, "use --touch-workers-reload: the workers are replaced gracefully, while new ones serve" },
     { "master-fifo", UNS, NULL, "use signals: SIGHUP reloads, SIGTERM stops" },
     { "emperor", UNS, NULL, "run one weft per app from your service manager" },

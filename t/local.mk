@@ -107,6 +107,9 @@ INTEGRATION_TESTS = \
 	t/integration/test_logs.py \
 	t/integration/test_ini.py \
 	t/integration/test_loop_engine.py
+# the stats server and the metrics (issue 16 items 1 and 2)
+INTEGRATION_TESTS += t/integration/test_stats.py t/integration/test_metrics.py
+EXTRA_DIST += t/integration/statslib.py
 TESTS += $(INTEGRATION_TESTS)
 
 EXTRA_DIST += $(INTEGRATION_TESTS) \
@@ -246,6 +249,14 @@ t_unit_test_opts_CPPFLAGS = $(unit_cppflags)
 t_unit_test_opts_LDADD = $(unit_ldadd)
 endif
 
+# ------------------------------------------------------------ the soak (soak, issue 17)
+# t/soak/soak.py runs from .ci/run (step "soak"), not from make check; what
+# it found in weft is tested here.
+SOAK_TESTS = t/integration/test_soak_regressions.py
+TESTS += $(SOAK_TESTS)
+EXTRA_DIST += $(SOAK_TESTS) t/soak/soak.py t/soak/traffic.py t/soak/wire.py \
+	t/soak/procwatch.py t/soak/app.py t/soak/cgi/hello.sh t/soak/cgi/stream.sh \
+	t/soak/cgi/echo.sh t/soak/cgi/digest.sh t/soak/cgi/sleep.sh
 # ------------------------------------------------------------ limits, bad apps (issue 17 items 3, 4)
 LIMITS_TESTS = t/integration/test_limits.py t/integration/test_bad_apps.py
 TESTS += $(LIMITS_TESTS)
