@@ -222,7 +222,7 @@ def cpu_seconds(pid):
 
 def test_out_of_file_descriptors_backs_off_without_spinning(weft):
     def low_fd_limit():
-        resource.setrlimit(resource.RLIMIT_NOFILE, (40, 40))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
 
     w = app(weft, "--master", preexec_fn=low_fd_limit,
             allow_errors=[r"cannot accept on .*: Too many open files .*backing off"])
@@ -231,7 +231,7 @@ def test_out_of_file_descriptors_backs_off_without_spinning(weft):
     b = Bystander(w)
     # More clients than the worker has descriptors for.
     clients = []
-    for i in range(60):
+    for i in range(100):
         s = socket.create_connection(w.addr, timeout=20)
         clients.append(s)
     w.wait_log(r"cannot accept on .*: Too many open files \(raise the open files limit, "
