@@ -343,6 +343,9 @@ run_loop_engine(unsigned id)
 
     if (weft_cores_init(NULL, n) != WEFT_OK)
         return WEFT_ERROR;
+    if (weft_conf.max_conns > 0)
+        weft_log(WEFT_LOG_WARN, "--max-conns is not honoured under the %s loop engine "
+                 "(it accepts through its own loop)", weft_loop_engine->name);
     if (weft_loop_engine->prepare != NULL && weft_loop_engine->prepare(n) != WEFT_OK) {
         weft_log(WEFT_LOG_ERROR, "the %s engine could not prepare %u cores",
                  weft_loop_engine->name, n);

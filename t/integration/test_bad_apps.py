@@ -23,6 +23,10 @@ LANGS = {
     "rack": ("ruby", ["--rack", os.path.join(BAD, "bad_rack.ru")], ""),
     "psgi": ("perl", ["--psgi", os.path.join(BAD, "bad_psgi.psgi")], ""),
     "cgi": ("cgi", ["--cgi", os.path.join(BAD, "cgi")], "/bad.sh"),
+    # The same WSGI app on async cores with a suspend engine: the app's
+    # fork and closed fds are repaired the same way between core switches.
+    "wsgi_ugreen": ("python", ["--wsgi-file", os.path.join(BAD, "bad_wsgi.py"),
+                               "--async", "4", "--ugreen"], ""),
 }
 
 # What each case gives: an answer (a status), "cut" (the head went out,
@@ -35,6 +39,7 @@ STDOUT_LINE = {"wsgi": r"the app closed fd %d \(%s\): put back",
 
 def close_line(lang, fd):
     name = ("stdin", "stdout", "stderr")[fd]
+    lang = lang.split("_")[0]
     if lang == "rack":
         return STDOUT_LINE[lang] % (name, fd)
     return STDOUT_LINE[lang] % (fd, name)
@@ -102,6 +107,7 @@ CASES = {
                              r"the response ends with the script"),
     },
 }
+CASES["wsgi_ugreen"] = CASES["wsgi"]
 for _lang in ("wsgi", "rack", "psgi"):
     for _fd, _name in enumerate(("stdin", "stdout", "stderr")):
         CASES[_lang]["close_" + _name] = (200, close_line(_lang, _fd))
