@@ -130,6 +130,9 @@ struct weft_conf_s {
     long             busyness_backlog_step; /* how many it starts */
     long             busyness_backlog_nonzero; /* seconds of a non-empty queue (0: off) */
     int              busyness_verbose;  /* --cheaper-busyness-verbose */
+    /* ---- limits (issue 17 item 3): core/worker.c, core/listen_warn.c ---- */
+    long             max_conns;         /* --max-conns: connections a worker holds
+                                           before it stops accepting (0: no limit) */
 };
 
 extern weft_conf_t         weft_conf;

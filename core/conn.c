@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <weft/status.h>
+#include "app_guard.h"
 #include "conf.h"
 #include "conn.h"
 #include "cores.h"
@@ -259,6 +260,8 @@ weft_conn_close(weft_conn_t *c)
     weft_nconns--;
     if (weft_worker_stopping)
         weft_worker_check_stop();
+    else
+        weft_worker_resume_accept();    /* under --max-conns again */
 }
 
 unsigned
@@ -279,6 +282,15 @@ weft_conns_stop(void)
         }
     }
     return weft_conns_pending();
+}
+
+void
+weft_conns_close_fds(void)
+{
+    weft_conn_t *c;
+
+    for (c = live; c != NULL; c = c->live_next)
+        close(c->fd);
 }
 
 void
@@ -313,8 +325,9 @@ weft_conn_reject_write(weft_conn_t *c, int status)
     do
         w = write(c->fd, buf, (size_t) n);
     while (w < 0 && errno == EINTR);
-    weft_log(WEFT_LOG_INFO, "%s:%s: rejected a request with %d %s", c->peer_addr,
-             c->peer_port, status, weft_http_reason(status));
+    weft_log(WEFT_LOG_INFO, "%s:%s: rejected a request with %d %s%s%s", c->peer_addr,
+             c->peer_port, status, weft_http_reason(status), c->head_why ? ": " : "",
+             c->head_why ? c->head_why : "");
 }
 
 void
@@ -613,17 +626,22 @@ weft_conn_accept_fd(weft_listener_t *ls, struct sockaddr_storage *ss)
             break;
         if (errno == EINTR || errno == ECONNABORTED)
             continue;
-        if (errno == EMFILE || errno == ENFILE) {
+        int err = errno;
+
+        if (err == EMFILE || err == ENFILE) {
             if (weft_clock() - last_emfile > 10) {
-                weft_log(WEFT_LOG_ERROR, "cannot accept on %s: %s (raise the open files limit)",
-                         ls->name, strerror(errno));
+                weft_log(WEFT_LOG_ERROR, "cannot accept on %s: %s (raise the open files "
+                         "limit, ulimit -n): backing off", ls->name, strerror(err));
                 last_emfile = weft_clock();
             }
-        } else if (errno != EAGAIN) {
-            weft_log(WEFT_LOG_WARN, "accept on %s: %s", ls->name, strerror(errno));
+        } else if (err != EAGAIN) {
+            weft_log(WEFT_LOG_WARN, "accept on %s: %s", ls->name, strerror(err));
         }
+        errno = err;                    /* the caller backs off on EMFILE */
         return -1;
     }
+    if (fd <= 2 && (fd = weft_app_guard_fd(fd)) < 0)
+        return -1;                      /* an app closed a standard fd */
     if (!ls->is_unix)
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     return fd;
@@ -639,8 +657,11 @@ weft_conn_accept(weft_listener_t *ls)
         weft_conn_t            *c;
         int                     fd = weft_conn_accept_fd(ls, &ss);
 
-        if (fd < 0)
+        if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE)
+                weft_worker_accept_backoff();
             return;
+        }
         c = weft_conn_new(fd, ls, &ss, 1);
         if (c == NULL) {
             weft_log(WEFT_LOG_ERROR, "out of memory accepting a connection");
@@ -649,5 +670,7 @@ weft_conn_accept(weft_listener_t *ls)
         }
         weft_conn_read_begin(c, 1);
         arm_read(c);
+        if (!weft_worker_accepted())
+            return;                     /* --max-conns */
     }
 }

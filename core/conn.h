@@ -78,6 +78,8 @@ struct weft_conn_s {
     uint32_t         url_off, url_len;
     int              last_was_value;
     int              head_error;     /* HTTP status to answer a bad head with */
+    const char      *head_why;       /* its cause for the log line (a literal naming
+                                        the limit), or NULL */
     unsigned         head_done:1;
     unsigned         upgrade:1;
 
@@ -214,6 +216,10 @@ extern unsigned weft_nconns;
  * still owe a request.
  */
 unsigned weft_conns_stop(void);
+
+/* In a fork()ed child of the worker: close(2) every connection's fd, and
+ * nothing else (app_guard.c). */
+void weft_conns_close_fds(void);
 
 /* How many connections still owe a request (0 once they are all served). */
 unsigned weft_conns_pending(void);

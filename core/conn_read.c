@@ -73,11 +73,10 @@ body_step(weft_conn_t *c)
 
     if (rc == WEFT_ERROR) {
         c->head_error = c->body_error ? c->body_error : 400;
-        weft_log(WEFT_LOG_INFO, "%s:%s: %s while buffering the request body (answering %d)",
-                 c->peer_addr, c->peer_port,
-                 c->head_error == 413 ? "the body is over --limit-post"
-                 : c->head_error == 500 ? "no room for the body" : "a malformed body",
-                 c->head_error);
+        c->head_why = c->head_error == 413 ? "the body grew over --limit-post"
+                      : c->head_error == 500 ? "no room to buffer the body"
+                      : c->head_error == 408 ? "timed out waiting for the request body"
+                      : "a malformed body";
         return WEFT_INPUT_REJECT;
     }
     if (rc == WEFT_OK || c->body.len > weft_conf.body_buffering)
@@ -117,6 +116,7 @@ weft_conn_read(weft_conn_t *c)
                     c->head_error = 0;
                 } else {
                     c->head_error = 431;
+                    c->head_why = "the request head is over --buffer-size";
                 }
                 return WEFT_INPUT_REJECT;
             }
@@ -153,13 +153,20 @@ weft_input_t
 weft_conn_read_timeout(weft_conn_t *c)
 {
     if (c->state == WEFT_CONN_BODY) {
-        weft_log(WEFT_LOG_INFO, "%s:%s: timed out waiting for the request body (answering 408)",
-                 c->peer_addr, c->peer_port);
         c->head_error = 408;
+        c->head_why = "timed out waiting for the request body (--socket-timeout)";
         return WEFT_INPUT_REJECT;
     }
-    weft_log(WEFT_LOG_DEBUG, "%s:%s: %s, closing", c->peer_addr, c->peer_port,
-             c->head_seen ? "request head not complete in time" : "idle too long");
+    /* A head begun and not finished in time is a slow or stuck client
+     * (slowloris): worth a line.  An idle keep-alive connection, or one
+     * that never sent a byte (a browser's preconnect), is routine. */
+    if (c->head_seen)
+        weft_log(WEFT_LOG_INFO, "%s:%s: request head not complete within --socket-timeout "
+                 "(%g s): closing", c->peer_addr, c->peer_port, weft_conf.socket_timeout);
+    else
+        weft_log(WEFT_LOG_DEBUG, "%s:%s: idle for --%s-timeout (%g s): closing",
+                 c->peer_addr, c->peer_port, c->nrequests ? "keepalive" : "socket",
+                 c->nrequests ? weft_conf.keepalive_timeout : weft_conf.socket_timeout);
     return WEFT_INPUT_CLOSE;
 }
 

@@ -476,6 +476,11 @@ const weft_option_t weft_core_options[] = {
       "answer --stats connections as HTTP (an HTTP request gets the document as application/json)", 0, 0, NULL },
     { "metrics", 0, WEFT_OPT_STRING, 0, &weft_conf.metrics_addr, "ADDR",
       "serve Prometheus metrics at GET /metrics on ADDR (HOST:PORT or a UNIX socket path; implies --master)", 0, 0, NULL },
+    /* ---- limits (issue 17 item 3): core/worker.c ---- */
+    { "max-body", 0, WEFT_OPT_SIZE, 0, &weft_conf.limit_post, "SIZE",
+      "the same as --limit-post", 0, 0, NULL },
+    { "max-conns", 0, WEFT_OPT_INT, 0, &weft_conf.max_conns, "N",
+      "a worker holding N client connections stops accepting until one closes: new clients wait in the listen queue (default 0: no limit)", 0, 1000000, NULL },
 
     /* ---- cheaper (issue 15 item 2): core/cheaper.c ---- */
     { "cheaper", 0, WEFT_OPT_INT, 0, &weft_conf.cheaper, "N",

@@ -36,6 +36,7 @@
 
 #include <weft/status.h>
 #include "api.h"
+#include "app_guard.h"
 #include "conf.h"
 #include "conn.h"
 #include "cores.h"
@@ -188,6 +189,7 @@ weft_core_yield(weft_acore_t *c)
         struct timeval tv = weft_tv_until(weft_now() + weft_conf.socket_timeout);
         event_add(&conn->wev, &tv);
     }
+    weft_app_guard_exit(&c->req);       /* a forked child never runs the loop */
     if (lang->on_suspend)
         lang->on_suspend(&c->pub);
     weft_suspend_engine->suspend(&c->pub);
@@ -302,6 +304,7 @@ weft_core_main(weft_core_t *pub)
         c->in_request = 1;
         rc = r->lang->request(&r->pub);
         c->in_request = 0;
+        weft_app_guard_check(r);        /* a fork, a closed stdout */
         weft_outq_release(&r->conn->outq);
         if (rc != WEFT_AGAIN || c->aborted || r->conn->gone)
             break;
@@ -364,6 +367,7 @@ core_step(weft_acore_t *c)
     c->in_request = 1;
     rc = r->lang->request(&r->pub);
     c->in_request = 0;
+    weft_app_guard_check(r);            /* a fork, a closed stdout */
     weft_core_set_current(NULL);
     weft_outq_release(&r->conn->outq);
 

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app_guard.h"
 #include "log.h"
 #include "opts.h"
 
@@ -46,6 +47,7 @@ weft_log_open(const char *path, char *err, size_t errlen)
         return -1;
     }
     close(fd);
+    weft_app_guard_std_moved();         /* the new fds 1, 2 are the originals */
     log_path = path;
     log_fd = 2;
     return 0;

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app_guard.h"
 #include "conf.h"
 #include "opts.h"
 
@@ -42,5 +43,6 @@ weft_logrotate_check(int fd, const char *path, int dup_std)
     if (dup_std && fd != 2)
         dup2(nfd, 2);
     close(nfd);
+    weft_app_guard_std_moved();         /* the new fds are the originals */
     return fd;
 }

@@ -39,6 +39,7 @@
 #include "cron.h"
 #include "daemons.h"
 #include "hooks.h"
+#include "listen_warn.h"
 #include "log.h"
 #include "master.h"
 #include "master_loop.h"
@@ -615,6 +616,7 @@ weft_master_run(void)
         }
         weft_daemons_tick(t);                                    /* daemons, cron */
         weft_cron_tick(t);
+        weft_listen_queue_warn(t);                               /* listen_warn.c */
         tick = tell_supervisor(t);
         if (shutting_down) {
             unsigned alive = ndraining;

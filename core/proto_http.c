@@ -52,6 +52,7 @@ weft_http_reset(weft_conn_t *c)
     c->url_len = 0;
     c->head_done = 0;
     c->head_error = 0;
+    c->head_why = NULL;
     c->last_was_value = 0;
 }
 
@@ -87,6 +88,7 @@ on_header_field(http_parser *p, const char *at, size_t len)
     if (c->nhdrs == 0 || c->last_was_value) {
         if (c->nhdrs >= (unsigned) weft_conf.max_headers) {
             c->head_error = 431;
+            c->head_why = "more header fields than --max-headers";
             return -1;
         }
         if (c->nhdrs == c->hdrs_cap) {
@@ -228,6 +230,7 @@ on_headers_complete(http_parser *p)
         weft_body_start(c, (int64_t) p->content_length);
         if (weft_conf.limit_post && p->content_length > weft_conf.limit_post) {
             c->head_error = 413;
+            c->head_why = "its Content-Length is over --limit-post";
             return -1;
         }
     } else {
@@ -243,6 +246,7 @@ on_body(http_parser *p, const char *at, size_t len)
 
     if (weft_conf.limit_post && c->body_read + c->body_len + len > weft_conf.limit_post) {
         c->body_error = 413;
+        c->head_why = "the body grew over --limit-post";
         return -1;
     }
     c->body_ptr = at;

@@ -85,6 +85,7 @@ weft_uwsgi_parse_head(weft_conn_t *c)
     }
     if (weft_conf.limit_post && (uint64_t) left > weft_conf.limit_post) {
         c->head_error = 413;
+        c->head_why = "its CONTENT_LENGTH is over --limit-post";
         return WEFT_ERROR;
     }
     c->in_pos += 4 + (size_t) c->packet_len;

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include <weft/status.h>
+#include "app_guard.h"
 #include "conf.h"
 #include "conn.h"
 #include "cores.h"
@@ -185,6 +186,7 @@ gone(weft_req_t *r, const char *why)
 {
     weft_conn_t *c = r->conn;
 
+    weft_app_guard_exit(r);             /* a forked child's write failed */
     if (!c->gone) {
         c->gone = 1;
         r->pub.flags |= WEFT_REQ_CLIENT_GONE;

@@ -5,7 +5,9 @@
  * While any request waits for a core, the worker takes its listeners out of
  * the loop: new connections wait in the kernel's backlog instead of being
  * accepted only to wait here, and the loop never spins on a readable listen
- * socket it will not serve.
+ * socket it will not serve.  The same holds while the worker has
+ * --max-conns connections, and for a while after accept() ran out of file
+ * descriptors.
  */
 #include "config.h"
 
@@ -21,6 +23,7 @@
 #include <weft/status.h>
 #include "accesslog.h"
 #include "api.h"
+#include "app_guard.h"
 #include "conf.h"
 #include "cores.h"
 #include "log.h"
@@ -31,6 +34,8 @@
 #include "worker.h"
 
 #define TRIM_AFTER_REQUESTS 256
+#define ACCEPT_BACKOFF_USEC 250000   /* after EMFILE: let connections close */
+#define LIMIT_LOG_SECONDS   10.0     /* one --max-conns line per episode, at most this often */
 
 struct event_base *weft_base;
 int                weft_worker_stopping;
@@ -44,6 +49,9 @@ static weft_conn_t  *fifo_head;
 static weft_conn_t **fifo_tail = &fifo_head;
 static unsigned      fifo_len;
 static int           accepting;
+static int           backing_off;   /* accept() ran out of fds: wait */
+static struct event  backoff_ev;
+static double        limit_logged = -1e9;
 static struct event  sig_events[5];
 static struct event  dispatch_ev;   /* give waiting requests to free cores */
 static struct event  notify_ev;     /* without a master: STATUS=, WATCHDOG=1 */
@@ -67,16 +75,60 @@ weft_worker_pause_accept(void)
     accepting = 0;
 }
 
+/* The listeners belong in the loop: not stopping, no request waiting for
+ * a core, under --max-conns, not backing off from EMFILE. */
+static int
+accept_allowed(void)
+{
+    return !weft_worker_stopping && fifo_len == 0 && !backing_off
+           && (weft_conf.max_conns <= 0 || weft_nconns < (unsigned long) weft_conf.max_conns);
+}
+
 void
 weft_worker_resume_accept(void)
 {
     unsigned i;
 
-    if (accepting || weft_worker_stopping)
+    if (accepting || weft_base == NULL || weft_loop_engine != NULL || !accept_allowed())
         return;
     for (i = 0; i < weft_nlisteners; i++)
         event_add(&weft_listeners[i].ev, NULL);
     accepting = 1;
+}
+
+int
+weft_worker_accepted(void)
+{
+    if (weft_conf.max_conns <= 0 || weft_nconns < (unsigned long) weft_conf.max_conns)
+        return 1;
+    weft_worker_pause_accept();
+    if (weft_clock() - limit_logged >= LIMIT_LOG_SECONDS) {
+        weft_log(WEFT_LOG_WARN, "worker %u holds %u connections (--max-conns): not accepting "
+                 "until one closes, new clients wait in the listen queue",
+                 weft_worker_id, weft_nconns);
+        limit_logged = weft_clock();
+    }
+    return 0;
+}
+
+static void
+backoff_cb(evutil_socket_t fd, short what, void *arg)
+{
+    WEFT_LOOP_LOCKED(backoff_cb, fd, what, arg);
+    backing_off = 0;
+    weft_worker_resume_accept();
+}
+
+void
+weft_worker_accept_backoff(void)
+{
+    struct timeval tv = { 0, ACCEPT_BACKOFF_USEC };
+
+    if (backing_off || weft_base == NULL)
+        return;
+    weft_worker_pause_accept();
+    backing_off = 1;
+    evtimer_add(&backoff_ev, &tv);
 }
 
 void
@@ -291,6 +343,9 @@ run_loop_engine(unsigned id)
 
     if (weft_cores_init(NULL, n) != WEFT_OK)
         return WEFT_ERROR;
+    if (weft_conf.max_conns > 0)
+        weft_log(WEFT_LOG_WARN, "--max-conns is not honoured under the %s loop engine "
+                 "(it accepts through its own loop)", weft_loop_engine->name);
     if (weft_loop_engine->prepare != NULL && weft_loop_engine->prepare(n) != WEFT_OK) {
         weft_log(WEFT_LOG_ERROR, "the %s engine could not prepare %u cores",
                  weft_loop_engine->name, n);
@@ -320,6 +375,7 @@ weft_worker_run(unsigned id)
 
     weft_worker_id = id;
     signal(SIGPIPE, SIG_IGN);
+    weft_app_guard_init();                  /* app_guard.c: stdio, fork */
 
     if (weft_loop_engine != NULL)
         return run_loop_engine(id);
@@ -340,6 +396,7 @@ weft_worker_run(unsigned id)
 
     event_assign(&dispatch_ev, weft_base, -1, 0, dispatch_cb, NULL);
     evtimer_assign(&trim_ev, weft_base, trim_cb, NULL);
+    evtimer_assign(&backoff_ev, weft_base, backoff_cb, NULL);
     for (i = 0; i < nsigs; i++) {
         evsignal_assign(&sig_events[i], weft_base, sigs[i], signal_cb, NULL);
         evsignal_add(&sig_events[i], NULL);

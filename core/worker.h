@@ -49,9 +49,21 @@ void         weft_worker_unqueue(weft_conn_t *c);
 /* A core became free: give it the oldest waiting request, if any. */
 void         weft_worker_core_freed(void);
 
-/* Take listeners out of / back into the loop. */
+/* Take listeners out of / back into the loop.  resume puts them back
+ * only when nothing holds them out: a request waiting for a core,
+ * stopping, --max-conns, an EMFILE back-off (call it whenever one of those
+ * may have ended: a connection closed). */
 void         weft_worker_pause_accept(void);
 void         weft_worker_resume_accept(void);
+
+/* A connection was accepted: 1 to go on accepting, 0 when the worker now
+ * holds --max-conns connections (the listeners are out of the loop until
+ * one closes; logged at most once every 10 s). */
+int          weft_worker_accepted(void);
+
+/* accept() failed with EMFILE or ENFILE: take the listeners out of the loop
+ * for a quarter of a second instead of spinning on them. */
+void         weft_worker_accept_backoff(void);
 
 /* weft_clock() (clock.h): monotonic seconds, for every timeout and
  * deadline; weft_now() is the same clock under the loop code's name. */

@@ -261,3 +261,9 @@ EXTRA_DIST += $(SOAK_TESTS) t/soak/soak.py t/soak/traffic.py t/soak/wire.py \
 CHEAPER_TESTS = t/integration/test_cheaper.py
 TESTS += $(CHEAPER_TESTS)
 EXTRA_DIST += $(CHEAPER_TESTS) docs/cheaper.md
+# ------------------------------------------------------------ limits, bad apps (issue 17 items 3, 4)
+LIMITS_TESTS = t/integration/test_limits.py t/integration/test_bad_apps.py
+TESTS += $(LIMITS_TESTS)
+EXTRA_DIST += $(LIMITS_TESTS) \
+	t/apps/bad/bad_wsgi.py t/apps/bad/bad_rack.ru t/apps/bad/bad_psgi.psgi t/apps/bad/cgi/bad.sh \
+	docs/limits.md

@@ -17,6 +17,13 @@
  *   DISCARD  a local redirect: the first script's output is read away
  *   EXIT     stdout ended: waiting for the script to exit (a pidfd), then
  *            the response is complete (or the redirect's target starts)
+ *
+ * The script's exit also ends its output when a process it started (a
+ * `cmd &` that kept stdout) holds the pipe open: what the script wrote is
+ * read, then the response ends instead of waiting for that process.  A
+ * script that exits non-zero (or is killed) after its head was sent gets
+ * its response cut, so the client does not take a failed script's output
+ * for a whole one.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -51,6 +58,7 @@ struct cgi_req_s {
     char          *in;                /* body read from the client, not yet */
     size_t         in_pos, in_len;    /* written to the script */
     int            body_done;
+    int            drained;           /* the last stdout read hit EAGAIN */
 
     char           err[CGI_LOG_LINE]; /* stderr: the line so far */
     size_t         err_len;
@@ -364,9 +372,18 @@ exited(weft_request_t *r, cgi_req_t *x)
         return bad_gateway(r, x, x->failed);
     if (x->redirect != NULL)
         return follow_redirect(r, x);
-    if (WIFSIGNALED(x->proc.wstatus))
-        cgi_api->log(WEFT_LOG_WARN, "cgi: %s: killed by signal %d", x->script->filename,
-                     WTERMSIG(x->proc.wstatus));
+    if (WIFSIGNALED(x->proc.wstatus) || WEXITSTATUS(x->proc.wstatus) != 0) {
+        char how[48];
+
+        if (WIFSIGNALED(x->proc.wstatus))
+            snprintf(how, sizeof(how), "was killed by signal %d", WTERMSIG(x->proc.wstatus));
+        else
+            snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(x->proc.wstatus));
+        cgi_api->log(WEFT_LOG_WARN, "cgi: %s: %s after its head: the response is cut",
+                     x->script->filename, how);
+        cgi_close_fds(&x->proc);
+        return WEFT_ERROR;          /* the core cuts it (or answers 500 if nothing left) */
+    }
     cgi_close_fds(&x->proc);
     return WEFT_OK;
 }
@@ -426,6 +443,7 @@ pump_stdout(weft_request_t *r, cgi_req_t *x)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && errno == EAGAIN) {
+            x->drained = 1;
             /* About to wait: a head with no body yet goes out now (the
              * core sends held body bytes itself before a wait). */
             if (x->phase == PHASE_BODY && !(r->flags & WEFT_REQ_HEADERS_SENT)
@@ -445,6 +463,7 @@ pump_stdout(weft_request_t *r, cgi_req_t *x)
                 x->deadline = now() + EXIT_GRACE;
             return WEFT_DONE;
         }
+        x->drained = 0;
         switch (x->phase) {
         case PHASE_HEAD:
             x->out_len += (size_t) n;
@@ -464,6 +483,33 @@ pump_stdout(weft_request_t *r, cgi_req_t *x)
     return WEFT_AGAIN;
 }
 
+/*
+ * The script has exited, but its stdout is still open: a process it
+ * started holds it.  Read what the script left in the pipe, then end the
+ * output there (WEFT_DONE), or pump_stdout()'s answer.
+ */
+static int
+orphaned_output(weft_request_t *r, cgi_req_t *x)
+{
+    int rc;
+
+    do
+        rc = pump_stdout(r, x);
+    while (rc == WEFT_AGAIN && !x->drained);
+    if (rc != WEFT_AGAIN)
+        return rc;
+    cgi_api->log(WEFT_LOG_WARN, "cgi: %s: exited, but a process it started still holds its "
+                 "output open: the response ends with the script", x->script->filename);
+    close(x->proc.out_fd);
+    x->proc.out_fd = -1;
+    close_stdin(x);
+    if (x->phase == PHASE_HEAD)
+        x->failed = x->out_len ? "its output ended before the blank line that ends its headers"
+                               : "it printed nothing (no headers)";
+    x->phase = PHASE_EXIT;
+    return WEFT_DONE;
+}
+
 /* ------------------------------------------------------------ the pump */
 
 /* Register every pipe still open, and the deadline. */
@@ -478,7 +524,7 @@ wait_for_pipes(weft_request_t *r, cgi_req_t *x)
         cgi_api->watch_fd(r, x->proc.err_fd, WEFT_READ, 0);
     if (x->proc.in_fd >= 0 && x->in_pos < x->in_len)
         cgi_api->watch_fd(r, x->proc.in_fd, WEFT_WRITE, 0);
-    if (x->phase == PHASE_EXIT) {
+    if (x->phase == PHASE_EXIT || x->proc.out_fd >= 0) {   /* its exit ends the wait */
         int pfd = cgi_pidfd(&x->proc);
         if (pfd >= 0)
             cgi_api->watch_fd(r, pfd, WEFT_READ, 0);
@@ -506,6 +552,8 @@ cgi_io_pump(weft_request_t *r, cgi_req_t *x)
 
         if (x->phase != PHASE_EXIT) {
             rc = pump_stdout(r, x);
+            if (rc == WEFT_AGAIN && x->drained && cgi_reap(&x->proc))
+                rc = orphaned_output(r, x);
             if (rc == WEFT_AGAIN)
                 return wait_for_pipes(r, x);
             if (rc != WEFT_DONE)

@@ -5,7 +5,8 @@ plugin_LTLIBRARIES += plugins/perl/perl.la
 plugins_perl_perl_la_SOURCES = \
 	plugins/perl/perl.h plugins/perl/perl.c plugins/perl/app.c \
 	plugins/perl/psgi.c plugins/perl/psgi_env.c plugins/perl/psgi_input.c \
-	plugins/perl/psgi_response.c plugins/perl/psgi_io.c plugins/perl/api_module.c
+	plugins/perl/psgi_response.c plugins/perl/psgi_io.c plugins/perl/api_module.c \
+	plugins/perl/psgi_stdio.c
 plugins_perl_perl_la_CPPFLAGS = $(plugin_cppflags) $(PERL_CFLAGS)
 plugins_perl_perl_la_CFLAGS = $(plugin_cflags)
 plugins_perl_perl_la_LDFLAGS = $(plugin_ldflags)

@@ -181,6 +181,7 @@ weft_pl_request_done(weft_request_t *r)
         pc->env = NULL;
     }
     weft_pl_io_done(aTHX_ pc);
+    weft_pl_stdio_check(aTHX_ r);
     FREETMPS;
     LEAVE;
     pc->r = NULL;

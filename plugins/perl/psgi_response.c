@@ -32,6 +32,25 @@
 
 static HV *writer_stash;
 
+/* A header name for a message: control bytes as \xNN (a NUL would end
+ * the log line there), at most 64 bytes of it. */
+static SV *
+printable(pTHX_ const char *p, STRLEN len)
+{
+    SV    *out = sv_2mortal(newSVpvs(""));
+    STRLEN i;
+
+    for (i = 0; i < len && i < 64; i++) {
+        unsigned char ch = (unsigned char) p[i];
+
+        if (ch < 0x20 || ch >= 0x7f)
+            sv_catpvf(out, "\\x%02X", ch);
+        else
+            sv_catpvn(out, p + i, 1);
+    }
+    return out;
+}
+
 /* ------------------------------------------------------------ writing */
 
 /* api->write_ref's release: drop the copy lent to the core. */
@@ -199,7 +218,7 @@ send_head(pTHX_ weft_pl_core_t *pc, AV *res, int *has_length)
         kp = SvPV(*k, kl);
         vp = SvPV(*v, vl);
         if (!weft_pl_api->valid_header_name(kp, kl))
-            croak("invalid header name '%" SVf "'", SVfARG(*k));
+            croak("invalid header name '%" SVf "'", SVfARG(printable(aTHX_ kp, kl)));
         if (!weft_pl_api->valid_header_value(vp, vl))
             croak("invalid value for the header %" SVf, SVfARG(*k));
         if (kl == 14 && strncasecmp(kp, "content-length", 14) == 0)

@@ -6,7 +6,7 @@ plugins_ruby_ruby_la_SOURCES = \
 	plugins/ruby/ruby.h plugins/ruby/ruby.c plugins/ruby/app.c \
 	plugins/ruby/rack.c plugins/ruby/rack_env.c plugins/ruby/rack_input.c \
 	plugins/ruby/rack_response.c plugins/ruby/rack_hijack.c plugins/ruby/api_module.c \
-	plugins/ruby/gvl.c
+	plugins/ruby/gvl.c plugins/ruby/rack_stdio.c
 plugins_ruby_ruby_la_CPPFLAGS = $(plugin_cppflags) $(RUBY_CFLAGS)
 plugins_ruby_ruby_la_CFLAGS = $(plugin_cflags)
 plugins_ruby_ruby_la_LDFLAGS = $(plugin_ldflags)

@@ -94,6 +94,7 @@ weft_rb_request_done(weft_request_t *r)
     if (rc == NULL)
         return;
     weft_rb_response_done(rc);
+    weft_rb_stdio_check(r);
     rc->r = NULL;
     rc->gen++;                      /* its input and stream: stale */
     r->ctx = NULL;

@@ -113,6 +113,9 @@ int  weft_rb_requires_run(void);
 
 int  weft_rb_request(weft_request_t *r);
 void weft_rb_request_done(weft_request_t *r);
+/* After a request: replace a $stdin, $stdout or $stderr the app closed
+ * (rack_stdio.c). */
+void weft_rb_stdio_check(weft_request_t *r);
 
 int   weft_rb_env_init(void);
 VALUE weft_rb_env(weft_rb_core_t *rc, weft_request_t *r);
