@@ -424,6 +424,8 @@ build_head(weft_req_t *r, int64_t length)
     }
     if (r->chunked)
         APPEND(h, "Transfer-Encoding: chunked\r\n", 28);
+    if (weft_worker_stopping)
+        c->keepalive = 0;     /* draining: the last answer says so (conn.c) */
     if (http) {
         if (r->close_after || !c->keepalive || r->hijacking)
             APPEND(h, "Connection: close\r\n", 19);

@@ -245,3 +245,9 @@ t_unit_test_opts_SOURCES = t/unit/test_opts.c t/unit/tap.c t/unit/tap.h
 t_unit_test_opts_CPPFLAGS = $(unit_cppflags)
 t_unit_test_opts_LDADD = $(unit_ldadd)
 endif
+
+# Scale-out behind nginx (issue 16 item 6): three instances, rolling reload
+# and kills under load; the nginx blocks are read from docs/deploy.md.
+SCALEOUT_TESTS = t/integration/test_scaleout.py
+TESTS += $(SCALEOUT_TESTS)
+EXTRA_DIST += $(SCALEOUT_TESTS) t/apps/python/scaleout_app.py
