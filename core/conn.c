@@ -25,7 +25,9 @@
 
 #define CONN_BUFFER_START 4096
 
-#define STOP_GRACE_SECONDS 2.0   /* for a fresh connection's first request */
+/* On a graceful stop, how long a connection with no request yet (fresh,
+ * or idle between keep-alive requests) may still send one. */
+#define STOP_GRACE_SECONDS 2.0
 
 unsigned weft_nconns;
 
@@ -52,13 +54,14 @@ live_unlink(weft_conn_t *c)
         c->live_next->live_prev = c->live_prev;
 }
 
-/* A connection that still owes the worker a request (or the rest of a
- * response) while it stops. */
+/* A connection the stopping worker still waits for: one owing the rest of
+ * a response or a body, or one that may still send a request (within
+ * its stop grace, weft_conns_stop). */
 static int
 pending(const weft_conn_t *c)
 {
     return c->state == WEFT_CONN_BODY || c->state == WEFT_CONN_DRAIN
-           || (c->state == WEFT_CONN_HEAD && (c->nrequests == 0 || c->in_end > c->in_pos));
+           || c->state == WEFT_CONN_HEAD;
 }
 
 unsigned
@@ -270,13 +273,15 @@ weft_conns_stop(void)
     weft_conn_t *c, *next;
     double       grace = weft_now() + STOP_GRACE_SECONDS;
 
+    /* An idle keep-alive connection is not closed at once: a proxy (nginx's
+     * upstream keepalive) may be sending a request on it right now, and a
+     * close would reset it.  It gets the grace too; what arrives is served
+     * and answered with "Connection: close" (response.c). */
     for (c = live; c != NULL; c = next) {
         next = c->live_next;
         if (c->state != WEFT_CONN_HEAD || !c->evented)
             continue;             /* a body being buffered finishes */
-        if (!pending(c)) {
-            weft_conn_close(c);            /* idle between requests */
-        } else if (c->deadline > grace) {
+        if (c->deadline > grace) {
             c->deadline = grace;
             arm_read(c);
         }
@@ -349,7 +354,7 @@ weft_conn_next_request(weft_conn_t *c)
         weft_conn_close(c);     /* no shutdown(): the plugin's fd lives on */
         return;
     }
-    if (!c->keepalive || c->gone || c->eof || weft_worker_stopping) {
+    if (!c->keepalive || c->gone || c->eof) {
         if (!c->gone && !c->eof && c->in_end > c->in_pos)
             weft_conn_close_lingering(c);   /* unread input: don't reset */
         else
@@ -357,6 +362,10 @@ weft_conn_next_request(weft_conn_t *c)
         return;
     }
     weft_conn_reuse(c);
+    /* The answer said keep-alive (its head went out before the stop): the
+     * client may reuse it at once, so it gets the stop grace, not a close. */
+    if (weft_worker_stopping && c->deadline > weft_now() + STOP_GRACE_SECONDS)
+        c->deadline = weft_now() + STOP_GRACE_SECONDS;
     if (c->in_end > c->in_pos) {
         /* A pipelined request is already here: parse it on the next loop
          * turn (not from here, which may be deep in a finished request). */

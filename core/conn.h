@@ -210,10 +210,12 @@ const char *weft_http_reason(int status);
 extern unsigned weft_nconns;
 
 /*
- * Graceful stop: close idle keep-alive connections now, give freshly
- * accepted ones (whose request may be on its way) a short grace, and let
- * the ones that are sending a head finish it.  Returns how many connections
- * still owe a request.
+ * Graceful stop: give every connection that has no request in progress
+ * (freshly accepted, or idle between keep-alive requests: a request may be
+ * on its way) a short grace, and let the ones that are sending a head
+ * finish it.  A request that arrives is served, its answer saying
+ * "Connection: close".  Returns how many connections the worker still
+ * waits for.
  */
 unsigned weft_conns_stop(void);
 
@@ -221,7 +223,7 @@ unsigned weft_conns_stop(void);
  * nothing else (app_guard.c). */
 void weft_conns_close_fds(void);
 
-/* How many connections still owe a request (0 once they are all served). */
+/* How many connections a stopping worker still waits for (0: none). */
 unsigned weft_conns_pending(void);
 
 #endif

@@ -267,3 +267,8 @@ TESTS += $(LIMITS_TESTS)
 EXTRA_DIST += $(LIMITS_TESTS) \
 	t/apps/bad/bad_wsgi.py t/apps/bad/bad_rack.ru t/apps/bad/bad_psgi.psgi t/apps/bad/cgi/bad.sh \
 	docs/limits.md
+# Scale-out behind nginx (issue 16 item 6): three instances, rolling reload
+# and kills under load; the nginx blocks are read from docs/deploy.md.
+SCALEOUT_TESTS = t/integration/test_scaleout.py
+TESTS += $(SCALEOUT_TESTS)
+EXTRA_DIST += $(SCALEOUT_TESTS) t/apps/python/scaleout_app.py
