@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from weftlib import SRCDIR
+from weftlib import SRCDIR, wait_for
 
 sys.path.insert(0, os.path.join(SRCDIR, "t", "apps", "python"))
 import wsgiclient as wc  # noqa: E402
@@ -125,11 +125,10 @@ def test_without_buffering_the_body_streams_to_the_app(weft, tmp_path):
     marker = tmp_path / "first"
     s = w.connect(timeout=20)
     s.sendall(head("/first?path=%s" % marker, len(BODY)) + BODY[:1000])
-    deadline = time.time() + 10
-    while not marker.exists() and time.time() < deadline:
-        time.sleep(0.02)
-    # The app got its first bytes while the rest was still unsent.
-    assert marker.exists() and marker.read_bytes() == BODY[:10]
+    # The app got its first bytes while the rest was still unsent.  (The app
+    # creates the file before it writes to it: wait for what it wrote.)
+    wait_for(lambda: marker.exists() and marker.read_bytes() == BODY[:10], timeout=10,
+             what="the app's first bytes in %s" % marker)
     s.sendall(BODY[1000:])
     assert json_of(response(s)) == {"size": len(BODY), "md5": md5(BODY)}
     s.close()
