@@ -20,14 +20,15 @@
 #include "loop_lock.h"
 #include "proto.h"
 #include "worker.h"
+#include "threads.h"
 
 #define CONN_BUFFER_START 4096
 
 #define STOP_GRACE_SECONDS 2.0   /* for a fresh connection's first request */
 
-unsigned weft_nconns;
+WEFT_TLS unsigned weft_nconns;      /* this thread's */
 
-static weft_conn_t *live;
+static WEFT_TLS weft_conn_t *live;
 
 static void
 live_link(weft_conn_t *c)
@@ -601,7 +602,7 @@ weft_conn_new(int fd, weft_listener_t *ls, const struct sockaddr_storage *ss, in
 int
 weft_conn_accept_fd(weft_listener_t *ls, struct sockaddr_storage *ss)
 {
-    static double last_emfile;
+    static WEFT_TLS double last_emfile;
     socklen_t     len = sizeof(*ss);
     int           fd, one = 1;
 
@@ -630,9 +631,11 @@ weft_conn_accept_fd(weft_listener_t *ls, struct sockaddr_storage *ss)
 void
 weft_conn_accept(weft_listener_t *ls)
 {
-    int i;
+    /* --threads: one at a time, so the next goes to a thread with a free
+     * core (a thread whose cores are all busy stops accepting). */
+    int i, most = weft_threads_on() ? 1 : 64;
 
-    for (i = 0; i < 64; i++) {
+    for (i = 0; i < most; i++) {
         struct sockaddr_storage ss;
         weft_conn_t            *c;
         int                     fd = weft_conn_accept_fd(ls, &ss);

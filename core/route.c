@@ -18,13 +18,14 @@
 #include "log.h"
 #include "proto.h"
 #include "route.h"
+#include "threads.h"
 
 #define EXPAND_MAX 8192
 #define MAX_CAPS   10
 
-static pcre2_match_data *md;
-static int               quiet;     /* the early pass: failures not logged */
-static char              buf_a[EXPAND_MAX], buf_b[EXPAND_MAX];
+static WEFT_TLS pcre2_match_data *md;   /* per serving thread, like the rest */
+static WEFT_TLS int               quiet;     /* the early pass: failures not logged */
+static WEFT_TLS char              buf_a[EXPAND_MAX], buf_b[EXPAND_MAX];
 
 /* Match re against s: the captures into caps; 1 on a match. */
 static int
@@ -108,7 +109,7 @@ fail(weft_req_t *r, const weft_route_t *rt, const char *why)
 int
 weft_route_answers_early(weft_conn_t *c)
 {
-    static weft_req_t scratch;
+    static WEFT_TLS weft_req_t scratch;
     int               rc, head_error = c->head_error;
 
     scratch.conn = c;

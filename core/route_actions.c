@@ -15,10 +15,11 @@
 #include "conn.h"
 #include "log.h"
 #include "route.h"
+#include "threads.h"
 
 #define ARG_MAX_LEN 8192
 
-static char arg_buf[ARG_MAX_LEN];
+static WEFT_TLS char arg_buf[ARG_MAX_LEN];   /* per serving thread */
 
 /* ------------------------------------------------------------ basicauth */
 
@@ -70,7 +71,7 @@ b64decode(const char *src, size_t len, char *dst, size_t cap)
 static int
 htpasswd_ok(const char *file, const char *user, size_t ul, const char *password)
 {
-    static struct crypt_data cd;
+    static WEFT_TLS struct crypt_data cd;
     char                     line[1024];
     FILE                    *f = fopen(file, "r");
     int                      ok = 0;

@@ -10,6 +10,7 @@
 #include <weft/status.h>
 #include "log.h"
 #include "scoreboard.h"
+#include "threads.h"
 
 int weft_scoreboard_mine = -1;
 
@@ -92,7 +93,8 @@ weft_scoreboard_begin(unsigned core, const char *method, size_t mlen, const char
     snprintf(c->what, sizeof(c->what), "%.*s %.*s", (int) (mlen > 16 ? 16 : mlen), method,
              (int) (ulen > 100 ? 100 : ulen), uri);
     c->start = now;
-    workers[weft_scoreboard_mine].requests++;
+    /* Atomic: --threads has several threads of this worker here. */
+    __atomic_add_fetch(&workers[weft_scoreboard_mine].requests, 1, __ATOMIC_RELAXED);
 }
 
 void
