@@ -648,6 +648,8 @@ weft_conn_accept(weft_listener_t *ls)
             close(fd);
             return;
         }
+        if (most == 1)
+            weft_worker_accepted();         /* --threads: pause before the head */
         weft_conn_read_begin(c, 1);
         arm_read(c);
     }

@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -49,6 +50,10 @@
 #include "registry.h"
 #include "threads.h"
 #include "worker.h"
+
+/* A hard stop waits this long (seconds) for the threads still inside a
+ * request, then leaves them. */
+#define HARD_STOP_WAIT 2
 
 WEFT_TLS unsigned weft_thread_index;
 
@@ -205,12 +210,20 @@ weft_threads_done(void)
 int
 weft_threads_wait(void)
 {
+    struct timespec until;
+    int             hard = __atomic_load_n(&stop_level, __ATOMIC_ACQUIRE) == 2, e = 0;
+
     if (slots == NULL)
         return WEFT_OK;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += HARD_STOP_WAIT;
     pthread_mutex_lock(&done_lock);
-    while (__atomic_load_n(&running, __ATOMIC_ACQUIRE) > 0)
-        pthread_cond_wait(&done_cond, &done_lock);
+    while (__atomic_load_n(&running, __ATOMIC_ACQUIRE) > 0 && e != ETIMEDOUT)
+        e = hard ? pthread_cond_timedwait(&done_cond, &done_lock, &until)
+                 : pthread_cond_wait(&done_cond, &done_lock);
     pthread_mutex_unlock(&done_lock);
+    if (__atomic_load_n(&running, __ATOMIC_ACQUIRE) > 0)
+        return WEFT_AGAIN;
     return __atomic_load_n(&failed, __ATOMIC_ACQUIRE) ? WEFT_ERROR : WEFT_OK;
 }
 

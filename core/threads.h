@@ -57,9 +57,10 @@ void weft_threads_ready(int ok);
 /* On a serving thread, its loop over: count it out and tell thread 0. */
 void weft_threads_done(void);
 
-/* On thread 0 after its loop: wait until every other thread's loop is
+/* On thread 0 after its loop: wait until every serving thread's loop is
  * over (a hard stop ends each at its next turn).  WEFT_ERROR when one of
- * them could not start serving. */
+ * them could not start serving; WEFT_AGAIN when, after a hard stop, some
+ * are still inside a request after a couple of seconds. */
 int  weft_threads_wait(void);
 
 /* --max-requests across the worker's threads: count one request, return

@@ -38,6 +38,15 @@
 
 #define TRIM_AFTER_REQUESTS 256
 
+/*
+ * --threads: a thread that has just accepted a connection stops accepting
+ * until that connection's request has taken its core (it then stays out
+ * until the core is free again), or for this long (microseconds) when the
+ * head is slow to come: the next connection goes to another thread,
+ * instead of waiting here behind the first.
+ */
+#define ACCEPT_PAUSE_US 50000
+
 WEFT_TLS struct event_base *weft_base;
 WEFT_TLS int                weft_worker_stopping;
 int                         weft_worker_reload;     /* thread 0's */
@@ -52,6 +61,7 @@ static WEFT_TLS unsigned      fifo_len;
 static WEFT_TLS int           accepting;
 static WEFT_TLS struct event *listen_evs;     /* one per listener, on this thread's base */
 static WEFT_TLS struct event  dispatch_ev;    /* give waiting requests to free cores */
+static WEFT_TLS struct event  accept_ev;      /* --threads: accept again after a pause */
 static struct event           sig_events[5];  /* thread 0 */
 static struct event           notify_ev;      /* thread 0, without a master: STATUS=, WATCHDOG=1 */
 
@@ -81,6 +91,8 @@ weft_worker_resume_accept(void)
 
     if (accepting || weft_worker_stopping || listen_evs == NULL)
         return;
+    if (weft_threads_on() && weft_cores_busy >= weft_ncores)
+        return;                     /* --threads: busy; another thread accepts */
     for (i = 0; i < weft_nlisteners; i++)
         event_add(&listen_evs[i], NULL);
     accepting = 1;
@@ -161,6 +173,26 @@ weft_worker_core_freed(void)
         maybe_finish_stop();
     else if (!accepting && weft_threads_on())
         weft_worker_resume_accept();
+}
+
+/* --threads: a pause after an accept is over. */
+static void
+accept_again_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void) fd;
+    (void) what;
+    (void) arg;
+    if (fifo_head == NULL)
+        weft_worker_resume_accept();
+}
+
+void
+weft_worker_accepted(void)
+{
+    struct timeval tv = { 0, ACCEPT_PAUSE_US };
+
+    weft_worker_pause_accept();
+    evtimer_add(&accept_ev, &tv);
 }
 
 void
@@ -383,6 +415,7 @@ loop_setup(unsigned thread)
         return WEFT_ERROR;
     event_assign(&dispatch_ev, weft_base, -1, 0, dispatch_cb, NULL);
     evtimer_assign(&trim_ev, weft_base, trim_cb, NULL);
+    evtimer_assign(&accept_ev, weft_base, accept_again_cb, NULL);
     listen_evs = calloc(weft_nlisteners ? weft_nlisteners : 1, sizeof(*listen_evs));
     if (listen_evs == NULL) {
         weft_log(WEFT_LOG_ERROR, "out of memory for the listeners' events");
@@ -486,8 +519,19 @@ weft_worker_run(unsigned id)
         rc = WEFT_ERROR;
         weft_threads_stop_others(0);
     }
-    if (weft_threads_wait() != WEFT_OK)
+    switch (weft_threads_wait()) {
+    case WEFT_OK:
+        break;
+    case WEFT_AGAIN:
+        /* A hard stop, and a request that does not return: its thread is
+         * inside the app, so nothing may be torn down under it. */
+        weft_log(WEFT_LOG_WARN, "worker %u: %u threads still inside a request after a hard stop: leaving them",
+                 id, weft_threads_running());
+        weft_accesslog_flush();
+        _exit(0);
+    default:
         rc = WEFT_ERROR;
+    }
     weft_accesslog_flush();
     weft_log(WEFT_LOG_INFO, "worker %u stopped", id);
     return rc;

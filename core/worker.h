@@ -38,6 +38,9 @@ int  weft_worker_thread_main(unsigned thread);
 /* This thread's cores are all busy (--threads: stop accepting). */
 void weft_worker_cores_full(void);
 
+/* --threads: this thread accepted a connection (it pauses accepting). */
+void weft_worker_accepted(void);
+
 /* api->has_master and api->recycle_worker (core/worker_recycle.c). */
 int  weft_worker_has_master(void);
 int  weft_worker_recycle(const char *why);
