@@ -66,7 +66,6 @@ const weft_compat_t weft_compat_table[] = {
     { "socket-protocol", IGN, NULL, "socket always speaks uwsgi and http-socket HTTP" },
 
     /* unsupported: the next issue builds them, or weft has no such thing */
-    { "threads", UNS, NULL, "weft runs one request per core: use --async N with a suspend engine, or more --processes" },
     { "cheaper*", UNS, NULL, "weft runs a fixed number of --processes" },
     { "cheap", UNS, NULL, "weft starts its workers at once" },
     { "idle", UNS, NULL, "weft's workers stay up" },
