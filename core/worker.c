@@ -235,7 +235,7 @@ weft_worker_stop_here(int graceful)
         else
             weft_log(WEFT_LOG_INFO, "worker %u stopping: %u requests in flight, %u waiting",
                      weft_worker_id, weft_cores_busy, fifo_len);
-        if (weft_scoreboard_mine < 0 && !weft_worker_reload)
+        if (weft_scoreboard_mine < 0 && !weft_worker_reload && weft_thread_index == 0)
             weft_sd_notify("STOPPING=1");
     }
     weft_worker_stopping = 1;
