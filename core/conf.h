@@ -110,6 +110,11 @@ struct weft_conf_s {
     weft_strlist_t   touch_reload;      /* --touch-reload FILE */
     weft_strlist_t   touch_workers_reload; /* --touch-workers-reload FILE */
 
+    /* ---- stats and metrics (issue 16): core/stats_server.c ---- */
+    const char      *stats_addr;        /* --stats ADDR */
+    int              stats_http;        /* --stats-http */
+    const char      *metrics_addr;      /* --metrics ADDR */
+
     /* ---- threads (issue 15 item 1): core/threads.c ---- */
     long             threads;           /* --threads: serving OS threads per worker (0, 1: one) */
     long             threads_stacksize; /* --threads-stacksize, KiB (0: the system's) */

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "loop_lock.h"
 #include "proto.h"
+#include "scoreboard.h"
 #include "worker.h"
 #include "threads.h"
 
@@ -171,6 +172,7 @@ weft_conn_fill(weft_conn_t *c, size_t limit)
         n = read(c->fd, c->in + c->in_end, c->in_cap - c->in_end);
         if (n > 0) {
             c->in_end += (size_t) n;
+            weft_scoreboard_rx((size_t) n);
             return n;
         }
         if (n == 0)

@@ -471,6 +471,14 @@ const weft_option_t weft_core_options[] = {
     { "exec-accepting", 0, WEFT_OPT_CALLBACK, 0, &weft_conf.hook_accepting, "COMMAND",
       "the same as --hook-accepting exec:COMMAND", 0, 0, weft_hooks_exec_opt },
 
+    /* ---- stats and metrics (core/stats_server.c, docs/stats.md) ---- */
+    { "stats", 0, WEFT_OPT_STRING, 0, &weft_conf.stats_addr, "ADDR",
+      "serve the stats document (JSON, uWSGI's keys) on ADDR (HOST:PORT or a UNIX socket path): each connection gets it and is closed (implies --master)", 0, 0, NULL },
+    { "stats-http", 0, WEFT_OPT_FLAG, 0, &weft_conf.stats_http, NULL,
+      "answer --stats connections as HTTP (an HTTP request gets the document as application/json)", 0, 0, NULL },
+    { "metrics", 0, WEFT_OPT_STRING, 0, &weft_conf.metrics_addr, "ADDR",
+      "serve Prometheus metrics at GET /metrics on ADDR (HOST:PORT or a UNIX socket path; implies --master)", 0, 0, NULL },
+
     /* ---- threads (issue 15 item 1): core/threads.c ---- */
     { "threads", 0, WEFT_OPT_INT, 0, &weft_conf.threads, "N",
       "serve N requests at once in each worker, on N OS threads (for apps that block; see docs/threads.md)", 1, 1024, NULL },

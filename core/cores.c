@@ -231,6 +231,7 @@ weft_core_wake(weft_acore_t *c, int fd, int timed_out)
     c->timed_out = timed_out;
     if (c->state != WEFT_CORE_WAITING)
         return;
+    weft_scoreboard_running(c->pub.id);
     if (weft_suspend_engine != NULL)
         run_slice(c, 0);
     else
@@ -274,7 +275,7 @@ weft_core_begin(weft_acore_t *c, weft_conn_t *conn)
         r->lang = &no_language;
     c->pub.request = &r->pub;
     weft_scoreboard_begin(c->pub.id, r->pub.method.data, r->pub.method.len, r->pub.uri.data,
-                          r->pub.uri.len, r->start_mono);
+                          r->pub.uri.len, r->start_mono, r->pub.start_time);
     return WEFT_OK;
 }
 
@@ -501,7 +502,18 @@ weft_core_end(weft_acore_t *c)
         conn->keepalive = 0;
     if (conn->keepalive && weft_body_discard(conn) != WEFT_OK)
         conn->keepalive = 0;
-    weft_scoreboard_end(c->pub.id);
+    {
+        weft_sb_outcome_t how = {
+            .status = c->req.pub.status,
+            .tx = c->req.pub.bytes_sent,
+            .took = weft_clock() - c->req.start_mono,
+            .failed = c->last_rc == WEFT_ERROR,
+            .client_gone = c->aborted || conn->gone,
+            .is_static = c->req.lang == &weft_static_language,
+            .is_routed = c->req.lang == &weft_route_language,
+        };
+        weft_scoreboard_end(c->pub.id, &how);
+    }
     if (!c->req.no_log)                 /* a route's donotlog: */
         weft_accesslog(&c->req);
     weft_vars_reset(&c->req);

@@ -13,8 +13,10 @@
  *   SIGUSR1          reopen the log file (--logto).
  *   SIGUSR2          (from a worker) look at the scoreboard: it is recycling.
  *
- * The master never runs an event loop: it waits for signals with a one
- * second timeout, which is also its clock for harakiri and backoff.
+ * The master waits for signals (a signalfd, master_loop.c) with a one second
+ * timeout, which is also its clock for harakiri and backoff; meanwhile it
+ * answers the stats and metrics listeners (stats_server.c), from the
+ * scoreboard alone, so a stuck worker cannot hold them up.
  */
 #include "config.h"
 
@@ -38,10 +40,13 @@
 #include "hooks.h"
 #include "log.h"
 #include "master.h"
+#include "master_loop.h"
 #include "opts.h"
+#include "procmem.h"
 #include "reexec.h"
 #include "scoreboard.h"
 #include "sd_notify.h"
+#include "stats_server.h"
 #include "touch.h"
 #include "server.h"
 #include "worker.h"
@@ -111,7 +116,9 @@ worker_process(unsigned id, int slot)
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() == 1)
         _exit(0);
+    weft_master_loop_forked();
     weft_scoreboard_mine = slot;
+    weft_scoreboard_self = weft_scoreboard_worker((unsigned) slot);
     weft_scoreboard_worker((unsigned) slot)->started = weft_clock();
     if (weft_hooks_run(WEFT_HOOK_ACCEPTING) != WEFT_OK)          /* hooks */
         _exit(1);
@@ -281,6 +288,7 @@ check_harakiri(double t)
                          sw->worker_id, (long) sw->pid, core, (int) sizeof(c->what), c->what,
                          t - start, weft_conf.harakiri);
                 c->start = 0;
+                weft_scoreboard_harakiri(slot);
                 weft_harakiri_verbose(sw->pid);
                 kill(sw->pid, SIGKILL);
                 break;
@@ -289,21 +297,14 @@ check_harakiri(double t)
     }
 }
 
+/* pid's resident set in KiB (procmem.c). */
 static long
 rss_kib(pid_t pid)
 {
-    char  path[64];
-    long  pages = 0, resident = 0;
-    FILE *f;
+    uint64_t rss = 0;
 
-    snprintf(path, sizeof(path), "/proc/%ld/statm", (long) pid);
-    f = fopen(path, "r");
-    if (f == NULL)
-        return 0;
-    if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
-        resident = 0;
-    fclose(f);
-    return resident * (sysconf(_SC_PAGESIZE) / 1024);
+    weft_proc_memory(pid, &rss, NULL);
+    return (long) (rss / 1024);
 }
 
 static void
@@ -407,6 +408,7 @@ reload(double mercy)
                 ids[i] = draining[i].worker_id;
                 deadlines[i] = draining[i].deadline;
             }
+            weft_stats_note_reload();                            /* stats_server.c */
             weft_daemons_handover();                             /* daemons, cron */
             weft_cron_handover();
             weft_reexec(pids, ids, deadlines, ndraining);
@@ -462,7 +464,7 @@ tell_supervisor(double t)
 int
 weft_master_run(void)
 {
-    struct timespec tick = { 1, 0 };
+    double          tick = 1;
     unsigned        i;
     const pid_t    *old;
     const unsigned *old_id;
@@ -488,6 +490,9 @@ weft_master_run(void)
         return WEFT_ERROR;
     weft_hooks_signals(&master_signals);
     sigprocmask(SIG_BLOCK, &master_signals, NULL);
+    if (weft_master_loop_init(&master_signals) != WEFT_OK          /* master_loop.c */
+        || weft_stats_server_start(weft_master_loop_base()) != WEFT_OK)
+        return WEFT_ERROR;
 
     /* Workers of the generation before a reload are still draining. */
     nold = weft_reexec_inherited(&old, &old_id, &old_deadline);
@@ -504,9 +509,8 @@ weft_master_run(void)
     weft_cron_start();
 
     for (;;) {
-        siginfo_t info;
-        int       sig = sigtimedwait(&master_signals, &info, &tick);
-        double    t, wait;
+        int       sig = weft_master_wait(tick);      /* serves stats, metrics */
+        double    t;
 
         switch (weft_hooks_signal_action(sig)) {                 /* unix_signal: hooks */
         case SIGHUP:
@@ -549,9 +553,7 @@ weft_master_run(void)
         }
         weft_daemons_tick(t);                                    /* daemons, cron */
         weft_cron_tick(t);
-        wait = tell_supervisor(t);
-        tick.tv_sec = (time_t) wait;
-        tick.tv_nsec = (long) ((wait - (double) tick.tv_sec) * 1e9);
+        tick = tell_supervisor(t);
         if (shutting_down) {
             unsigned alive = ndraining;
             for (i = 0; i < nworkers; i++)

@@ -425,6 +425,10 @@ build_head(weft_req_t *r, int64_t length)
     }
     if (r->chunked)
         APPEND(h, "Transfer-Encoding: chunked\r\n", 28);
+    /* A draining worker closes the connection after this answer: say so,
+     * or the client sends its next request into the close (RFC 9112 9.6). */
+    if (weft_worker_stopping)
+        c->keepalive = 0;
     if (http) {
         if (r->close_after || !c->keepalive || r->hijacking)
             APPEND(h, "Connection: close\r\n", 19);

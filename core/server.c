@@ -159,6 +159,10 @@ decide_master(void)
     else if ((why = weft_daemons_need_master()) == NULL
              && (why = weft_cron_need_master()) == NULL)
         why = weft_hooks_need_master();
+    if (why == NULL && weft_conf.stats_addr != NULL)             /* stats, metrics */
+        why = "--stats";
+    if (why == NULL && weft_conf.metrics_addr != NULL)
+        why = "--metrics";
     if (why != NULL) {
         weft_log(WEFT_LOG_INFO, "%s needs a master process: running with --master", why);
         weft_conf.master = 1;

@@ -33,6 +33,7 @@ const weft_compat_t weft_compat_table[] = {
     { "py-call-osafterfork", ACC, NULL, "weft runs Python's after-fork hooks in every worker" },
     { "master-as-root", ACC, NULL, "weft's master keeps its user; workers drop to uid/gid" },
     { "no-orphans", ACC, NULL, "a worker dies with its master" },
+    { "pcre-jit", ACC, NULL, "weft compiles every route's regular expression with PCRE2's JIT" },
 
     /* mapped: another weft option takes the value */
     { "pidfile2", MAP, "pidfile", "weft writes --pidfile after dropping privileges, as pidfile2" },
@@ -45,6 +46,7 @@ const weft_compat_t weft_compat_table[] = {
     { "lazy", MAP, "lazy-apps", "the same as --lazy-apps (python)" },
     { "need-plugin", MAP, "plugin", "the same as --plugin" },
     { "need-plugins", MAP, "plugin", "the same as --plugin" },
+    { "stats-server", MAP, "stats", "the same as --stats" },
 
     /* ignored: no effect in weft */
     { "max-fd", IGN, NULL, "weft keeps the limit it was started with (raise it with ulimit -n)" },
@@ -53,7 +55,6 @@ const weft_compat_t weft_compat_table[] = {
     { "so-keepalive", IGN, NULL, "weft does not set SO_KEEPALIVE" },
     { "tcp-nodelay", IGN, NULL, "weft writes whole responses: Nagle does not delay them" },
     { "max-requests-delta", IGN, NULL, "workers recycle at exactly --max-requests" },
-    { "pcre-jit", IGN, NULL, "weft has no internal routing to compile" },
     { "honour-stdin", IGN, NULL, "weft's apps read /dev/null on stdin" },
     { "wsgi-env-behavior", IGN, NULL, "weft builds a fresh environ for every request" },
     { "wsgi-env-behaviour", IGN, NULL, "weft builds a fresh environ for every request" },
@@ -86,7 +87,8 @@ const weft_compat_t weft_compat_table[] = {
     { "final-route*", UNS, NULL, "weft runs only the request chain of routes (docs/routes.md)" },
     { "error-route*", UNS, NULL, "weft runs only the request chain of routes (docs/routes.md)" },
     { "add-header", UNS, NULL, "add the header in the app or the frontend" },
-    { "stats*", UNS, NULL, "weft has no stats server" },
+    { "stats*", UNS, NULL,
+      "weft serves the document on --stats (and Prometheus metrics on --metrics); stats-push, stats-minified and the rest are not done" },
     { "touch-chain-reload", UNS, NULL, "use --touch-workers-reload: the workers are replaced gracefully, while new ones serve" },
     { "master-fifo", UNS, NULL, "use signals: SIGHUP reloads, SIGTERM stops" },
     { "emperor", UNS, NULL, "run one weft per app from your service manager" },

@@ -26,6 +26,7 @@
 #include "log.h"
 #include "loop_lock.h"
 #include "registry.h"
+#include "scoreboard.h"
 #include "wait.h"
 #include "worker.h"
 #include "threads.h"
@@ -123,6 +124,21 @@ weft_wait_disarm(weft_acore_t *c)
     c->tick = 0;
 }
 
+/* What a suspended core waits for, for the scoreboard. */
+static const char *
+waits_for(const weft_acore_t *c)
+{
+    if (c->io_wait & WEFT_READ)
+        return "client read";
+    if (c->io_wait & WEFT_WRITE)
+        return "client write";
+    if (c->nwaits > 0)
+        return c->deadline > 0 ? "fd or timer" : "fd";
+    if (c->deadline > 0)
+        return "timer";
+    return "next loop turn";
+}
+
 /* No engine: park the core with its waits armed (request() is called
  * again when one fires).  With a suspend engine the caller then yields. */
 void
@@ -132,6 +148,7 @@ weft_wait_park(weft_acore_t *c)
     c->timed_out = 0;
     weft_wait_arm(c);
     c->state = WEFT_CORE_WAITING;
+    weft_scoreboard_suspended(c->pub.id, waits_for(c));
 }
 
 /* Suspend engine, on the core's own context: arm its waits and switch
@@ -300,8 +317,10 @@ loop_wait(weft_acore_t *c)
         if (timeout < 0 && c->deadline > 0)
             timeout = 0;
         c->state = WEFT_CORE_WAITING;
+        weft_scoreboard_suspended(c->pub.id, waits_for(c));
         rc = weft_loop_engine->wait(fds, events, n, timeout, &ready);
         c->state = WEFT_CORE_RUNNING;
+        weft_scoreboard_running(c->pub.id);
         if (rc == WEFT_TIMEOUT) {
             c->timed_out = c->deadline > 0;
             break;

@@ -107,10 +107,13 @@ INTEGRATION_TESTS = \
 	t/integration/test_logs.py \
 	t/integration/test_ini.py \
 	t/integration/test_loop_engine.py
+# the stats server and the metrics (issue 16 items 1 and 2)
+INTEGRATION_TESTS += t/integration/test_stats.py t/integration/test_metrics.py
+EXTRA_DIST += t/integration/statslib.py
 TESTS += $(INTEGRATION_TESTS)
 
 EXTRA_DIST += $(INTEGRATION_TESTS) \
-	t/integration/conftest.py t/integration/weft_tap.py t/integration/weftlib.py \
+	t/integration/conftest.py t/integration/weft_tap.py t/integration/weftlib.py t/integration/slow_backend.py \
 	t/integration/pytest.ini
 
 # ------------------------------------------------------------ ABI (abi)
@@ -194,6 +197,12 @@ TESTS += $(FACTS_TESTS)
 EXTRA_DIST += $(FACTS_TESTS)
 
 if HAVE_CUNIT
+check_PROGRAMS += t/unit/test_listen_queue
+TESTS += t/unit/test_listen_queue
+t_unit_test_listen_queue_SOURCES = t/unit/test_listen_queue.c t/unit/tap.c t/unit/tap.h
+t_unit_test_listen_queue_CPPFLAGS = $(unit_cppflags)
+t_unit_test_listen_queue_LDADD = $(unit_ldadd)
+
 check_PROGRAMS += t/unit/test_path
 TESTS += t/unit/test_path
 t_unit_test_path_SOURCES = t/unit/test_path.c t/unit/tap.c t/unit/tap.h
@@ -239,3 +248,12 @@ t_unit_test_opts_SOURCES = t/unit/test_opts.c t/unit/tap.c t/unit/tap.h
 t_unit_test_opts_CPPFLAGS = $(unit_cppflags)
 t_unit_test_opts_LDADD = $(unit_ldadd)
 endif
+
+# ------------------------------------------------------------ the soak (soak, issue 17)
+# t/soak/soak.py runs from .ci/run (step "soak"), not from make check; what
+# it found in weft is tested here.
+SOAK_TESTS = t/integration/test_soak_regressions.py
+TESTS += $(SOAK_TESTS)
+EXTRA_DIST += $(SOAK_TESTS) t/soak/soak.py t/soak/traffic.py t/soak/wire.py \
+	t/soak/procwatch.py t/soak/app.py t/soak/cgi/hello.sh t/soak/cgi/stream.sh \
+	t/soak/cgi/echo.sh t/soak/cgi/digest.sh t/soak/cgi/sleep.sh

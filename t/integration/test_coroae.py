@@ -5,7 +5,6 @@ uwsgi::suspend) and Coro's own waits (Coro::AnyEvent::sleep, AnyEvent::HTTP,
 Coro::Socket) share the one loop; an app's own Coros cooperate too."""
 import os
 import signal
-import socket
 import sys
 import threading
 import time
@@ -19,6 +18,7 @@ import psgiclient as pc  # noqa: E402
 from psgiclient import _needs_perl  # noqa: E402,F401
 
 import weftlib  # noqa: E402
+import slow_backend  # noqa: E402
 
 APP = pc.app("coroae_app.psgi")
 DIES = [r"ERROR GET /die: the app died"]
@@ -44,49 +44,6 @@ def get(w, path, **kw):
     return pc.http(w, "GET", path, **kw)
 
 
-def in_flight(w, path):
-    """Start a request and leave it running."""
-    s = w.connect()
-    s.sendall(b"GET %s HTTP/1.1\r\nHost: t\r\n\r\n" % path.encode())
-    return s
-
-
-class SlowServer:
-    """A local TCP server that answers each connection after `delay`: in
-    HTTP when the request looks like one, else with what it got."""
-
-    def __init__(self, delay):
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(256)
-        self.port = self.sock.getsockname()[1]
-        self.delay = delay
-        threading.Thread(target=self.serve, daemon=True).start()
-
-    def serve(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self.answer, args=(c,), daemon=True).start()
-
-    def answer(self, c):
-        try:
-            got = c.recv(4096)
-            time.sleep(self.delay)
-            if got.startswith(b"GET "):
-                body = b"slow and steady"
-                c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s"
-                          % (len(body), body))
-            else:
-                c.sendall(b"slow server got " + got)
-        finally:
-            c.close()
-
-    def close(self):
-        self.sock.close()
 
 
 # ------------------------------------------------------------------ loading
@@ -232,7 +189,7 @@ def test_an_own_coro_that_dies_is_logged_and_the_worker_replaced(weft):
         r"coroae: a Coro of the app's died outside any eval", r"an own Coro died",
         r"worker 1 \(pid \d+\) exited with status \d+"])
     old = workers_of(w)
-    s = in_flight(w, "/own-die")
+    s = w.in_flight("/own-die")
     w.wait_log(r"ERROR coroae: a Coro of the app's died outside any eval, which ends the worker "
                r"\(Coro's rule; catch it with eval\): an own Coro died")
     s.close()
@@ -248,7 +205,7 @@ def test_coro_io_against_a_slow_server_while_others_are_served(weft, route):
     """AnyEvent::HTTP and Coro::Socket wait on the loop: twenty requests
     that each wait a second for a slow backend finish together, and other
     requests are answered meanwhile."""
-    backend = SlowServer(1.0)
+    backend = slow_backend.SlowServer(1.0)
     try:
         w = serve(weft, 30)
         result = {}
@@ -274,7 +231,7 @@ def test_coro_io_against_a_slow_server_while_others_are_served(weft, route):
 
 def test_big_response_to_a_slow_reader(weft):
     w = serve(weft, 4)
-    s = in_flight(w, "/big?size=30000000")
+    s = w.in_flight("/big?size=30000000")
     time.sleep(0.5)                 # the worker waits on a full socket
     t = time.time()
     assert get(w, "/coro-sleep?s=0").status == 200     # and serves others
@@ -286,7 +243,7 @@ def test_big_response_to_a_slow_reader(weft):
 
 def test_streaming_writer_suspends_only_its_coro(weft):
     w = serve(weft, 4)
-    s = in_flight(w, "/stream?n=30&size=1000000")
+    s = w.in_flight("/stream?n=30&size=1000000")
     time.sleep(0.5)
     t = time.time()
     assert get(w, "/pid").status == 200
@@ -326,7 +283,7 @@ def test_a_big_delayed_response_to_a_slow_reader(weft):
     that does not read yet: the worker serves others meanwhile, in weft's
     waits and in Coro's."""
     w = serve(weft, 4)
-    s = in_flight(w, "/delayed-big?size=30000000")
+    s = w.in_flight("/delayed-big?size=30000000")
     time.sleep(0.6)
     t = time.time()
     assert get(w, "/coro-sleep?s=0.1").body.startswith(b"slept 0.1")
@@ -338,7 +295,7 @@ def test_a_big_delayed_response_to_a_slow_reader(weft):
 
 def test_client_gone_is_noticed(weft):
     w = serve(weft, 1)
-    s = in_flight(w, "/async-sleep?s=30")
+    s = w.in_flight("/async-sleep?s=30")
     time.sleep(0.3)
     s.close()
     w.wait_log(r"client went away during GET /async-sleep\?s=30 \(core 0\)")
@@ -359,7 +316,7 @@ def test_graceful_stop_drains_the_coros(weft):
     """SIGTERM with requests in flight, in weft's waits and in Coro's: the
     responses are complete, and the worker exits 0."""
     w = serve(weft, 10)
-    socks = [in_flight(w, p) for p in ["/async-sleep?s=1", "/coro-sleep?s=1"] * 3]
+    socks = [w.in_flight(p) for p in ["/async-sleep?s=1", "/coro-sleep?s=1"] * 3]
     idle = w.connect()              # an idle keep-alive client
     time.sleep(0.3)
     t = time.time()
@@ -389,7 +346,7 @@ def test_hard_stop_cuts_requests_off(weft):
     """SIGQUIT: weft's waits fail at once, Coros in Coro's own waits are cut
     off; the worker exits at once without a crash."""
     w = serve(weft, 10)
-    socks = [in_flight(w, p) for p in ["/async-sleep?s=30", "/coro-sleep?s=30",
+    socks = [w.in_flight(p) for p in ["/async-sleep?s=30", "/coro-sleep?s=30",
                                        "/delayed?s=30"]]
     time.sleep(0.3)
     t = time.time()
@@ -402,7 +359,7 @@ def test_hard_stop_cuts_requests_off(weft):
 def test_harakiri_catches_one_stuck_coro(weft):
     w = serve(weft, 4, "--master", "--harakiri", "2",
               allow_errors=[r"HARAKIRI", r"was killed by SIGKILL"])
-    stuck = in_flight(w, "/async-sleep?s=100")
+    stuck = w.in_flight("/async-sleep?s=100")
     t0 = time.time()
     while time.time() - t0 < 1.5:   # others are served meanwhile
         assert get(w, "/async-sleep?s=0.05").status == 200
@@ -432,7 +389,7 @@ def test_sigusr1_reopens_the_log_and_keeps_the_worker(weft, tmp_path):
     wait_for(lambda: path.exists() and b"loop engine coroae" in path.read_bytes(),
              what="the worker")
     pid = get(w, "/pid").body
-    s = in_flight(w, "/async-sleep?s=1")
+    s = w.in_flight("/async-sleep?s=1")
     time.sleep(0.3)
     os.rename(str(path), str(path) + ".1")
     w.send_signal(signal.SIGUSR1)

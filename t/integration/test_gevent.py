@@ -8,9 +8,7 @@ under gevent too; this file has what is gevent's own, and the core's
 loop-engine scenarios (test_loop_engine.py) with a Python app."""
 import os
 import signal
-import socket
 import sys
-import threading
 import time
 
 import pytest
@@ -19,6 +17,7 @@ from weftlib import SRCDIR, Reader, run, wait_for
 
 sys.path.insert(0, os.path.join(SRCDIR, "t", "apps", "python"))
 import wsgiclient as wc  # noqa: E402
+import slow_backend  # noqa: E402
 
 pytestmark = wc.needs("gevent")
 
@@ -119,41 +118,11 @@ def test_monkey_patched_time_sleep(weft, lazy):
     assert elapsed < 3, "100 monkey-patched sleeps of 1 s took %.1fs" % elapsed
 
 
-class SlowServer:
-    """A local TCP server that answers each connection after `delay`."""
-
-    def __init__(self, delay):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(256)
-        self.port = self.sock.getsockname()[1]
-        self.delay = delay
-        threading.Thread(target=self.serve, daemon=True).start()
-
-    def serve(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self.answer, args=(c,), daemon=True).start()
-
-    def answer(self, c):
-        try:
-            got = c.recv(100)
-            time.sleep(self.delay)
-            c.sendall(b"slow server got " + got)
-        finally:
-            c.close()
-
-    def close(self):
-        self.sock.close()
-
 
 def test_monkey_patched_socket(weft):
     """Twenty requests, each waiting a second for a slow backend through a
     plain socket, are served together."""
-    backend = SlowServer(1.0)
+    backend = slow_backend.SlowServer(1.0)
     try:
         w = serve(weft, 20, "--gevent-monkey-patch")
         t = time.time()
@@ -295,21 +264,15 @@ def test_max_requests_recycles_the_worker(weft):
 
 # ------------------------------------------------------------------ gevent's own switches
 
-def in_flight(w, path):
-    """Start a request and leave it running."""
-    s = w.connect()
-    s.sendall(b"GET %s HTTP/1.1\r\nHost: t\r\n\r\n" % path.encode())
-    return s
-
 
 def test_after_gevents_own_wait_a_big_response_waits_for_its_client(weft):
     """gevent switches back to a request after its gevent.sleep() without
     going through weft; its big response must still wait on its own socket
     while another request is in flight (python.so's out_of_step())."""
     w = serve(weft, 4)
-    a = in_flight(w, "/big?size=30000000&s=0.3")
+    a = w.in_flight("/big?size=30000000&s=0.3")
     time.sleep(0.1)
-    b = in_flight(w, "/gevent-sleep?s=1.5")
+    b = w.in_flight("/gevent-sleep?s=1.5")
     time.sleep(0.8)                 # a's socket is full by now
     assert len(Reader(a).read().body) == 30000000
     assert Reader(b).read().body.startswith(b"slept 1.")

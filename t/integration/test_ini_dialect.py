@@ -188,10 +188,10 @@ def test_real_world_dialect_errors_name_file_and_line(tmp_path):
 def test_uwsgi_options_on_the_command_line(weft):
     # uWSGI's quick start line: the options weft answers without its own
     w = weft("--plugin", TESTAPP, "--master", "--processes", "2", "--mules", "2",
-             "--enable-threads", "--stats=127.0.0.1:9191")
+             "--enable-threads", "--master-fifo=/tmp/weft-no-such.fifo")
     assert http_get(w, "/hello").status == 200
     w.wait_log(r"WARN command line: mules: a uWSGI option weft does not support")
-    w.wait_log(r"WARN command line: stats: a uWSGI option weft does not support")
+    w.wait_log(r"WARN command line: master-fifo: a uWSGI option weft does not support")
     w.wait_text("starting 2 workers")
     r = run("--threads", "2", "--no-such-option")
     assert r.returncode == 2 and "unknown option --no-such-option" in r.stderr, r.stderr

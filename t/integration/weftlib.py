@@ -208,6 +208,12 @@ class Weft:
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return s
 
+    def in_flight(self, path):
+        """Send a GET for path and leave it running: the socket, unread."""
+        s = self.connect()
+        s.sendall(b"GET %s HTTP/1.1\r\nHost: t\r\n\r\n" % path.encode())
+        return s
+
 
 # -------------------------------------------------------------------- wire
 
