@@ -154,6 +154,12 @@ void weft_py_log_request_exception(weft_request_t *r, const char *what);
 
 /* ------------------------------------------------------------ tstate.c */
 
+/* Per serving thread (--threads).  initial-exec: in the static TLS block,
+ * no __tls_get_addr() on each access, which a dlopen()ed module's
+ * variables otherwise take (and which LeakSanitizer's stop-the-world
+ * stumbles on). */
+#define WEFT_PY_TLS __thread __attribute__((tls_model("initial-exec")))
+
 int  weft_py_states_init(unsigned ncores);
 void weft_py_states_exit(void);
 void weft_py_enter(weft_py_core_t *pc);

@@ -61,9 +61,9 @@ weft_py_mode_t  weft_py_mode;
 
 /* This serving thread's state (SHARED mode; the first thread's is also the
  * one the app was imported with), and whether this thread serves. */
-static __thread PyThreadState   *main_ts;
-static __thread int              serving;
-static __thread PyGILState_STATE thread_gs;   /* thread_init()'s */
+static WEFT_PY_TLS PyThreadState   *main_ts;
+static WEFT_PY_TLS int              serving;
+static WEFT_PY_TLS PyGILState_STATE thread_gs;   /* thread_init()'s */
 
 /* Is the GIL-state slot bound to ts once ts is current?  Leaves main_ts
  * current and bound. */

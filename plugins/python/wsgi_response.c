@@ -494,7 +494,7 @@ struct released_s {
     PyObject   *item;
 };
 
-static __thread released_t *released;
+static WEFT_PY_TLS released_t *released;
 
 static void
 release_item(void *arg)
