@@ -21,13 +21,14 @@
 #include "log.h"
 #include "opts.h"
 #include "worker.h"
+#include "threads.h"
 
 #define FLUSH_BYTES 16384
 
-static weft_buf_t   pending;
-static struct event flush_ev;
-static int          flush_armed;
-static int          flush_ready;
+static WEFT_TLS weft_buf_t   pending;      /* per serving thread */
+static WEFT_TLS struct event flush_ev;
+static WEFT_TLS int          flush_armed;
+static WEFT_TLS int          flush_ready;
 
 size_t
 weft_log_escape(char *out, size_t outlen, const char *s, size_t n, int json)
@@ -112,8 +113,8 @@ memory_report(void)
 void
 weft_accesslog(weft_req_t *r)
 {
-    static char   when[64];
-    static time_t when_for;
+    static WEFT_TLS char   when[64];
+    static WEFT_TLS time_t when_for;
     char          uri[2048], method[64], ref[1024], ua[1024], addr[128], proto[64];
     const char   *s;
     size_t        len;

@@ -133,12 +133,22 @@ struct weft_conf_s {
     /* ---- limits (issue 17 item 3): core/worker.c, core/listen_warn.c ---- */
     long             max_conns;         /* --max-conns: connections a worker holds
                                            before it stops accepting (0: no limit) */
+    /* ---- threads (issue 15 item 1): core/threads.c ---- */
+    long             threads;           /* --threads: serving OS threads per worker (0, 1: one) */
+    long             threads_stacksize; /* --threads-stacksize, KiB (0: the system's) */
 };
 
 extern weft_conf_t         weft_conf;
 extern const weft_option_t weft_core_options[];
 
-/* How many async cores a worker gets (1 when --async was not given). */
+/* How many cores a worker gets in all: its threads' (--threads) times
+ * each thread's async cores (1 when --async was not given).  The
+ * scoreboard and the plugins' per-core tables are this long. */
 unsigned weft_conf_cores(void);
+
+/* Serving threads per worker (1 without --threads), and the cores each
+ * runs: core ids of thread t are t * weft_conf_thread_cores() + i. */
+unsigned weft_conf_threads(void);
+unsigned weft_conf_thread_cores(void);
 
 #endif

@@ -22,6 +22,7 @@
 #include "proto.h"
 #include "scoreboard.h"
 #include "worker.h"
+#include "threads.h"
 
 #define CONN_BUFFER_START 4096
 
@@ -29,9 +30,9 @@
  * or idle between keep-alive requests) may still send one. */
 #define STOP_GRACE_SECONDS 2.0
 
-unsigned weft_nconns;
+WEFT_TLS unsigned weft_nconns;      /* this thread's */
 
-static weft_conn_t *live;
+static WEFT_TLS weft_conn_t *live;
 
 static void
 live_link(weft_conn_t *c)
@@ -625,7 +626,7 @@ weft_conn_new(int fd, weft_listener_t *ls, const struct sockaddr_storage *ss, in
 int
 weft_conn_accept_fd(weft_listener_t *ls, struct sockaddr_storage *ss)
 {
-    static double last_emfile;
+    static WEFT_TLS double last_emfile;
     socklen_t     len = sizeof(*ss);
     int           fd, one = 1;
 
@@ -659,9 +660,11 @@ weft_conn_accept_fd(weft_listener_t *ls, struct sockaddr_storage *ss)
 void
 weft_conn_accept(weft_listener_t *ls)
 {
-    int i;
+    /* --threads: one at a time, so the next goes to a thread with a free
+     * core (a thread whose cores are all busy stops accepting). */
+    int i, most = weft_threads_on() ? 1 : 64;
 
-    for (i = 0; i < 64; i++) {
+    for (i = 0; i < most; i++) {
         struct sockaddr_storage ss;
         weft_conn_t            *c;
         int                     fd = weft_conn_accept_fd(ls, &ss);
@@ -677,6 +680,8 @@ weft_conn_accept(weft_listener_t *ls)
             close(fd);
             return;
         }
+        if (most == 1)
+            weft_worker_accept_pause();     /* --threads: pause before the head */
         weft_conn_read_begin(c, 1);
         arm_read(c);
         if (!weft_worker_accepted())

@@ -20,6 +20,7 @@
 #include "bodybuf.h"
 #include "listen.h"
 #include "outq.h"
+#include "threads.h"
 
 typedef struct weft_conn_s  weft_conn_t;
 typedef struct weft_acore_s weft_acore_t;
@@ -207,7 +208,7 @@ void weft_conn_resume_reading(weft_conn_t *c);
 const char *weft_http_reason(int status);
 
 /* Live connections in this worker (for logs and limits). */
-extern unsigned weft_nconns;
+extern WEFT_TLS unsigned weft_nconns;   /* this thread's */
 
 /*
  * Graceful stop: give every connection that has no request in progress

@@ -52,9 +52,21 @@ weft_conf_t weft_conf = {
 };
 
 unsigned
-weft_conf_cores(void)
+weft_conf_thread_cores(void)
 {
     return weft_conf.async > 0 ? (unsigned) weft_conf.async : 1;
+}
+
+unsigned
+weft_conf_threads(void)
+{
+    return weft_conf.threads > 1 ? (unsigned) weft_conf.threads : 1;
+}
+
+unsigned
+weft_conf_cores(void)
+{
+    return weft_conf_threads() * weft_conf_thread_cores();
 }
 
 static int
@@ -511,6 +523,12 @@ const weft_option_t weft_core_options[] = {
       "busyness: start an emergency worker when the listen queue has not been empty for SECONDS (default 60; 0: off)", 0, 86400, NULL },
     { "cheaper-busyness-verbose", 0, WEFT_OPT_FLAG, 0, &weft_conf.busyness_verbose, NULL,
       "busyness: log each window's busyness and what it decided", 0, 0, NULL },
+
+    /* ---- threads (issue 15 item 1): core/threads.c ---- */
+    { "threads", 0, WEFT_OPT_INT, 0, &weft_conf.threads, "N",
+      "serve N requests at once in each worker, on N OS threads (for apps that block; see docs/threads.md)", 1, 1024, NULL },
+    { "threads-stacksize", 0, WEFT_OPT_INT, 0, &weft_conf.threads_stacksize, "KIB",
+      "the stack of each --threads thread, in KiB (uWSGI's unit; default: the system's)", 0, 1048576, NULL },
 
     WEFT_OPTION_END
 };

@@ -51,12 +51,13 @@
 #include "wait.h"
 #include "worker.h"
 
-unsigned      weft_cores_busy;
-unsigned      weft_ncores;
+/* This thread's pool (--threads: each serving thread has its own). */
+WEFT_TLS unsigned      weft_cores_busy;
+WEFT_TLS unsigned      weft_ncores;
 
-static weft_acore_t       *cores;
-static weft_acore_t       *free_cores;
-static struct event_base  *base;
+static WEFT_TLS weft_acore_t       *cores;
+static WEFT_TLS weft_acore_t       *free_cores;
+static WEFT_TLS struct event_base  *base;
 
 static void core_step(weft_acore_t *c);
 static void core_complete(weft_acore_t *c);
@@ -89,7 +90,7 @@ static const weft_language_t no_language = {
 /* ------------------------------------------------------------ pool */
 
 int
-weft_cores_init(struct event_base *b, unsigned n)
+weft_cores_init(struct event_base *b, unsigned n, unsigned first_id)
 {
     unsigned i;
 
@@ -103,7 +104,7 @@ weft_cores_init(struct event_base *b, unsigned n)
     for (i = n; i-- > 0;) {
         weft_acore_t *c = &cores[i];
 
-        c->pub.id = i;
+        c->pub.id = first_id + i;
         c->req.core = c;
         c->req.pub.core = &c->pub;
         c->ready_fd = -1;
@@ -162,6 +163,8 @@ weft_core_take(void)
         return NULL;
     free_cores = c->next_free;
     weft_cores_busy++;
+    if (free_cores == NULL)
+        weft_worker_cores_full();
     return c;
 }
 

@@ -12,6 +12,7 @@
 #include <weft/request.h>
 
 #include "request.h"
+#include "threads.h"
 
 /* One registered wait: a fd (with its event) or nothing. */
 typedef struct {
@@ -55,8 +56,9 @@ struct weft_acore_s {
     weft_acore_t   *next_free;
 };
 
-/* Allocate n cores for this worker, on `base`. */
-int  weft_cores_init(struct event_base *base, unsigned n);
+/* Allocate n cores for this thread of the worker, on `base`, with ids
+ * first_id .. first_id + n - 1 (their scoreboard entries). */
+int  weft_cores_init(struct event_base *base, unsigned n, unsigned first_id);
 
 /* Give back the buffers idle cores kept from earlier requests (after a
  * burst, when the worker has gone quiet). */
@@ -111,8 +113,8 @@ int  weft_core_bind(weft_acore_t *c);
 void weft_core_unbind(weft_acore_t *c);
 
 /* Busy cores (for logs and graceful stop). */
-extern unsigned weft_cores_busy;
-extern unsigned weft_ncores;
+extern WEFT_TLS unsigned weft_cores_busy;   /* this thread's */
+extern WEFT_TLS unsigned weft_ncores;
 
 /* The API's wait functions. */
 int  weft_api_watch_fd(weft_request_t *r, int fd, int events, double timeout);

@@ -22,8 +22,9 @@
 #include "cores.h"
 #include "log.h"
 #include "registry.h"
+#include "threads.h"
 
-static weft_acore_t  *running;       /* suspend engine or none */
+static WEFT_TLS weft_acore_t *running; /* suspend engine or none; per thread */
 static weft_acore_t **slots;         /* loop engine: coroutine -> core */
 static size_t         mask;          /* slots - 1 (a power of two) */
 

@@ -26,6 +26,8 @@
  */
 #include "config.h"
 
+#include <pthread.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -88,13 +90,19 @@ weft_facts_add_prefix(const char *prefix, char *err, size_t errlen)
     return WEFT_OK;
 }
 
-/* gunicorn's users set SCRIPT_NAME in the environment. */
+/* gunicorn's users set SCRIPT_NAME in the environment.  Once per process,
+ * at the first request (pthread_once: --threads has several first ones);
+ * a --script-name option (env_checked) wins. */
+static pthread_once_t env_once = PTHREAD_ONCE_INIT;
+
 static void
 check_env(void)
 {
     const char *e = getenv("SCRIPT_NAME");
     char        err[128];
 
+    if (env_checked)
+        return;
     env_checked = 1;
     if (e != NULL && *e != '\0' && weft_facts_add_prefix(e, err, sizeof(err)) != WEFT_OK)
         weft_log(WEFT_LOG_WARN, "SCRIPT_NAME in the environment: %s: ignored", err);
@@ -317,8 +325,7 @@ split_mount(weft_req_t *r)
     size_t      pl = pi ? pi->value_len : 0, nl = 0, strip = 0;
     unsigned    i;
 
-    if (!env_checked)
-        check_env();
+    pthread_once(&env_once, check_env);
     for (i = 0; i < nprefixes; i++)
         if (prefixes[i].len > nl && under(path, pl, prefixes[i].s, prefixes[i].len)) {
             name = prefixes[i].s;

@@ -153,20 +153,25 @@ write_syslog(target_t *t, const char *p, size_t n)
         struct tm   tm;
         int         sev = 6, m;
 
-        if (t->fd < 0) {
+        if (__atomic_load_n(&t->fd, __ATOMIC_ACQUIRE) < 0) {
             struct sockaddr_un sun;
             const char        *path = getenv("WEFT_SYSLOG_SOCKET");
+            int                fd, none = -1;
 
             memset(&sun, 0, sizeof(sun));
             sun.sun_family = AF_UNIX;
             snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path ? path : "/dev/log");
-            t->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-            if (t->fd >= 0 && connect(t->fd, (struct sockaddr *) &sun, sizeof(sun)) != 0) {
-                close(t->fd);
-                t->fd = -1;
+            fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+            if (fd >= 0 && connect(fd, (struct sockaddr *) &sun, sizeof(sun)) != 0) {
+                close(fd);
+                fd = -1;
             }
-            if (t->fd < 0)
+            if (fd < 0)
                 return;                     /* no syslog here: drop, never block */
+            /* --threads: the first thread's socket is kept, a racer's closed. */
+            if (!__atomic_compare_exchange_n(&t->fd, &none, fd, 0, __ATOMIC_ACQ_REL,
+                                             __ATOMIC_ACQUIRE))
+                close(fd);
         }
         if (memmem(p, len, " ERROR ", 7) != NULL)
             sev = 3;

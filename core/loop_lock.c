@@ -38,20 +38,22 @@
 #include "log.h"
 #include "loop_lock.h"
 #include "registry.h"
+#include "threads.h"
 
 #define MAX_LOCKING 8
 
-int weft_loop_unlocked;
+/* Each serving thread's loop (--threads) has its own of all these. */
+WEFT_TLS int weft_loop_unlocked;
 
-static const weft_language_t *locking[MAX_LOCKING];
-static unsigned               nlocking = (unsigned) -1;   /* not counted yet */
-static const weft_language_t *released[MAX_LOCKING];      /* this turn's */
-static unsigned               nreleased;
+static WEFT_TLS const weft_language_t *locking[MAX_LOCKING];
+static WEFT_TLS unsigned               nlocking = (unsigned) -1;   /* not counted yet */
+static WEFT_TLS const weft_language_t *released[MAX_LOCKING];      /* this turn's */
+static WEFT_TLS unsigned               nreleased;
 
-static struct event_base *loop_base;
-static struct event       wake_ev;
-static int                wake_fd = -1;
-static int                turn_rc;
+static WEFT_TLS struct event_base *loop_base;
+static WEFT_TLS struct event       wake_ev;
+static WEFT_TLS int                wake_fd = -1;
+static WEFT_TLS int                turn_rc;
 
 /* The languages that have an interpreter lock, counted once. */
 static void

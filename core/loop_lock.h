@@ -16,7 +16,7 @@ int weft_loop_run(struct event_base *base);
 
 /* Nonzero while a turn of the loop runs with the languages' locks
  * released: WEFT_LOOP_LOCKED() reads it. */
-extern int weft_loop_unlocked;
+extern __thread int weft_loop_unlocked;   /* this thread's loop (WEFT_TLS) */
 
 /* Run cb(fd, what, arg) with the locks this turn released taken back. */
 void weft_loop_relock(event_callback_fn cb, evutil_socket_t fd, short what, void *arg);

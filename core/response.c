@@ -34,14 +34,15 @@
 #include "request.h"
 #include "route.h"
 #include "worker.h"
+#include "threads.h"
 
 #define HOLD_MAX 16384
 
 const char *
 weft_http_date(void)
 {
-    static char   buf[40];
-    static time_t last;
+    static WEFT_TLS char   buf[40];
+    static WEFT_TLS time_t last;
     time_t        now = (time_t) weft_wall_clock();
     struct tm     tm;
 

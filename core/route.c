@@ -18,13 +18,21 @@
 #include "log.h"
 #include "proto.h"
 #include "route.h"
+#include "threads.h"
 
 #define EXPAND_MAX 8192
 #define MAX_CAPS   10
 
-static pcre2_match_data *md;
-static int               quiet;     /* the early pass: failures not logged */
-static char              buf_a[EXPAND_MAX], buf_b[EXPAND_MAX];
+static WEFT_TLS pcre2_match_data *md;   /* per serving thread, like the rest */
+static WEFT_TLS int               quiet;     /* the early pass: failures not logged */
+/* A condition's two expanded operands: per serving thread, made at its
+ * first condition (--threads: off each thread's static TLS block). */
+typedef struct {
+    char a[EXPAND_MAX], b[EXPAND_MAX];
+} operands_t;
+static WEFT_TLS operands_t       *ops;
+#define buf_a (ops->a)
+#define buf_b (ops->b)
 
 /* Match re against s: the captures into caps; 1 on a match. */
 static int
@@ -57,6 +65,10 @@ condition(weft_req_t *r, const weft_route_t *rt, weft_route_caps_t *caps)
     ssize_t     al, bl = 0;
     struct stat st;
 
+    if (ops == NULL && (ops = malloc(sizeof(*ops))) == NULL) {
+        weft_log(WEFT_LOG_ERROR, "routes: out of memory");
+        return 0;
+    }
     if ((al = weft_route_expand(r, rt->a, NULL, buf_a, sizeof(buf_a))) < 0)
         return -1;
     if (rt->b != NULL && rt->cond != WEFT_RCOND_REGEXP
@@ -108,7 +120,7 @@ fail(weft_req_t *r, const weft_route_t *rt, const char *why)
 int
 weft_route_answers_early(weft_conn_t *c)
 {
-    static weft_req_t scratch;
+    static WEFT_TLS weft_req_t scratch;
     int               rc, head_error = c->head_error;
 
     scratch.conn = c;

@@ -15,10 +15,13 @@
 #include "conn.h"
 #include "log.h"
 #include "route.h"
+#include "threads.h"
 
 #define ARG_MAX_LEN 8192
 
-static char arg_buf[ARG_MAX_LEN];
+/* An action's expanded argument: per serving thread, made at its first
+ * action (--threads: kept off each thread's static TLS block). */
+static WEFT_TLS char *arg_buf;
 
 /* ------------------------------------------------------------ basicauth */
 
@@ -70,13 +73,18 @@ b64decode(const char *src, size_t len, char *dst, size_t cap)
 static int
 htpasswd_ok(const char *file, const char *user, size_t ul, const char *password)
 {
-    static struct crypt_data cd;
-    char                     line[1024];
-    FILE                    *f = fopen(file, "r");
-    int                      ok = 0;
+    struct crypt_data *cd;              /* 32 KiB: per call, off the stack */
+    char               line[1024];
+    FILE              *f = fopen(file, "r");
+    int                ok = 0;
 
     if (f == NULL) {
         weft_log(WEFT_LOG_ERROR, "basicauth: %s: %m", file);
+        return 0;
+    }
+    if ((cd = malloc(sizeof(*cd))) == NULL) {
+        weft_log(WEFT_LOG_ERROR, "basicauth: out of memory");
+        fclose(f);
         return 0;
     }
     while (!ok && fgets(line, sizeof(line), f) != NULL) {
@@ -88,10 +96,11 @@ htpasswd_ok(const char *file, const char *user, size_t ul, const char *password)
             || memcmp(line, user, ul) != 0)
             continue;
         hash++;
-        memset(&cd, 0, sizeof(cd));
-        out = crypt_r(password, hash, &cd);
+        memset(cd, 0, sizeof(*cd));
+        out = crypt_r(password, hash, cd);
         ok = out != NULL && out[0] != '*' && strcmp(out, hash) == 0;
     }
+    free(cd);
     fclose(f);
     return ok;
 }
@@ -224,7 +233,11 @@ weft_route_action(weft_req_t *r, const weft_route_t *rt, const weft_route_caps_t
     default:
         break;
     }
-    if ((len = weft_route_expand(r, rt->arg, caps, arg_buf, sizeof(arg_buf))) < 0)
+    if (arg_buf == NULL && (arg_buf = malloc(ARG_MAX_LEN)) == NULL) {
+        weft_log(WEFT_LOG_ERROR, "routes: out of memory");
+        return WEFT_ERROR;
+    }
+    if ((len = weft_route_expand(r, rt->arg, caps, arg_buf, ARG_MAX_LEN)) < 0)
         return WEFT_ERROR;
     switch (rt->act) {
     case WEFT_RACT_BREAK:

@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "log.h"
 #include "scoreboard.h"
+#include "threads.h"
 
 int               weft_scoreboard_mine = -1;
 weft_sb_worker_t *weft_scoreboard_self;
@@ -166,7 +167,8 @@ weft_scoreboard_begin(unsigned core, const char *method, size_t mlen, const char
     c->start_wall = wall;
     c->state = WEFT_SB_RUNNING;
     c->start = now;
-    workers[weft_scoreboard_mine].requests++;
+    /* Atomic: --threads has several threads of this worker here. */
+    __atomic_add_fetch(&workers[weft_scoreboard_mine].requests, 1, __ATOMIC_RELAXED);
 }
 
 static unsigned

@@ -34,6 +34,7 @@
 #include "route.h"
 #include "static.h"
 #include "worker.h"
+#include "threads.h"
 
 static int
 setup_languages(void)
@@ -204,6 +205,8 @@ weft_server_main(void)
     if (weft_conf.master)
         weft_sd_init();             /* the master speaks to systemd */
     if (weft_registry_check_pairings() != WEFT_OK)
+        return WEFT_ERROR;
+    if (weft_threads_check() != WEFT_OK)                         /* --threads */
         return WEFT_ERROR;
     if (weft_language_count() == 0 && weft_conf.static_map.n == 0
         && weft_conf.check_static.n == 0)

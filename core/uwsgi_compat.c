@@ -67,7 +67,6 @@ const weft_compat_t weft_compat_table[] = {
     { "socket-protocol", IGN, NULL, "socket always speaks uwsgi and http-socket HTTP" },
 
     /* unsupported: the next issue builds them, or weft has no such thing */
-    { "threads", UNS, NULL, "weft runs one request per core: use --async N with a suspend engine, or more --processes" },
     { "cheaper*", UNS, NULL, "weft runs cheaper's spare and busyness algorithms with cheaper, cheaper-initial, -step, -overload, -algo and cheaper-busyness-* alone (docs/cheaper.md)" },
     { "cheap", UNS, NULL, "weft starts its workers at once" },
     { "idle", UNS, NULL, "weft's workers stay up" },

@@ -29,8 +29,9 @@
 #include "scoreboard.h"
 #include "wait.h"
 #include "worker.h"
+#include "threads.h"
 
-static struct event_base *base;
+static WEFT_TLS struct event_base *base;    /* this thread's */
 
 static void loop_wait(weft_acore_t *c);
 
@@ -173,13 +174,54 @@ weft_wait_registered(weft_acore_t *c)
     park_and_yield(c);
 }
 
-/* Block the worker until one of the core's waits fires (no engine).
- * Every registered fd is polled, however many. */
+typedef struct {
+    struct pollfd *pfd;
+    nfds_t         n;
+    int            timeout;
+    int            rc;
+} poll_call_t;
+
+static void
+poll_call(void *arg)
+{
+    poll_call_t *p = arg;
+
+    do
+        p->rc = poll(p->pfd, p->n, p->timeout);
+    while (p->rc < 0 && errno == EINTR);
+}
+
+static void
+no_wake(void *arg)
+{
+    (void) arg;
+}
+
+/*
+ * poll() for a wait that blocks this thread inside request() (no engine).
+ * Under --threads it runs inside the language's without_lock(), so the
+ * other threads run the interpreter meanwhile (Python: the GIL released).
+ */
+static int
+blocking_poll(weft_acore_t *c, struct pollfd *pfd, nfds_t n, int timeout)
+{
+    poll_call_t            p = { pfd, n, timeout, 0 };
+    const weft_language_t *l = c->req.lang;
+
+    if (weft_threads_on() && l != NULL && l->without_lock != NULL)
+        l->without_lock(poll_call, &p, no_wake, NULL);
+    else
+        poll_call(&p);
+    return p.rc;
+}
+
+/* Block the worker (--threads: this thread) until one of the core's waits
+ * fires (no engine).  Every registered fd is polled, however many. */
 void
 weft_wait_block(weft_acore_t *c)
 {
-    static struct pollfd *pfd;      /* one worker thread, one blocked wait */
-    static unsigned       pfd_cap;
+    static WEFT_TLS struct pollfd *pfd;      /* one blocked wait per thread */
+    static WEFT_TLS unsigned       pfd_cap;
     unsigned              i, n = c->nwaits;
     int                   timeout = -1, rc;
 
@@ -188,7 +230,7 @@ weft_wait_block(weft_acore_t *c)
     if (n == 0 && c->deadline == 0)
         return;                 /* nothing to wait for: just carry on */
 
-    if (!c->req.warned_blocking) {
+    if (!c->req.warned_blocking && !weft_threads_on()) {
         weft_log(WEFT_LOG_WARN, "%.*s %.*s waits without a suspend engine: the whole worker waits with it (add a suspend engine: --ugreen, or --greenlet for Python)",
                  (int) c->req.pub.method.len, c->req.pub.method.data,
                  (int) c->req.pub.uri.len, c->req.pub.uri.data);
@@ -216,9 +258,7 @@ weft_wait_block(weft_acore_t *c)
         double d = c->deadline - weft_now();
         timeout = d > 0 ? (int) (d * 1000 + 0.5) : 0;
     }
-    do
-        rc = poll(pfd, n, timeout);
-    while (rc < 0 && errno == EINTR);
+    rc = blocking_poll(c, pfd, n, timeout);
     if (rc == 0)
         c->timed_out = 1;
     for (i = 0; rc > 0 && i < n; i++)
@@ -349,11 +389,8 @@ weft_core_wait_conn(weft_acore_t *c, int events, double timeout)
     if (!weft_core_can_suspend()) {
         struct pollfd pfd = { conn->fd, (short) ((events & WEFT_READ ? POLLIN : 0)
                                                  | (events & WEFT_WRITE ? POLLOUT : 0)), 0 };
-        int           rc;
+        int           rc = blocking_poll(c, &pfd, 1, (int) (timeout * 1000));
 
-        do
-            rc = poll(&pfd, 1, (int) (timeout * 1000));
-        while (rc < 0 && errno == EINTR);
         return rc > 0 ? WEFT_OK : rc == 0 ? WEFT_TIMEOUT : WEFT_ERROR;
     }
 

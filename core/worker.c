@@ -8,6 +8,11 @@
  * socket it will not serve.  The same holds while the worker has
  * --max-conns connections, and for a while after accept() ran out of file
  * descriptors.
+ *
+ * Under --threads (threads.c) each serving thread runs all of this on its
+ * own: every variable here but weft_worker_reload is thread-local, and a
+ * thread also stops accepting while its cores are all busy, so another
+ * thread takes the next connection.
  */
 #include "config.h"
 
@@ -31,30 +36,42 @@
 #include "registry.h"
 #include "scoreboard.h"
 #include "sd_notify.h"
+#include "threads.h"
 #include "worker.h"
 
 #define TRIM_AFTER_REQUESTS 256
 #define ACCEPT_BACKOFF_USEC 250000   /* after EMFILE: let connections close */
 #define LIMIT_LOG_SECONDS   10.0     /* one --max-conns line per episode, at most this often */
 
-struct event_base *weft_base;
-int                weft_worker_stopping;
-int                weft_worker_reload;
+/*
+ * --threads: a thread that has just accepted a connection stops accepting
+ * until that connection's request has taken its core (it then stays out
+ * until the core is free again), or for this long (microseconds) when the
+ * head is slow to come: the next connection goes to another thread,
+ * instead of waiting here behind the first.
+ */
+#define ACCEPT_PAUSE_US 50000
 
-static uint64_t      served;
-static uint64_t      served_at_trim;
-static struct event  trim_ev;       /* hand memory back once a burst is over */
-static int           trim_armed;
-static weft_conn_t  *fifo_head;
-static weft_conn_t **fifo_tail = &fifo_head;
-static unsigned      fifo_len;
-static int           accepting;
-static int           backing_off;   /* accept() ran out of fds: wait */
-static struct event  backoff_ev;
-static double        limit_logged = -1e9;
-static struct event  sig_events[5];
-static struct event  dispatch_ev;   /* give waiting requests to free cores */
-static struct event  notify_ev;     /* without a master: STATUS=, WATCHDOG=1 */
+WEFT_TLS struct event_base *weft_base;
+WEFT_TLS int                weft_worker_stopping;
+int                         weft_worker_reload;     /* thread 0's */
+
+static WEFT_TLS uint64_t      served;         /* this thread's requests */
+static WEFT_TLS uint64_t      served_at_trim;
+static WEFT_TLS struct event  trim_ev;        /* hand memory back once a burst is over */
+static WEFT_TLS int           trim_armed;
+static WEFT_TLS weft_conn_t  *fifo_head;
+static WEFT_TLS weft_conn_t **fifo_tail;      /* &fifo_head once the loop is set up */
+static WEFT_TLS unsigned      fifo_len;
+static WEFT_TLS int           accepting;
+static WEFT_TLS int           backing_off;    /* accept() ran out of fds: wait */
+static WEFT_TLS struct event  backoff_ev;
+static WEFT_TLS double        limit_logged = -1e9;
+static WEFT_TLS struct event *listen_evs;     /* one per listener, on this thread's base */
+static WEFT_TLS struct event  dispatch_ev;    /* give waiting requests to free cores */
+static WEFT_TLS struct event  accept_ev;      /* --threads: accept again after a pause */
+static struct event           sig_events[5];  /* thread 0 */
+static struct event           notify_ev;      /* thread 0, without a master: STATUS=, WATCHDOG=1 */
 
 static void
 accept_cb(evutil_socket_t fd, short what, void *arg)
@@ -71,7 +88,7 @@ weft_worker_pause_accept(void)
     if (!accepting)
         return;
     for (i = 0; i < weft_nlisteners; i++)
-        event_del(&weft_listeners[i].ev);
+        event_del(&listen_evs[i]);
     accepting = 0;
 }
 
@@ -89,10 +106,12 @@ weft_worker_resume_accept(void)
 {
     unsigned i;
 
-    if (accepting || weft_base == NULL || weft_loop_engine != NULL || !accept_allowed())
+    if (accepting || listen_evs == NULL || weft_loop_engine != NULL || !accept_allowed())
         return;
+    if (weft_threads_on() && weft_cores_busy >= weft_ncores)
+        return;                     /* --threads: busy; another thread accepts */
     for (i = 0; i < weft_nlisteners; i++)
-        event_add(&weft_listeners[i].ev, NULL);
+        event_add(&listen_evs[i], NULL);
     accepting = 1;
 }
 
@@ -160,11 +179,14 @@ weft_worker_unqueue(weft_conn_t *c)
     }
 }
 
+/* Thread 0 leaves its loop last: worker_exit() never runs beside another
+ * thread's request. */
 static void
 maybe_finish_stop(void)
 {
     if (weft_worker_stopping && weft_cores_busy == 0 && fifo_len == 0
-        && weft_conns_pending() == 0)
+        && weft_conns_pending() == 0
+        && (weft_thread_index != 0 || weft_threads_running() == 0))
         event_base_loopbreak(weft_base);
 }
 
@@ -199,12 +221,49 @@ weft_worker_core_freed(void)
 {
     if (fifo_head != NULL)
         event_active(&dispatch_ev, EV_TIMEOUT, 0);
-    else
+    else if (weft_worker_stopping)
         maybe_finish_stop();
+    else if (!accepting && weft_threads_on())
+        weft_worker_resume_accept();
+}
+
+/* --threads: a pause after an accept is over. */
+static void
+accept_again_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void) fd;
+    (void) what;
+    (void) arg;
+    if (fifo_head == NULL)
+        weft_worker_resume_accept();
+}
+
+void
+weft_worker_accept_pause(void)
+{
+    struct timeval tv = { 0, ACCEPT_PAUSE_US };
+
+    weft_worker_pause_accept();
+    evtimer_add(&accept_ev, &tv);
+}
+
+void
+weft_worker_cores_full(void)
+{
+    if (weft_threads_on())
+        weft_worker_pause_accept();
 }
 
 void
 weft_worker_stop(int graceful)
+{
+    if (weft_threads_on())
+        weft_threads_stop_others(graceful);
+    weft_worker_stop_here(graceful);
+}
+
+void
+weft_worker_stop_here(int graceful)
 {
     if (weft_loop_engine != NULL) {
         if (!weft_worker_stopping || !graceful)
@@ -219,9 +278,16 @@ weft_worker_stop(int graceful)
         return;
     }
     if (!weft_worker_stopping) {
-        weft_log(WEFT_LOG_INFO, "worker %u stopping: %u requests in flight, %u waiting",
-                 weft_worker_id, weft_cores_busy, fifo_len);
-        if (weft_scoreboard_mine < 0 && !weft_worker_reload)
+        if (weft_threads_on() && weft_thread_index == 0)
+            weft_log(WEFT_LOG_INFO, "worker %u stopping: %u threads serving",
+                     weft_worker_id, weft_threads_running());
+        else if (weft_threads_on())
+            weft_log(WEFT_LOG_DEBUG, "worker %u thread %u stopping: %u requests in flight, %u waiting",
+                     weft_worker_id, weft_thread_index, weft_cores_busy, fifo_len);
+        else
+            weft_log(WEFT_LOG_INFO, "worker %u stopping: %u requests in flight, %u waiting",
+                     weft_worker_id, weft_cores_busy, fifo_len);
+        if (weft_scoreboard_mine < 0 && !weft_worker_reload && weft_thread_index == 0)
             weft_sd_notify("STOPPING=1");
     }
     weft_worker_stopping = 1;
@@ -250,17 +316,21 @@ trim_cb(evutil_socket_t fd, short what, void *arg)
 void
 weft_worker_request_done(void)
 {
+    uint64_t total;
+
     served++;
+    /* Across the worker's threads: one atomic add (threads.c). */
+    total = weft_threads_on() ? weft_threads_count_request() : served;
     if (weft_cores_busy == 0 && served - served_at_trim >= TRIM_AFTER_REQUESTS
         && weft_base != NULL && !trim_armed) {
         struct timeval tv = { 1, 0 };
         evtimer_add(&trim_ev, &tv);
         trim_armed = 1;
     }
-    if (weft_conf.max_requests > 0 && served == (uint64_t) weft_conf.max_requests
+    if (weft_conf.max_requests > 0 && total == (uint64_t) weft_conf.max_requests
         && !weft_worker_stopping) {
         weft_log(WEFT_LOG_INFO, "worker %u served %llu requests (--max-requests): recycling",
-                 weft_worker_id, (unsigned long long) served);
+                 weft_worker_id, (unsigned long long) total);
         if (weft_scoreboard_mine >= 0) {
             weft_scoreboard_worker((unsigned) weft_scoreboard_mine)->recycling = 1;
             kill(getppid(), SIGUSR2);
@@ -341,7 +411,8 @@ run_loop_engine(unsigned id)
     unsigned n = weft_conf_cores();
     int      rc;
 
-    if (weft_cores_init(NULL, n) != WEFT_OK)
+    fifo_tail = &fifo_head;
+    if (weft_cores_init(NULL, n, 0) != WEFT_OK)
         return WEFT_ERROR;
     if (weft_conf.max_conns > 0)
         weft_log(WEFT_LOG_WARN, "--max-conns is not honoured under the %s loop engine "
@@ -364,22 +435,27 @@ run_loop_engine(unsigned id)
     return rc;
 }
 
-int
-weft_worker_run(unsigned id)
+/*
+ * This thread's loop: its event base, its cores, its FIFO and its
+ * listeners' events.  Under --threads, thread 0 serves nothing (it has no
+ * cores and never accepts: it handles the signals, at once, whatever the
+ * others are doing), and serving thread t (1 .. N) has the core ids from
+ * (t - 1) * per-thread cores.
+ */
+static int
+loop_setup(unsigned thread)
 {
-    const int              *sigs = worker_signals;
-    unsigned                nsigs = weft_scoreboard_mine >= 0 ? 4 : 5;  /* the master has HUP */
-    struct event_config    *cfg;
-    unsigned                i;
-    int                     rc = WEFT_OK;
+    struct event_config *cfg;
+    unsigned             i, n = weft_conf_thread_cores();
+    unsigned             first = 0;
 
-    weft_worker_id = id;
-    signal(SIGPIPE, SIG_IGN);
-    weft_app_guard_init();                  /* app_guard.c: stdio, fork */
+    if (weft_threads_on()) {
+        first = thread > 0 ? (thread - 1) * n : 0;
+        if (thread == 0)
+            n = 0;
+    }
 
-    if (weft_loop_engine != NULL)
-        return run_loop_engine(id);
-
+    fifo_tail = &fifo_head;
     cfg = event_config_new();
     /* PRECISE_TIMER: CLOCK_MONOTONIC instead of the coarse clock, whose
      * 4 ms ticks would let async_sleep() return before its time. */
@@ -390,29 +466,103 @@ weft_worker_run(unsigned id)
         weft_log(WEFT_LOG_ERROR, "cannot create the event loop");
         return WEFT_ERROR;
     }
-
-    if (weft_cores_init(weft_base, weft_conf_cores()) != WEFT_OK)
+    if (weft_cores_init(weft_base, n, first) != WEFT_OK)
         return WEFT_ERROR;
-
     event_assign(&dispatch_ev, weft_base, -1, 0, dispatch_cb, NULL);
     evtimer_assign(&trim_ev, weft_base, trim_cb, NULL);
+    evtimer_assign(&accept_ev, weft_base, accept_again_cb, NULL);
     evtimer_assign(&backoff_ev, weft_base, backoff_cb, NULL);
+    listen_evs = calloc(weft_nlisteners ? weft_nlisteners : 1, sizeof(*listen_evs));
+    if (listen_evs == NULL) {
+        weft_log(WEFT_LOG_ERROR, "out of memory for the listeners' events");
+        return WEFT_ERROR;
+    }
+    for (i = 0; i < weft_nlisteners; i++)
+        event_assign(&listen_evs[i], weft_base, weft_listeners[i].fd,
+                     EV_READ | EV_PERSIST, accept_cb, &weft_listeners[i]);
+    return WEFT_OK;
+}
+
+/* Serving thread 1 .. N of --threads (threads.c): its languages'
+ * thread_init(), its loop until stopped, thread_exit(). */
+int
+weft_worker_thread_main(unsigned thread)
+{
+    unsigned i, ninit = 0;
+    int      rc = WEFT_OK;
+
+    if (loop_setup(thread) != WEFT_OK || weft_threads_watch() != WEFT_OK) {
+        weft_threads_ready(0);
+        return WEFT_ERROR;
+    }
+    for (i = 0; i < weft_language_count(); i++, ninit++) {
+        const weft_language_t *lang = weft_language_at(i);
+
+        if (lang->thread_init != NULL && lang->thread_init(thread) != WEFT_OK) {
+            weft_log(WEFT_LOG_ERROR, "the %s plugin could not start worker %u's thread %u",
+                     lang->name, weft_worker_id, thread);
+            rc = WEFT_ERROR;
+            break;
+        }
+    }
+    weft_threads_ready(rc == WEFT_OK);
+    if (rc == WEFT_OK) {
+        weft_worker_resume_accept();
+        if (weft_loop_run(weft_base) < 0) {
+            weft_log(WEFT_LOG_ERROR, "thread %u's event loop failed", thread);
+            rc = WEFT_ERROR;
+        }
+    }
+    for (i = 0; i < ninit; i++) {
+        const weft_language_t *lang = weft_language_at(i);
+
+        if (lang->thread_exit != NULL)
+            lang->thread_exit();
+    }
+    weft_accesslog_flush();
+    return rc;
+}
+
+int
+weft_worker_run(unsigned id)
+{
+    const int              *sigs = worker_signals;
+    unsigned                nsigs = weft_scoreboard_mine >= 0 ? 4 : 5;  /* the master has HUP */
+    unsigned                i;
+    int                     rc = WEFT_OK;
+
+    weft_worker_id = id;
+    signal(SIGPIPE, SIG_IGN);
+    weft_app_guard_init();                  /* app_guard.c: stdio, fork */
+
+    if (weft_loop_engine != NULL)
+        return run_loop_engine(id);
+
+    if (loop_setup(0) != WEFT_OK)
+        return WEFT_ERROR;
     for (i = 0; i < nsigs; i++) {
         evsignal_assign(&sig_events[i], weft_base, sigs[i], signal_cb, NULL);
         evsignal_add(&sig_events[i], NULL);
     }
+    /* The other threads start with the worker's signals still held. */
+    if (weft_threads_start() != WEFT_OK) {
+        weft_threads_wait();
+        return WEFT_ERROR;
+    }
     signals_mask(SIG_UNBLOCK);              /* held since start-up */
-    for (i = 0; i < weft_nlisteners; i++)
-        event_assign(&weft_listeners[i].ev, weft_base, weft_listeners[i].fd,
-                     EV_READ | EV_PERSIST, accept_cb, &weft_listeners[i]);
-    weft_worker_resume_accept();
+    if (!weft_threads_on())
+        weft_worker_resume_accept();
     if (weft_scoreboard_mine >= 0)
         weft_scoreboard_worker((unsigned) weft_scoreboard_mine)->ready = 1;
 
-    weft_log(WEFT_LOG_INFO, "worker %u ready (pid %ld, %u core%s%s%s)", id, (long) getpid(),
-             weft_ncores, weft_ncores == 1 ? "" : "s",
-             weft_engine_name() ? ", engine " : "",
-             weft_engine_name() ? weft_engine_name() : "");
+    if (weft_threads_on())
+        weft_log(WEFT_LOG_INFO, "worker %u ready (pid %ld, %u threads)", id, (long) getpid(),
+                 weft_conf_threads());
+    else
+        weft_log(WEFT_LOG_INFO, "worker %u ready (pid %ld, %u core%s%s%s)", id, (long) getpid(),
+                 weft_ncores, weft_ncores == 1 ? "" : "s",
+                 weft_engine_name() ? ", engine " : "",
+                 weft_engine_name() ? weft_engine_name() : "");
     if (weft_scoreboard_mine < 0 && weft_sd_init()) {
         weft_sd_notify("READY=1\nMAINPID=%ld", (long) getpid());
         evtimer_assign(&notify_ev, weft_base, notify_cb, NULL);
@@ -423,6 +573,20 @@ weft_worker_run(unsigned id)
      * with it released (loop_lock.c); otherwise event_base_dispatch(). */
     if (weft_loop_run(weft_base) < 0) {
         weft_log(WEFT_LOG_ERROR, "the event loop failed");
+        rc = WEFT_ERROR;
+        weft_threads_stop_others(0);
+    }
+    switch (weft_threads_wait()) {
+    case WEFT_OK:
+        break;
+    case WEFT_AGAIN:
+        /* A hard stop, and a request that does not return: its thread is
+         * inside the app, so nothing may be torn down under it. */
+        weft_log(WEFT_LOG_WARN, "worker %u: %u threads still inside a request after a hard stop: leaving them",
+                 id, weft_threads_running());
+        weft_accesslog_flush();
+        _exit(0);
+    default:
         rc = WEFT_ERROR;
     }
     weft_accesslog_flush();

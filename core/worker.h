@@ -9,8 +9,9 @@
 
 #include "clock.h"
 #include "conn.h"
+#include "threads.h"
 
-extern struct event_base *weft_base;
+extern WEFT_TLS struct event_base *weft_base;   /* this thread's */
 
 /* Serve on the listeners until stopped.  WEFT_OK on a clean stop. */
 int  weft_worker_run(unsigned id);
@@ -24,13 +25,26 @@ int  weft_worker_run(unsigned id);
  */
 void weft_worker_hold_signals(void);
 
-/* Stop accepting; graceful: finish in-flight requests first. */
+/* Stop accepting; graceful: finish in-flight requests first.  Under
+ * --threads, every serving thread of the worker stops. */
 void weft_worker_stop(int graceful);
+
+/* The same for this thread only (threads.c, told by another thread). */
+void weft_worker_stop_here(int graceful);
+
+/* --threads: serve on serving thread 1 .. N until stopped. */
+int  weft_worker_thread_main(unsigned thread);
+
+/* This thread's cores are all busy (--threads: stop accepting). */
+void weft_worker_cores_full(void);
+
+/* --threads: this thread accepted a connection (it pauses accepting). */
+void weft_worker_accept_pause(void);
 
 /* api->has_master and api->recycle_worker (core/worker_recycle.c). */
 int  weft_worker_has_master(void);
 int  weft_worker_recycle(const char *why);
-extern int weft_worker_stopping;
+extern WEFT_TLS int weft_worker_stopping;    /* this thread's */
 
 /* Set when SIGHUP asked a masterless weft to restart in place. */
 extern int weft_worker_reload;

@@ -43,3 +43,10 @@ OPTS_TEST_APPS = \
 	t/apps/python/uwsgi_opts/djsite/wsgi.py
 TESTS += $(OPTS_TESTS)
 EXTRA_DIST += $(OPTS_TESTS) $(OPTS_TEST_APPS)
+
+# --threads (issue 15 item 1)
+THREADS_TESTS = t/integration/test_threads.py
+THREADS_TEST_APPS = t/apps/python/threads_app.py t/apps/python/threads_flask.py
+TESTS += $(THREADS_TESTS)
+EXTRA_DIST += $(THREADS_TESTS) $(THREADS_TEST_APPS) docs/threads.md bench/threads.py \
+	bench/apps/sleep50.py

@@ -273,6 +273,8 @@ static const weft_language_t python_language = {
     .on_suspend = weft_py_on_suspend,
     .on_resume = weft_py_on_resume,
     .worker_exit = python_worker_exit,
+    .thread_init = weft_py_thread_init,     /* ABI 1.6: --threads */
+    .thread_exit = weft_py_thread_exit,
 };
 
 static int

@@ -154,6 +154,12 @@ void weft_py_log_request_exception(weft_request_t *r, const char *what);
 
 /* ------------------------------------------------------------ tstate.c */
 
+/* Per serving thread (--threads).  initial-exec: in the static TLS block,
+ * no __tls_get_addr() on each access, which a dlopen()ed module's
+ * variables otherwise take (and which LeakSanitizer's stop-the-world
+ * stumbles on). */
+#define WEFT_PY_TLS __thread __attribute__((tls_model("initial-exec")))
+
 int  weft_py_states_init(unsigned ncores);
 void weft_py_states_exit(void);
 void weft_py_enter(weft_py_core_t *pc);
@@ -162,7 +168,11 @@ void weft_py_enter_main(void);
 void weft_py_leave_main(void);
 void weft_py_on_suspend(weft_core_t *core);
 void weft_py_on_resume(weft_core_t *core);
-int  weft_py_on_worker_thread(void);
+int  weft_py_on_worker_thread(void);   /* a thread that serves requests */
+int  weft_py_thread_init(unsigned thread);   /* --threads: each extra thread */
+void weft_py_thread_exit(void);
+/* With the GIL, a serving thread ending: drop what its list still holds. */
+void weft_py_response_thread_exit(void);
 
 /* A wait by r that blocks the whole worker (api->can_suspend(r) says so):
  * let other Python threads run meanwhile.  One that suspends only r needs
@@ -192,6 +202,7 @@ int weft_py_gilstate_bind(PyThreadState *ts);
 
 int       weft_py_environ_init(void);
 void      weft_py_environ_exit(void);
+void      weft_py_environ_multithread(void);
 PyObject *weft_py_environ(weft_py_core_t *pc, weft_request_t *r);
 
 int       weft_py_input_init(void);

@@ -42,6 +42,13 @@
  * itself, so one state serves all.
  *
  * The mode comes from api->engine_flags(), never from the engine's name.
+ *
+ * --threads (SHARED mode, one core per thread): "one state" is one per
+ * serving thread.  The worker's first thread keeps the state it imported
+ * the app with; every other one makes its own with PyGILState_Ensure() in
+ * thread_init(), so PyGILState_Ensure() (a ctypes callback) on that thread
+ * finds it.  Each thread takes the GIL only around the app, as the first
+ * does, and gives it up in every blocking wait (WEFT_PY_BLOCKING).
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -52,8 +59,11 @@ weft_py_core_t *weft_py_cores;
 unsigned        weft_py_ncores;
 weft_py_mode_t  weft_py_mode;
 
-static PyThreadState *main_ts;
-static pthread_t      worker_thread;
+/* This serving thread's state (SHARED mode; the first thread's is also the
+ * one the app was imported with), and whether this thread serves. */
+static WEFT_PY_TLS PyThreadState   *main_ts;
+static WEFT_PY_TLS int              serving;
+static WEFT_PY_TLS PyGILState_STATE thread_gs;   /* thread_init()'s */
 
 /* Is the GIL-state slot bound to ts once ts is current?  Leaves main_ts
  * current and bound. */
@@ -93,7 +103,7 @@ weft_py_states_init(unsigned ncores)
     unsigned    i;
 
     main_ts = PyThreadState_Get();
-    worker_thread = pthread_self();
+    serving = 1;
     weft_py_cores = calloc(ncores, sizeof(*weft_py_cores));
     if (weft_py_cores == NULL) {
         weft_py_api->log(WEFT_LOG_ERROR, "python: out of memory for %u cores", ncores);
@@ -215,7 +225,34 @@ weft_py_on_resume(weft_core_t *core)
 int
 weft_py_on_worker_thread(void)
 {
-    return weft_py_cores != NULL && pthread_equal(pthread_self(), worker_thread);
+    return weft_py_cores != NULL && serving;
+}
+
+int
+weft_py_thread_init(unsigned thread)
+{
+    if (weft_py_mode != WEFT_PY_SHARED) {
+        weft_py_api->log(WEFT_LOG_ERROR, "python: --threads runs without a suspend or loop engine");
+        return WEFT_ERROR;
+    }
+    /* A state of this thread's own, bound to it, the GIL taken; then
+     * given back until the thread's first request. */
+    thread_gs = PyGILState_Ensure();
+    if (thread == 1)
+        weft_py_environ_multithread();
+    main_ts = PyEval_SaveThread();
+    serving = 1;
+    return WEFT_OK;
+}
+
+void
+weft_py_thread_exit(void)
+{
+    serving = 0;
+    PyEval_RestoreThread(main_ts);
+    weft_py_response_thread_exit();
+    main_ts = NULL;
+    PyGILState_Release(thread_gs);      /* deletes the state, drops the GIL */
 }
 
 weft_py_core_t *

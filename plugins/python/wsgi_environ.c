@@ -245,3 +245,12 @@ fail:
     Py_DECREF(env);
     return NULL;
 }
+
+/* --threads: environ says wsgi.multithread from now on (with the GIL, before
+ * the worker's first request). */
+void
+weft_py_environ_multithread(void)
+{
+    if (tmpl != NULL && PyDict_SetItemString(tmpl, "wsgi.multithread", Py_True) < 0)
+        PyErr_Clear();
+}

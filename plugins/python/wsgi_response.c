@@ -484,7 +484,9 @@ PyTypeObject weft_py_file_wrapper_type = {
  * Python at all: it links the item onto `released` (the node was allocated
  * with the write), and drain_released() DECREFs the list the next time this
  * plugin holds the GIL (the next list body, and every request's end).  The
- * worker's loop is one thread; the app's own threads never see the list.
+ * list is per serving thread (--threads): a connection lives on one
+ * thread, which releases and drains its items; the app's own threads never
+ * see it.
  */
 typedef struct released_s released_t;
 struct released_s {
@@ -492,7 +494,7 @@ struct released_s {
     PyObject   *item;
 };
 
-static released_t *released;
+static WEFT_PY_TLS released_t *released;
 
 static void
 release_item(void *arg)
@@ -514,6 +516,12 @@ drain_released(void)
         Py_DECREF(node->item);
         PyMem_RawFree(node);
     }
+}
+
+void
+weft_py_response_thread_exit(void)
+{
+    drain_released();
 }
 
 /* Items smaller than this are copied: a copy costs less than the two

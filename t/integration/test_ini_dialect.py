@@ -137,7 +137,7 @@ def test_section_on_the_command_line(weft, tmp_path):
 
 def test_unknown_keys_and_unhonoured_options_warn_once(weft, tmp_path):
     p = tmp_path / "app.ini"
-    p.write_text("[uwsgi]\nplugin = %s\nmaster = true\nprocesess = 4\nthreads = 4\n"
+    p.write_text("[uwsgi]\nplugin = %s\nmaster = true\nprocesess = 4\nmules = 4\n"
                  "enable-threads = true\ncarbon = 127.0.0.1:2003\n"
                  "pidfile2 = %s\n" % (TESTAPP, tmp_path / "pid"))
     w = weft("--ini", str(p))
@@ -145,7 +145,7 @@ def test_unknown_keys_and_unhonoured_options_warn_once(weft, tmp_path):
     ini = str(p)
     w.wait_log(r"WARN %s:4: 'procesess' is not an option; kept as a placeholder, as uWSGI does: a typo\?"
                % ini)
-    w.wait_log(r"WARN %s:5: threads: a uWSGI option weft does not support" % ini)
+    w.wait_log(r"WARN %s:5: mules: a uWSGI option weft does not support" % ini)
     w.wait_log(r"WARN %s:7: carbon: a uWSGI option weft does not support" % ini)
     w.wait_log(r"%s:8: pidfile2: applied as --pidfile" % ini)
     w.assert_log_count(r"procesess", 1)
@@ -157,7 +157,7 @@ def test_strict_makes_them_errors(tmp_path):
     p = tmp_path / "app.ini"
     for text, message in [
         ("[uwsgi]\nprocesess = 4\nstrict = true\n", "app.ini:2: 'procesess' is not an option"),
-        ("[uwsgi]\nstrict\nthreads = 4\n", "app.ini:3: threads: a uWSGI option weft does not support"),
+        ("[uwsgi]\nstrict\nmules = 4\n", "app.ini:3: mules: a uWSGI option weft does not support"),
     ]:
         p.write_text(text)
         r = run("--ini", str(p))
@@ -187,10 +187,10 @@ def test_real_world_dialect_errors_name_file_and_line(tmp_path):
 
 def test_uwsgi_options_on_the_command_line(weft):
     # uWSGI's quick start line: the options weft answers without its own
-    w = weft("--plugin", TESTAPP, "--master", "--processes", "2", "--threads", "2",
+    w = weft("--plugin", TESTAPP, "--master", "--processes", "2", "--mules", "2",
              "--enable-threads", "--master-fifo=/tmp/weft-no-such.fifo")
     assert http_get(w, "/hello").status == 200
-    w.wait_log(r"WARN command line: threads: a uWSGI option weft does not support")
+    w.wait_log(r"WARN command line: mules: a uWSGI option weft does not support")
     w.wait_log(r"WARN command line: master-fifo: a uWSGI option weft does not support")
     w.wait_text("starting 2 workers")
     r = run("--threads", "2", "--no-such-option")

@@ -105,6 +105,7 @@ static const slot_t slots[] = {
     S(weft_language_t, flags), S(weft_language_t, engine_hint),
     S(weft_language_t, has_threads), S(weft_language_t, without_lock),
     S(weft_language_t, with_lock),
+    S(weft_language_t, thread_init), S(weft_language_t, thread_exit),
     SIZE(weft_language_t),
 
     S(weft_suspend_engine_t, size), S(weft_suspend_engine_t, name),

@@ -360,7 +360,8 @@ test_compat_find(void)
     CU_ASSERT_EQUAL(weft_compat_find("hook-as-vassal")->status, WEFT_COMPAT_UNSUPPORTED);
     CU_ASSERT_EQUAL(weft_compat_find("cheaper-rss-limit-soft")->status, WEFT_COMPAT_UNSUPPORTED);
     CU_ASSERT_EQUAL(weft_compat_find("route-host")->status, WEFT_COMPAT_UNSUPPORTED);
-    CU_ASSERT_EQUAL(weft_compat_find("threads")->status, WEFT_COMPAT_UNSUPPORTED);
+    CU_ASSERT_EQUAL(weft_compat_find("mules")->status, WEFT_COMPAT_UNSUPPORTED);
+    CU_ASSERT_PTR_NULL(weft_compat_find("threads"));        /* an option of weft's now */
     CU_ASSERT_PTR_NULL(weft_compat_find("threadsx"));
     CU_ASSERT_PTR_NULL(weft_compat_find("hook"));
     CU_ASSERT_STRING_EQUAL(weft_compat_find("pidfile2")->target, "pidfile");

@@ -30,6 +30,8 @@
  *   has_threads(), without_lock(), with_lock()  (ABI 1.3) the worker's
  *                  loop waits with the interpreter's lock released: see
  *                  the slots.
+ *   thread_init(), thread_exit()  (ABI 1.6) --threads: each serving
+ *                  thread of a worker, around its loop.
  * Any hook may be NULL.
  */
 #ifndef WEFT_LANGUAGE_H
@@ -95,6 +97,32 @@ struct weft_language_s {
     void  (*without_lock)(void (*fn)(void *arg), void *arg,
                           void (*wake)(void *wake_arg), void *wake_arg);
     void  (*with_lock)(void (*fn)(void *arg), void *arg);
+
+    /* ABI 1.6 */
+    /*
+     * --threads N: a worker serves on N OS threads, each with its own
+     * event loop and cores; request(), request_done(), on_suspend() and
+     * on_resume() are then called from any of them, at the same time (the
+     * other hooks stay on the worker's first thread).  A language sets thread_init to say it can; one that leaves it NULL
+     * (or an older plugin) makes weft refuse --threads at start-up, naming
+     * it.
+     *
+     * thread_init(thread): on each serving thread (thread 1 .. N), after
+     *   worker_init() ran on the worker's first thread (which then only
+     *   handles signals and serves nothing), before the thread's first
+     *   request: give the thread what it needs to run the interpreter
+     *   (Python: its own thread state).  WEFT_ERROR, logged, stops the
+     *   worker.
+     * thread_exit(): on that thread, once its loop is over and its cores
+     *   are drained, before the worker's worker_exit().
+     *
+     * A thread's wait inside request() (a body read, suspend() with no
+     * engine) blocks that thread only; under --threads it runs inside
+     * without_lock() when the language has one, so other threads run the
+     * interpreter meanwhile (wake is then a no-op, with_lock unused).
+     */
+    int   (*thread_init)(unsigned thread);
+    void  (*thread_exit)(void);
 };
 
 #endif /* WEFT_LANGUAGE_H */

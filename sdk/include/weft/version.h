@@ -53,6 +53,8 @@
  *       an app's request, for psgix.harakiri.commit).
  *  1.5  weft_api_t.reopen_log (a loop engine's SIGUSR1: the log file
  *       reopened, where the default action ended the worker).
+ *  1.6  weft_language_t: thread_init, thread_exit (--threads: a language
+ *       that can serve on several OS threads of a worker says so).
  */
 #ifndef WEFT_VERSION_H
 #define WEFT_VERSION_H
@@ -61,6 +63,6 @@
 #define WEFT_PLUGIN_MAGIC 0x54464557u
 
 #define WEFT_ABI_MAJOR 1
-#define WEFT_ABI_MINOR 5
+#define WEFT_ABI_MINOR 6
 
 #endif /* WEFT_VERSION_H */
