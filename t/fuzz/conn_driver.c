@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <weft/status.h>
 #include "conf.h"
@@ -132,10 +134,12 @@ feed(feeder_t *f)
 static void
 run(weft_listener_t *ls, const uint8_t *bytes, size_t len, int split, digest_t *d)
 {
-    static weft_conn_t c;
-    static weft_req_t  r;
-    feeder_t           f;
-    int                p[2], nreq;
+    static weft_req_t       r;
+    struct sockaddr_storage peer;
+    struct sockaddr_in     *sin;
+    weft_conn_t            *cp;
+    feeder_t                f;
+    int                     p[2], nreq;
 
     FUZZ_CHECK(pipe2(p, O_CLOEXEC) == 0);
     FUZZ_CHECK(fcntl(p[0], F_SETFL, O_NONBLOCK) == 0);
@@ -146,17 +150,16 @@ run(weft_listener_t *ls, const uint8_t *bytes, size_t len, int split, digest_t *
     f.split = split;
     fuzz_split_init(&f.sp, bytes, len);
 
-    free(c.in);
-    free(c.hdrs);
-    weft_bodybuf_free(&c.body);
-    memset(&c, 0, sizeof(c));
-    c.fd = p[0];
-    c.ls = ls;
-    strcpy(c.peer_addr, "192.0.2.7");
-    strcpy(c.peer_port, "40000");
-    weft_http_reset(&c);
-    weft_conn_read_begin(&c, 1);
-    r.conn = &c;
+    /* A connection as the worker makes one for an accepted client. */
+    memset(&peer, 0, sizeof(peer));
+    sin = (struct sockaddr_in *) &peer;
+    sin->sin_family = AF_INET;
+    sin->sin_port = htons(40000);
+    inet_pton(AF_INET, "192.0.2.7", &sin->sin_addr);
+    cp = weft_conn_new(p[0], ls, &peer, 0);
+    FUZZ_CHECK(cp != NULL);
+    weft_conn_read_begin(cp, 1);
+    r.conn = cp;
 
     for (nreq = 0; nreq < MAX_REQUESTS; nreq++) {
         weft_input_t in;
@@ -164,7 +167,7 @@ run(weft_listener_t *ls, const uint8_t *bytes, size_t len, int split, digest_t *
         ssize_t      n;
         uint64_t     got = 0, sum = 0;
 
-        while ((in = weft_conn_read(&c)) == WEFT_INPUT_WAIT)
+        while ((in = weft_conn_read(cp)) == WEFT_INPUT_WAIT)
             if (!feed(&f))
                 break;
         if (in == WEFT_INPUT_WAIT) {
@@ -176,18 +179,18 @@ run(weft_listener_t *ls, const uint8_t *bytes, size_t len, int split, digest_t *
             break;
         }
         if (in == WEFT_INPUT_REJECT) {
-            putf(d, "reject", c.head_error);
+            putf(d, "reject", cp->head_error);
             break;
         }
-        if (weft_proto_build_request(&c, &r) != WEFT_OK) {
-            putf(d, "bad head", c.head_error);
+        if (weft_proto_build_request(cp, &r) != WEFT_OK) {
+            putf(d, "bad head", cp->head_error);
             break;
         }
         check_vars(ls, &r);
         put_vars(d, &r);
-        r.pub.flags |= weft_body_flags(&c);
+        r.pub.flags |= weft_body_flags(cp);
         /* The body, as an app reads it: all there (--body-buffering). */
-        if (c.body_done) {
+        if (cp->body_done) {
             while ((n = weft_body_read(&r.pub, body, sizeof(body))) > 0) {
                 ssize_t k;
                 for (k = 0; k < n; k++)
@@ -197,23 +200,22 @@ run(weft_listener_t *ls, const uint8_t *bytes, size_t len, int split, digest_t *
             putf(d, "body", (long long) got);
             putf(d, "sum", (long long) sum);
             putf(d, "body_end", (long long) n);
-            if (c.body_expect >= 0 && n == 0)
-                FUZZ_CHECK(got == (uint64_t) c.body_expect);
+            if (cp->body_expect >= 0 && n == 0)
+                FUZZ_CHECK(got == (uint64_t) cp->body_expect);
         }
         /* The end of the request (weft_core_end), then the next one. */
-        if (c.keepalive && weft_body_discard(&c) != WEFT_OK)
-            c.keepalive = 0;
+        if (cp->keepalive && weft_body_discard(cp) != WEFT_OK)
+            cp->keepalive = 0;
         weft_vars_reset(&r);
-        if (!c.keepalive) {
+        if (!cp->keepalive) {
             put(d, "closed after\n", 13);
             break;
         }
-        weft_conn_reuse(&c);
+        weft_conn_reuse(cp);
     }
     if (f.wfd >= 0)
         close(f.wfd);
-    close(p[0]);
-    weft_bodybuf_free(&c.body);
+    weft_conn_close(cp);              /* and p[0] with it */
 }
 
 void
