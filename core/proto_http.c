@@ -84,6 +84,11 @@ on_header_field(http_parser *p, const char *at, size_t len)
     weft_conn_t *c = p->data;
     weft_hdr_t  *h;
 
+    /* A trailer (a field after a chunked body) is no part of the request:
+     * the head was checked and may already be a request, and the bytes
+     * past it do not stay in the buffer.  Dropped, as its value is. */
+    if (c->head_done)
+        return 0;
     if (c->nhdrs == 0 || c->last_was_value) {
         if (c->nhdrs >= (unsigned) weft_conf.max_headers) {
             c->head_error = 431;
@@ -121,9 +126,12 @@ static int
 on_header_value(http_parser *p, const char *at, size_t len)
 {
     weft_conn_t *c = p->data;
-    weft_hdr_t  *h = &c->hdrs[c->nhdrs - 1];
+    weft_hdr_t  *h;
     uint32_t     off = (uint32_t) (at - c->in);
 
+    if (c->head_done)
+        return 0;                       /* a trailer's (on_header_field) */
+    h = &c->hdrs[c->nhdrs - 1];
     if (!c->last_was_value) {
         h->value_off = off;
         c->last_was_value = 1;
