@@ -66,6 +66,9 @@ check_vars(const weft_listener_t *ls, const weft_req_t *r)
         FUZZ_CHECK(v->value[v->value_len] == '\0');
         if (ls->proto == WEFT_PROTO_HTTP) {
             FUZZ_CHECK(memchr(v->value, '\0', v->value_len) == NULL);
+            /* PATH_INFO is decoded: %0D is a CR in it, as in any server */
+            if (v->key_len == 9 && memcmp(v->key, "PATH_INFO", 9) == 0)
+                continue;
             FUZZ_CHECK(memchr(v->value, '\r', v->value_len) == NULL);
             FUZZ_CHECK(memchr(v->value, '\n', v->value_len) == NULL);
         }
