@@ -230,6 +230,14 @@ on_headers_complete(http_parser *p)
         return -1;
     }
 
+    /* CONNECT has no content (RFC 9110 9.3.6), and the parser reads none
+     * after its head: one that declares some would have an app wait for
+     * bytes that never come as its body. */
+    if (p->method == HTTP_CONNECT
+        && ((p->flags & F_CHUNKED) || ((p->flags & F_CONTENTLENGTH) && p->content_length > 0))) {
+        c->head_error = 400;
+        return -1;
+    }
     if (p->flags & F_CHUNKED) {
         weft_body_start(c, -1);
     } else if (p->flags & F_CONTENTLENGTH) {
