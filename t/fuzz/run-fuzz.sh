@@ -15,13 +15,16 @@ rm -f "$dir"/crash-* "$dir"/leak-* "$dir"/timeout-* "$dir"/oom-* "$dir"/slow-uni
 
 # Each harness's inputs are at most this long (a request head past
 # --buffer-size, a uwsgi packet of 64 KiB, a long ini file).
+# An ini file may run up to 100000 lines (WEFT_INI_MAX_STEPS), some
+# seconds under ASan: its hang limit is longer.
+timeout=10
 case $name in
     http|chunked) max_len=20000 ;;
     uwsgi)        max_len=65536 ;;
-    ini)          max_len=8192 ;;
+    ini)          max_len=8192 timeout=40 ;;
     *)            max_len=4096 ;;
 esac
-opts="-timeout=10 -rss_limit_mb=2048 -max_len=$max_len -print_final_stats=1 -artifact_prefix=$dir/"
+opts="-timeout=$timeout -rss_limit_mb=2048 -max_len=$max_len -print_final_stats=1 -artifact_prefix=$dir/"
 [ -f "$src/dict/$name.dict" ] && opts="$opts -dict=$src/dict/$name.dict"
 
 report() {  # report LOG: the tail of the log, then each input that failed
