@@ -363,6 +363,7 @@ weft_ini_run(weft_ini_list_t *list, const char *top, weft_ini_emit_pt emit, void
                         snprintf(err, errlen, "%s:%d: %s", e->file, e->line, why);
                         rc = WEFT_ERROR;
                         free(value);
+                        st.n++;         /* popped below: its %(_) and items freed */
                         break;
                     }
                     f->body = i + 1;
