@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,15 +188,26 @@ for_items(const char *key, const char *value, frame_t *f, char *err, size_t errl
         fclose(fp);
     } else if (key_is(key, "for-times")) {
         char  *end;
-        long   i, times = strtol(value, &end, 10);
+        long   i, times;
         char   num[32];
+
+        errno = 0;
+        times = strtol(value, &end, 10);
         if (end == value || times < 0) {
             snprintf(err, errlen, "for-times = %s: not a number", value);
             return WEFT_ERROR;
         }
+        if (errno == ERANGE || times > WEFT_INI_MAX_ITEMS) {
+            snprintf(err, errlen, "for-times = %s: more than %d times", value,
+                     WEFT_INI_MAX_ITEMS);
+            return WEFT_ERROR;
+        }
         for (i = 1; i <= times; i++) {
             snprintf(num, sizeof(num), "%ld", i);
-            push_item(f, num, strlen(num));
+            if (push_item(f, num, strlen(num)) != WEFT_OK) {
+                snprintf(err, errlen, "for-times = %s: out of memory", value);
+                return WEFT_ERROR;
+            }
         }
     } else {
         const char *s = value;
@@ -308,6 +320,7 @@ weft_ini_run(weft_ini_list_t *list, const char *top, weft_ini_emit_pt emit, void
     const char *last = NULL;
     char        why[1024];
     int         rc = WEFT_OK;
+    long        steps = 0;
 
     memset(&st, 0, sizeof(st));
     for (i = 0; i < list->n && rc == WEFT_OK; i++) {
@@ -316,6 +329,13 @@ weft_ini_run(weft_ini_list_t *list, const char *top, weft_ini_emit_pt emit, void
         char                   *value = NULL;
         frame_t                *top_f = st.n ? &st.f[st.n - 1] : NULL;
         int                     opens = in(key, if_names) || in(key, for_names);
+
+        if (++steps > WEFT_INI_MAX_STEPS) {
+            snprintf(err, errlen, "%s:%d: more than %d lines run (for* blocks that "
+                     "multiply?)", e->file, e->line, WEFT_INI_MAX_STEPS);
+            rc = WEFT_ERROR;
+            break;
+        }
 
         if (opens && st.n == MAX_BLOCKS) {
             snprintf(err, errlen, "%s:%d: blocks nested more than %d deep", e->file, e->line,
@@ -343,6 +363,7 @@ weft_ini_run(weft_ini_list_t *list, const char *top, weft_ini_emit_pt emit, void
                         snprintf(err, errlen, "%s:%d: %s", e->file, e->line, why);
                         rc = WEFT_ERROR;
                         free(value);
+                        st.n++;         /* popped below: its %(_) and items freed */
                         break;
                     }
                     f->body = i + 1;

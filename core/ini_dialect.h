@@ -19,6 +19,14 @@
 
 #include <stddef.h>
 
+/* What one --ini may take, so a file that never ends (a for-times of a
+ * billion, files that include each other, blocks that multiply) is an
+ * error that says so, not a hang or a worker out of memory: entries read
+ * (includes too), lines run (each pass of a for counts), items of a for. */
+#define WEFT_INI_MAX_ENTRIES 100000
+#define WEFT_INI_MAX_STEPS   100000
+#define WEFT_INI_MAX_ITEMS   100000
+
 typedef struct {
     char        *key;    /* as written */
     char        *value;  /* as written, magic variables expanded ("" if bare) */

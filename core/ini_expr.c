@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,7 +95,8 @@ weft_ini_expr(const char *expr, char **out, char *err, size_t errlen)
             goto fail;
         numeric = 1;
         if (strcmp(op, "++") == 0 || strcmp(op, "--") == 0) {
-            a += op[0] == '+' ? 1 : -1;
+            if (__builtin_add_overflow(a, op[0] == '+' ? 1 : -1, &a))
+                goto range;
         } else {
             if (i + 1 >= n) {
                 snprintf(err, errlen, "%%(%s): '%s' has nothing after it", expr, op);
@@ -103,14 +105,25 @@ weft_ini_expr(const char *expr, char **out, char *err, size_t errlen)
             if (number(operand(words[++i]), &b, expr, err, errlen) != WEFT_OK)
                 goto fail;
             switch (op[0]) {
-            case '+': a += b; break;
-            case '-': a -= b; break;
-            case '*': a *= b; break;
+            case '+':
+                if (__builtin_add_overflow(a, b, &a))
+                    goto range;
+                break;
+            case '-':
+                if (__builtin_sub_overflow(a, b, &a))
+                    goto range;
+                break;
+            case '*':
+                if (__builtin_mul_overflow(a, b, &a))
+                    goto range;
+                break;
             case '/':
                 if (b == 0) {
                     snprintf(err, errlen, "%%(%s): division by zero", expr);
                     goto fail;
                 }
+                if (a == LLONG_MIN && b == -1)
+                    goto range;
                 a /= b;
                 break;
             }
@@ -125,6 +138,10 @@ weft_ini_expr(const char *expr, char **out, char *err, size_t errlen)
     }
     return WEFT_OK;
 
+range:
+    /* A 64-bit signed result, or a clear error (never a wrapped number,
+     * and never undefined behaviour). */
+    snprintf(err, errlen, "%%(%s): the result is out of range", expr);
 fail:
     free(copy);
     return WEFT_ERROR;

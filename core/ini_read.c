@@ -347,6 +347,12 @@ weft_ini_read(const char *path, const char *section, const char *top, int depth,
             rc = WEFT_ERROR;
             break;
         }
+        if (list->n >= WEFT_INI_MAX_ENTRIES) {
+            snprintf(err, errlen, "%s:%d: more than %d lines of options in all (ini files "
+                     "that include each other?)", path, lineno, WEFT_INI_MAX_ENTRIES);
+            rc = WEFT_ERROR;
+            break;
+        }
         e.key = strdup(key);
         e.value = strdup(value);
         e.bare = eq == NULL;

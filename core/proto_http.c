@@ -85,6 +85,11 @@ on_header_field(http_parser *p, const char *at, size_t len)
     weft_conn_t *c = p->data;
     weft_hdr_t  *h;
 
+    /* A trailer (a field after a chunked body) is no part of the request:
+     * the head was checked and may already be a request, and the bytes
+     * past it do not stay in the buffer.  Dropped, as its value is. */
+    if (c->head_done)
+        return 0;
     if (c->nhdrs == 0 || c->last_was_value) {
         if (c->nhdrs >= (unsigned) weft_conf.max_headers) {
             c->head_error = 431;
@@ -123,9 +128,12 @@ static int
 on_header_value(http_parser *p, const char *at, size_t len)
 {
     weft_conn_t *c = p->data;
-    weft_hdr_t  *h = &c->hdrs[c->nhdrs - 1];
+    weft_hdr_t  *h;
     uint32_t     off = (uint32_t) (at - c->in);
 
+    if (c->head_done)
+        return 0;                       /* a trailer's (on_header_field) */
+    h = &c->hdrs[c->nhdrs - 1];
     if (!c->last_was_value) {
         h->value_off = off;
         c->last_was_value = 1;
@@ -224,6 +232,14 @@ on_headers_complete(http_parser *p)
         return -1;
     }
 
+    /* CONNECT has no content (RFC 9110 9.3.6), and the parser reads none
+     * after its head: one that declares some would have an app wait for
+     * bytes that never come as its body. */
+    if (p->method == HTTP_CONNECT
+        && ((p->flags & F_CHUNKED) || ((p->flags & F_CONTENTLENGTH) && p->content_length > 0))) {
+        c->head_error = 400;
+        return -1;
+    }
     if (p->flags & F_CHUNKED) {
         weft_body_start(c, -1);
     } else if (p->flags & F_CONTENTLENGTH) {

@@ -93,9 +93,12 @@ lookup(weft_req_t *r, const char *name, size_t nl, size_t *len, char *tmp, size_
             if (il < sizeof(num)) {
                 memcpy(num, inner, il);
                 num[il] = '\0';
-                t += (time_t) strtol(num, NULL, 10);
+                /* An offset past what time_t or a year holds: no date. */
+                if (__builtin_add_overflow(t, (time_t) strtol(num, NULL, 10), &t))
+                    return NULL;
             }
-            gmtime_r(&t, &tm);
+            if (gmtime_r(&t, &tm) == NULL)
+                return NULL;
             *len = strftime(tmp, tmpsz, "%a, %d %b %Y %H:%M:%S GMT", &tm);
             return tmp;
         }

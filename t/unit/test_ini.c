@@ -278,6 +278,26 @@ test_for_blocks(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "for without endfor"));
 }
 
+/* A file that never ends is an error that says so (found by t/fuzz). */
+static void
+test_ini_limits(void)
+{
+    char err[512];
+
+    CU_ASSERT_EQUAL(run_text("[uwsgi]\nfor-times = 99999999999999999999\nx = 1\nendfor\n", err,
+                             sizeof(err)), WEFT_ERROR);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "more than 100000 times"));
+    CU_ASSERT_EQUAL(run_text("[uwsgi]\nfor-times = 1000\nfor-times = 1000\nfor-times = 1000\n"
+                             "x = %(_)\nendfor\nendfor\nendfor\n", err, sizeof(err)), WEFT_ERROR);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "more than 100000 lines run"));
+    CU_ASSERT_EQUAL(run_text("[uwsgi]\na = %(9223372036854775807 + 1)\n", err, sizeof(err)),
+                    WEFT_ERROR);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "out of range"));
+    CU_ASSERT_EQUAL(run_text("[uwsgi]\na = %(-9223372036854775807 -- / -1)\n", err, sizeof(err)),
+                    WEFT_ERROR);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "out of range"));
+}
+
 static void
 test_include_order(void)
 {
@@ -378,6 +398,7 @@ main(void)
         { "placeholders keep their first value", test_placeholders_in_order },
         { "if-* / else / endif / end", test_if_blocks },
         { "for / for-glob / for-readline / for-times", test_for_blocks },
+        { "limits: for-times, lines run, arithmetic range", test_ini_limits },
         { "includes spliced in order", test_include_order },
         { "the uWSGI table", test_compat_find },
         { "the uWSGI table and docs/uwsgi-migration.md agree", test_table_and_doc_agree },
