@@ -419,6 +419,21 @@ head_done(weft_request_t *r, cgi_req_t *x, size_t end)
     return WEFT_AGAIN;
 }
 
+/* The script's output is over (its end, or the script gone with a
+ * process of its own still holding it): close the pipes, and name what was
+ * missing if the head never ended. */
+static void
+end_output(cgi_req_t *x)
+{
+    close(x->proc.out_fd);
+    x->proc.out_fd = -1;
+    close_stdin(x);
+    if (x->phase == PHASE_HEAD)
+        x->failed = x->out_len ? "its output ended before the blank line that ends its headers"
+                               : "it printed nothing (no headers)";
+    x->phase = PHASE_EXIT;
+}
+
 /*
  * Read stdout while it has bytes (a few reads at most).  WEFT_AGAIN when
  * it would block, WEFT_DONE at its end, else pump()'s return value.
@@ -452,13 +467,7 @@ pump_stdout(weft_request_t *r, cgi_req_t *x)
             return WEFT_AGAIN;
         }
         if (n <= 0) {
-            close(x->proc.out_fd);
-            x->proc.out_fd = -1;
-            close_stdin(x);
-            if (x->phase == PHASE_HEAD)
-                x->failed = x->out_len ? "its output ended before the blank line that ends its headers"
-                                       : "it printed nothing (no headers)";
-            x->phase = PHASE_EXIT;
+            end_output(x);
             if (x->deadline > now() + EXIT_GRACE)
                 x->deadline = now() + EXIT_GRACE;
             return WEFT_DONE;
@@ -500,13 +509,7 @@ orphaned_output(weft_request_t *r, cgi_req_t *x)
         return rc;
     cgi_api->log(WEFT_LOG_WARN, "cgi: %s: exited, but a process it started still holds its "
                  "output open: the response ends with the script", x->script->filename);
-    close(x->proc.out_fd);
-    x->proc.out_fd = -1;
-    close_stdin(x);
-    if (x->phase == PHASE_HEAD)
-        x->failed = x->out_len ? "its output ended before the blank line that ends its headers"
-                               : "it printed nothing (no headers)";
-    x->phase = PHASE_EXIT;
+    end_output(x);
     return WEFT_DONE;
 }
 
