@@ -6,8 +6,9 @@
  * opens takes that number: an accepted client becomes "stdout", so the
  * next print() writes into somebody's response, and with fd 2 the log is
  * lost.  The worker keeps a copy of each standard fd from its start and
- * puts back any that the app closed or replaced, after each request and
- * whenever accept() hands out one of those numbers.
+ * puts back one the app closed when it is found closed: accept() hands out
+ * its number, or a write of the log to it fails with EBADF.  Nothing is
+ * checked per request: a request costs no system call for this.
  *
  * Fork.  A child the app forks is a copy of the worker: same listeners,
  * same client sockets, same event loop (an epoll instance shared with the
@@ -35,12 +36,10 @@
 #define SAVED_FD_MIN 10
 
 typedef struct {
-    int   saved;          /* a CLOEXEC copy, or -1: was not open at start */
-    dev_t dev;
-    ino_t ino;
+    int saved;            /* a CLOEXEC copy, or -1: was not open at start */
 } std_fd_t;
 
-static std_fd_t std_fds[3] = { { -1, 0, 0 }, { -1, 0, 0 }, { -1, 0, 0 } };
+static std_fd_t std_fds[3] = { { -1 }, { -1 }, { -1 } };
 static const char *const std_names[3] = { "stdin", "stdout", "stderr" };
 static volatile int forked_child;
 static pid_t        worker_pid;
@@ -75,8 +74,6 @@ save_std_fds(void)
         if (fstat(fd, &st) != 0 && (open("/dev/null", O_RDWR) != fd || fstat(fd, &st) != 0))
             continue;
         std_fds[fd].saved = fcntl(fd, F_DUPFD_CLOEXEC, SAVED_FD_MIN);
-        std_fds[fd].dev = st.st_dev;
-        std_fds[fd].ino = st.st_ino;
     }
 }
 
@@ -123,40 +120,26 @@ weft_app_guard_exit(const weft_req_t *r)
     _exit(0);
 }
 
-/* Put fd (0, 1 or 2) back when it is not what it was at start: 1 when it
- * was repaired, then *how says what the app had done. */
-static int
-restore(int fd, const char **how)
-{
-    struct stat st;
-    int         open_now;
-
-    if (std_fds[fd].saved < 0)
-        return 0;
-    open_now = fstat(fd, &st) == 0;
-    if (open_now && st.st_dev == std_fds[fd].dev && st.st_ino == std_fds[fd].ino)
-        return 0;
-    *how = open_now ? "replaced" : "closed";
-    while (dup2(std_fds[fd].saved, fd) < 0 && errno == EINTR)
-        ;
-    return 1;
-}
-
 void
 weft_app_guard_check(const weft_req_t *r)
 {
-    const char *how[3] = { NULL, NULL, NULL };
-    int         fd, fixed[3];
-
     weft_app_guard_exit(r);
-    /* Repair all three first: the log line may need fd 2 back. */
-    for (fd = 0; fd < 3; fd++)
-        fixed[fd] = restore(fd, &how[fd]);
-    for (fd = 0; fd < 3; fd++)
-        if (fixed[fd])
-            weft_log(WEFT_LOG_WARN, "%.*s %.*s: the app %s fd %d (%s): put back",
-                     (int) r->pub.method.len, r->pub.method.data, (int) r->pub.uri.len,
-                     r->pub.uri.data, how[fd], fd, std_names[fd]);
+}
+
+int
+weft_app_guard_repair(int fd)
+{
+    int rc;
+
+    if (fd < 0 || fd > 2 || std_fds[fd].saved < 0 || weft_app_guard_forked())
+        return 0;
+    while ((rc = dup2(std_fds[fd].saved, fd)) < 0 && errno == EINTR)
+        ;
+    if (rc < 0)
+        return 0;
+    /* Put back first: this line may be written to that very fd. */
+    weft_log(WEFT_LOG_WARN, "the app closed fd %d (%s): put back", fd, std_names[fd]);
+    return 1;
 }
 
 int
@@ -173,7 +156,6 @@ weft_app_guard_fd(int fd)
     } else {
         close(fd);
     }
-    weft_log(WEFT_LOG_WARN, "an app closed fd %d (%s) while a request ran: put back", fd,
-             std_names[fd]);
+    weft_log(WEFT_LOG_WARN, "the app closed fd %d (%s): put back", fd, std_names[fd]);
     return moved;
 }

@@ -19,11 +19,18 @@ void weft_app_guard_init(void);
 /*
  * After the app returned from a request (r: for the log line).  In a
  * process the app forked: log one line and _exit(0), never serving, never
- * flushing the worker's buffers a second time.  In the worker: put back
- * any of fds 0, 1, 2 the app closed or replaced (one WARN line each), so
- * the log keeps its file and no client socket is ever handed out as fd 1.
+ * flushing the worker's buffers a second time.  In the worker it returns
+ * at once: a closed standard fd is put back where it is found closed
+ * (weft_app_guard_fd, weft_app_guard_repair), with no system call here.
  */
 void weft_app_guard_check(const weft_req_t *r);
+
+/*
+ * A write to fd failed with EBADF: when fd is 0, 1 or 2 and the worker had
+ * it at start, the app closed it; put it back (one WARN line) and return 1
+ * (write again).  0 otherwise.
+ */
+int  weft_app_guard_repair(int fd);
 
 /*
  * Whether this process is a child the app forked (the fork handler ran).

@@ -88,7 +88,7 @@ write_all(int fd, const char *p, size_t n)
     while (n > 0) {
         ssize_t w = write(fd, p, n);
         if (w < 0) {
-            if (errno == EINTR)
+            if (errno == EINTR || (errno == EBADF && weft_app_guard_repair(fd)))
                 continue;
             return;
         }

@@ -107,7 +107,7 @@ int  weft_pl_modules_load(pTHX);
 
 int  weft_pl_request(weft_request_t *r);
 void weft_pl_request_done(weft_request_t *r);
-/* After a request: open again a STDIN, STDOUT or STDERR the app closed
+/* Before a request: open again a STDIN, STDOUT or STDERR an app closed
  * (psgi_stdio.c). */
 void weft_pl_stdio_check(pTHX_ weft_request_t *r);
 

@@ -90,6 +90,11 @@ weft_pl_request(weft_request_t *r)
         return WEFT_ERROR;
     }
     if (r->ctx == NULL) {
+        ENTER;
+        SAVETMPS;
+        weft_pl_stdio_check(aTHX_ r);   /* a handle an earlier request closed */
+        FREETMPS;
+        LEAVE;
         cv = core_cv(aTHX_ pc, 0);
         if (cv == NULL)
             return WEFT_ERROR;
@@ -181,7 +186,6 @@ weft_pl_request_done(weft_request_t *r)
         pc->env = NULL;
     }
     weft_pl_io_done(aTHX_ pc);
-    weft_pl_stdio_check(aTHX_ r);
     FREETMPS;
     LEAVE;
     pc->r = NULL;

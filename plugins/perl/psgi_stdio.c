@@ -1,12 +1,13 @@
 /*
  * plugins/perl/psgi_stdio.c - STDIN, STDOUT or STDERR closed by an app.
  *
- * `close STDOUT` closes fd 1 too; the core puts the fd back after the
- * request, but Perl's handle stays closed: every later `print` says
- * "print() on closed filehandle STDOUT", and with STDERR every warn is
- * lost.  After each request, a closed handle is opened again on its fd
- * (fdopen: no new descriptor).  The core's WARN line for the fd says what
- * happened; this one is at debug level, so a close is one line.
+ * `close STDOUT` closes fd 1 too; the core puts the fd back once it finds
+ * it closed (the next connection it accepts, or a log write), but Perl's
+ * handle stays closed: every later `print` says "print() on closed
+ * filehandle STDOUT", and with STDERR every warn is lost.  Before each
+ * request, a closed handle is opened again on its fd (fdopen: no new
+ * descriptor).  The core's WARN line for the fd says what happened; this
+ * one is at debug level, so a close is one line.
  */
 #include "perl.h"
 
