@@ -35,6 +35,16 @@ static option_table_t **tables_tail = &tables;
 static char   **kept;
 static size_t   nkept, kept_cap;
 
+void
+weft_options_release_kept(void)
+{
+    size_t i;
+
+    for (i = 0; i < nkept; i++)
+        free(kept[i]);
+    nkept = 0;
+}
+
 char *
 weft_option_keep(const char *value)
 {

@@ -63,6 +63,11 @@ int weft_option_apply(const weft_option_t *opt, const char *value,
 /* A copy of value that lives as long as the process (option values). */
 char *weft_option_keep(const char *value);
 
+/* Free every value weft_option_keep() holds.  Only for a caller that reads
+ * configuration again and again in one process (the ini fuzzer, between
+ * inputs), once nothing refers to those values any more. */
+void weft_options_release_kept(void);
+
 /* Append a copy of value to a list. */
 int weft_strlist_append(weft_strlist_t *l, const char *value);
 

@@ -60,6 +60,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(emitted <= 1u << 24);
     weft_ini_list_free(&list);
     weft_ini_ph_reset();
+    weft_options_release_kept();    /* else a long run piles them up to its RSS limit */
     close(fd);
     return 0;
 }
